@@ -1,0 +1,215 @@
+"""The Desk: the one object that the CLI, the HTTP API, the web UI and tests drive.
+
+A desk is a data directory: ``newsdesk.db`` (the SQLite store of record),
+``index/`` (tantivy, derived), ``rejects.log`` and ``write.lock``. Opening a
+desk reconciles the index with the store when nobody else is writing, so an
+ingest killed between the two is finished by whoever opens the desk next.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from .errors import DataDirError, NotFoundError, WriterBusyError
+from .index import Index
+from .model import Article, IngestSummary, Record, Reject
+from .normalize import to_article
+from .readers import ReadOptions, read_inputs
+from .search import SearchResults
+from .search import search as _search
+from .store import Store, WriteLock
+
+DEFAULT_DATA = "newsdesk-data"
+BATCH = 1000  # articles per store transaction
+INDEX_COMMIT_EVERY = 50_000  # articles between index commits during one long ingest
+
+Progress = Callable[[int], Any]
+
+
+def default_data_dir() -> str:
+    return os.environ.get("NEWSDESK_DATA") or DEFAULT_DATA
+
+
+class Desk:
+    """A newsdesk data directory, open for searching (and writing, one writer at a time)."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, create: bool = True) -> None:
+        self.path = os.fspath(path) if path is not None else default_data_dir()
+        if not os.path.isdir(self.path):
+            if not create:
+                raise DataDirError(
+                    f"{self.path}: no such data directory; ingest something first "
+                    "(newsdesk --data DIR ingest FILE) or pass --data"
+                )
+            try:
+                os.makedirs(self.path, exist_ok=True)
+            except OSError as err:
+                raise DataDirError(f"{self.path}: cannot create the data directory: {err}") from None
+        self.store = Store(self.path)
+        self.index = Index(self.path)
+        self._lock = WriteLock(self.path)
+        self._thread_lock = threading.RLock()
+        self.reconcile()
+
+    # -- lifecycle ----------------------------------------------------------
+    def close(self) -> None:
+        self.index.close_writer()
+        self._lock.release()
+        self.store.close()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the data directory's write lock (and this process's) for a block of writes."""
+        with self._thread_lock:
+            if self._lock.held:  # re-entrant within one process
+                yield
+                return
+            self._lock.acquire()
+            try:
+                self.index.catch_up(self.store)
+                yield
+            finally:
+                self.index.close_writer()
+                self._lock.release()
+
+    def reconcile(self, progress: Progress | None = None) -> int:
+        """Index whatever the store holds that the index lacks; skipped if someone is writing."""
+        if int(self.store.get_meta("indexed_version", "0")) >= self.store.version and not self.index.rebuilt:
+            return 0
+        try:
+            with self._thread_lock:
+                self._lock.acquire()
+                try:
+                    return self.index.catch_up(self.store, progress)
+                finally:
+                    self.index.close_writer()
+                    self._lock.release()
+        except WriterBusyError:
+            return 0  # the writer catches up itself
+
+    # -- writing ------------------------------------------------------------
+    def ingest(
+        self,
+        inputs: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+        mapping: dict[str, str] | None = None,
+        fetch_pages: bool = False,
+        format: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestSummary:
+        """Read files, directories, globs or feed URLs and store + index every new article."""
+        if isinstance(inputs, str | os.PathLike):
+            inputs = [inputs]
+        options = ReadOptions(mapping=mapping or {}, fetch_pages=fetch_pages, format=format)
+        return self.ingest_records(read_inputs([os.fspath(i) for i in inputs], options), progress)
+
+    def ingest_records(
+        self, items: Iterable[Record | Reject], progress: Progress | None = None
+    ) -> IngestSummary:
+        """Store and index Records (Rejects are logged); the engine under every ingest path."""
+        summary = IngestSummary()
+        started = time.monotonic()
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self.writing(), builtins.open(os.path.join(self.path, "rejects.log"), "a", encoding="utf-8") as log:
+            cursor = self.store.version
+            since_commit = 0
+            batch: list[Article] = []
+            seen: set[str] = set()
+
+            def flush() -> None:
+                nonlocal cursor, since_commit
+                if not batch:
+                    return
+                new, present = self.store.add_articles(batch)
+                summary.new += new
+                summary.present += present
+                for rows in self.store.changed_since(cursor):
+                    self.index.add_rows(self.store, rows, replace=False)
+                cursor = self.store.version
+                since_commit += new
+                if progress:
+                    progress(len(batch))
+                batch.clear()
+                seen.clear()
+                if since_commit >= INDEX_COMMIT_EVERY:
+                    self.index.commit(self.store, cursor)
+                    since_commit = 0
+
+            for item in items:
+                if isinstance(item, Record):
+                    item = to_article(item, now)
+                if isinstance(item, Reject):
+                    summary.rejected += 1
+                    if len(summary.rejects) < 1000:
+                        summary.rejects.append(item)
+                    log.write(f"{now}\t{item}\n")
+                    continue
+                if item.id in seen:  # the same article twice in one batch
+                    summary.present += 1
+                    continue
+                seen.add(item.id)
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    flush()
+            flush()
+            self.index.commit(self.store, self.store.version)
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Throw the index away and rebuild it from the store alone; returns articles indexed."""
+        with self._thread_lock:
+            self._lock.acquire()
+            try:
+                self.index.close_writer()
+                self.index = _fresh_index(self.path)
+                return self.index.catch_up(self.store, progress)
+            finally:
+                self.index.close_writer()
+                self._lock.release()
+
+    # -- reading ------------------------------------------------------------
+    def search(self, query: str, limit: int = 10, offset: int = 0, **filters: Any) -> SearchResults:
+        """Ranked, highlighted hits for a query (see docs/query-language.md).
+
+        Keyword filters: ``since``, ``until`` (dates), ``source`` (one or a list),
+        ``sort`` ("relevance", "date", "date-asc"), ``snippets`` (bool).
+        """
+        return _search(self, query, limit=limit, offset=offset, **filters)
+
+    def get(self, key: str) -> Article:
+        """An article by its id or its external id; NotFoundError if there is none."""
+        article = self.store.get(key)
+        if article is None:
+            raise NotFoundError(f"no article with id or external id {key!r} in {self.path}")
+        return article
+
+    def stats(self) -> dict[str, Any]:
+        """Counts: articles, sources, date range, per month; plus index health."""
+        stats = self.store.stats()
+        stats["indexed"] = self.index.num_docs()
+        stats["data_dir"] = os.path.abspath(self.path)
+        return stats
+
+
+def _fresh_index(path: str) -> Index:
+    index = Index(path)
+    index.wipe()
+    return Index(path)
+
+
+def open(path: str | os.PathLike[str] | None = None, create: bool = True) -> Desk:  # noqa: A001
+    """Open (or create) the desk in ``path`` (default: $NEWSDESK_DATA or ./newsdesk-data)."""
+    return Desk(path, create=create)

@@ -1,0 +1,73 @@
+"""Every error newsdesk raises on purpose, in one tree.
+
+    NewsdeskError                 base: the CLI prints ``str(err)`` as one line, exit 1
+    ├── DataDirError              the data directory is missing, unreadable, or too new
+    ├── WriterBusyError           another process is writing to the same data directory
+    ├── ReaderError               an input cannot be read at all (file, position, reason)
+    ├── QuerySyntaxError          a query does not parse (position, expected); exit 2
+    ├── NotFoundError             no article / entity by that name
+    └── MissingExtraError         an optional dependency is not installed
+
+Errors carry the facts (file, line, position) as attributes so that the HTTP
+API can put them in its JSON error shape and the CLI in one line.
+"""
+
+from __future__ import annotations
+
+
+class NewsdeskError(Exception):
+    """Base of all newsdesk errors; ``str()`` is one line written for a person."""
+
+    exit_code = 1
+
+
+class DataDirError(NewsdeskError):
+    """The data directory cannot be used."""
+
+
+class WriterBusyError(NewsdeskError):
+    """Another process holds the write lock on the data directory."""
+
+
+class ReaderError(NewsdeskError):
+    """A whole input could not be read (a single bad record is a Reject, not this)."""
+
+    def __init__(self, path: str, reason: str, position: str = "") -> None:
+        self.path = path
+        self.reason = reason
+        self.position = position
+        where = f"{path}:{position}" if position else path
+        super().__init__(f"{where}: {reason}")
+
+
+class QuerySyntaxError(NewsdeskError):
+    """A query that does not parse; the message shows the caret under ``position``."""
+
+    exit_code = 2
+
+    def __init__(self, query: str, position: int, expected: str) -> None:
+        self.query = query
+        self.position = position
+        self.expected = expected
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        q = self.query.replace("\n", " ")
+        return f"query syntax error at {self.position + 1}: {self.expected}: {q}\n" + " " * (
+            len(f"query syntax error at {self.position + 1}: {self.expected}: ") + self.position
+        ) + "^"
+
+
+class NotFoundError(NewsdeskError):
+    """Nothing by that id or name."""
+
+
+class MissingExtraError(NewsdeskError):
+    """An optional part of newsdesk needs a package that is not installed."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"this needs {package}, which is not installed: pip install 'newsdesk[{extra}]'"
+        )

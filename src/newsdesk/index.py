@@ -1,0 +1,195 @@
+"""The tantivy index: derived from the store, rebuilt from it at will.
+
+Fields (the query language's field names map onto these):
+
+========  ===============================  =====================================
+field     analysis                         used for
+========  ===============================  =====================================
+seq       u64, stored, fast, indexed       the store's row key (hydration)
+id        raw                              delete-before-add on re-index
+text      English stemming, positions      default search: headline + body
+title     English stemming, positions      ``title:`` and the headline boost
+body      English stemming, positions      ``body:``
+source    raw, lower-cased, fast           ``source:``, filters, facets
+author    simple (lower-cased words)       ``author:``
+url       simple (lower-cased words)       ``url:``
+lang      raw                              ``lang:``
+published date, fast, indexed              ranges, sort by date, timelines
+entity    raw (normalised names), fast     ``entity:``, facets (enrichment)
+salient   raw                              entities salient in the article
+========  ===============================  =====================================
+
+The index records which store version it has committed in the store's
+``meta.indexed_version``; :meth:`Index.catch_up` indexes every row changed
+since, deleting each id before adding it so a replay never duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import tantivy
+
+from .errors import DataDirError
+from .store import Store
+
+INDEX_SCHEMA_VERSION = "2"
+STEM = "en_stem"
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("seq", stored=True, indexed=True, fast=True)
+    sb.add_text_field("id", stored=False, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("text", stored=False, tokenizer_name=STEM, index_option="position")
+    sb.add_text_field("title", stored=False, tokenizer_name=STEM, index_option="position")
+    sb.add_text_field("body", stored=False, tokenizer_name=STEM, index_option="position")
+    sb.add_text_field("source", stored=False, tokenizer_name="raw", fast=True, index_option="basic")
+    sb.add_text_field("author", stored=False, tokenizer_name="default", index_option="position")
+    sb.add_text_field("url", stored=False, tokenizer_name="default", index_option="position")
+    sb.add_text_field("lang", stored=False, tokenizer_name="raw", index_option="basic")
+    sb.add_date_field("published", stored=False, indexed=True, fast=True)
+    sb.add_text_field("entity", stored=False, tokenizer_name="raw", fast=True, index_option="freq")
+    sb.add_text_field("salient", stored=False, tokenizer_name="raw", index_option="basic")
+    return sb.build()
+
+
+def parse_iso(value: str) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+# A hook enrichment registers to add entity fields to documents: seqs -> {seq: {field: [values]}}
+ExtrasProvider = Callable[[Store, list[int]], dict[int, dict[str, list[str]]]]
+_extras_providers: list[ExtrasProvider] = []
+
+
+def register_extras(provider: ExtrasProvider) -> None:
+    """Let a later stage (enrichment) contribute index field values per article."""
+    if provider not in _extras_providers:
+        _extras_providers.append(provider)
+
+
+def to_document(row: tuple, extras: dict[str, list[str]] | None = None) -> tantivy.Document:
+    """A store row (store.COLUMNS order) as a tantivy document."""
+    seq, aid, _ext, url, source, title, body, published, authors = row[:9]
+    lang = row[9]
+    doc = tantivy.Document()
+    doc.add_unsigned("seq", seq)
+    doc.add_text("id", aid)
+    doc.add_text("text", f"{title}\n{body}" if title else body)
+    doc.add_text("title", title)
+    doc.add_text("body", body)
+    doc.add_text("source", source.lower())
+    for author in json.loads(authors):
+        doc.add_text("author", author)
+    doc.add_text("url", url)
+    if lang:
+        doc.add_text("lang", lang)
+    dt = parse_iso(published)
+    if dt is not None:
+        doc.add_date("published", dt)
+    for field, values in (extras or {}).items():
+        for value in values:
+            doc.add_text(field, value)
+    return doc
+
+
+class Index:
+    """The tantivy index in ``DIR/index``, opened for reading; writing on demand."""
+
+    def __init__(self, directory: str) -> None:
+        self.path = os.path.join(directory, "index")
+        self.schema = build_schema()
+        self._writer: tantivy.IndexWriter | None = None
+        os.makedirs(self.path, exist_ok=True)
+        marker = os.path.join(self.path, "newsdesk-index.json")
+        fresh = not os.path.exists(marker)
+        if not fresh:
+            with open(marker) as fh:
+                if json.load(fh).get("schema") != INDEX_SCHEMA_VERSION:
+                    fresh = True
+        if fresh:
+            self.wipe()
+        try:
+            self.tv = tantivy.Index(self.schema, path=self.path, reuse=True)
+        except ValueError as err:
+            raise DataDirError(f"{self.path}: cannot open the search index: {err}") from None
+        self.tv.config_reader(reload_policy="commit")
+        self.rebuilt = fresh
+
+    def wipe(self) -> None:
+        """Delete the index files; the next catch-up rebuilds everything from the store."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.makedirs(self.path, exist_ok=True)
+        with open(os.path.join(self.path, "newsdesk-index.json"), "w") as fh:
+            json.dump({"schema": INDEX_SCHEMA_VERSION, "tantivy": tantivy.__name__}, fh)
+
+    # -- writing ------------------------------------------------------------
+    def writer(self) -> tantivy.IndexWriter:
+        if self._writer is None:
+            self._writer = self.tv.writer(heap_size=256_000_000)
+        return self._writer
+
+    def close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.wait_merging_threads()
+            self._writer = None
+
+    def add_rows(self, store: Store, rows: list[tuple], replace: bool = True) -> None:
+        """Queue rows into the writer (uncommitted); ``replace`` deletes each id first."""
+        writer = self.writer()
+        extras: dict[int, dict[str, list[str]]] = {}
+        seqs = [r[0] for r in rows]
+        for provider in _extras_providers:
+            for seq, fields in provider(store, seqs).items():
+                extras.setdefault(seq, {}).update(fields)
+        for row in rows:
+            if replace:
+                writer.delete_documents_by_term("id", row[1])
+            writer.add_document(to_document(row, extras.get(row[0])))
+
+    def commit(self, store: Store, version: int) -> None:
+        """Commit the index, then record in the store which version it holds."""
+        self.writer().commit()
+        store.set_meta("indexed_version", str(version))
+        self.tv.reload()
+
+    def catch_up(self, store: Store, progress: Callable[[int], Any] | None = None) -> int:
+        """Index every row changed since the last commit; returns how many were indexed."""
+        done_version = int(store.get_meta("indexed_version", "0"))
+        if self.rebuilt:
+            done_version = 0
+        target = store.version
+        if done_version >= target:
+            return 0
+        # a fresh index holds nothing to replace; otherwise a crashed run may have
+        # committed some of these rows to the index already: delete-before-add
+        replace = self.searcher().num_docs > 0
+        indexed = 0
+        for rows in store.changed_since(done_version):
+            self.add_rows(store, rows, replace=replace)
+            indexed += len(rows)
+            if progress:
+                progress(len(rows))
+        self.commit(store, target)
+        self.rebuilt = False
+        return indexed
+
+    # -- reading ------------------------------------------------------------
+    def searcher(self) -> tantivy.Searcher:
+        return self.tv.searcher()
+
+    def num_docs(self) -> int:
+        return self.searcher().num_docs
+
+
+def iter_seqs(searcher: tantivy.Searcher, hits: Iterable[tuple[Any, Any]]) -> list[int]:
+    """The store seq of each (score, address) hit, in order."""
+    return [searcher.doc(addr)["seq"][0] for _score, addr in hits]

@@ -1,0 +1,102 @@
+"""The records that travel through newsdesk, from reader to result.
+
+A reader yields :class:`Record` (what the input said, loosely typed) or
+:class:`Reject` (why a piece of input could not become a record).
+``normalize`` turns a Record into an :class:`Article` (clean, typed, with a
+stable id); the store keeps Articles; search returns :class:`Hit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Record:
+    """One article as a reader found it: values are raw strings, not yet checked."""
+
+    title: str = ""
+    body: str = ""
+    url: str = ""
+    published: str = ""  # any date format a source uses; normalize parses it
+    source: str = ""
+    authors: list[str] = field(default_factory=list)
+    lang: str = ""
+    external_id: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    provenance: str = ""  # "path:line" or "path@offset" or a URL: where it came from
+
+
+@dataclass(slots=True)
+class Reject:
+    """A piece of input that could not become an article, and why (one line)."""
+
+    provenance: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.provenance}: {self.reason}"
+
+
+@dataclass(slots=True)
+class Article:
+    """An article as the store of record keeps it."""
+
+    id: str
+    title: str
+    body: str
+    url: str = ""
+    source: str = ""
+    published: str = ""  # ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SSZ", or "" when unknown
+    authors: list[str] = field(default_factory=list)
+    lang: str = ""
+    external_id: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    provenance: str = ""
+    ingested_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class Hit:
+    """One search result: the fields ``--json`` prints, plus a rank."""
+
+    rank: int
+    id: str
+    external_id: str
+    title: str
+    url: str
+    source: str
+    published: str
+    score: float
+    snippet: str  # highlighted with <b>…</b>
+    authors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What one ingest did: counts plus the reasons for every rejection."""
+
+    new: int = 0
+    present: int = 0
+    rejected: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{self.new} new, {self.present} already present, {self.rejected} rejected"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "present": self.present,
+            "rejected": self.rejected,
+            "rejects": [str(r) for r in self.rejects],
+            "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,162 @@
+"""Readers: one module per input format, each yielding Records or Rejects.
+
+Every reader module exposes ``read(path: str, options: ReadOptions) ->
+Iterator[Record | Reject]`` and must stream: memory stays constant however
+big the input. A bad record becomes a :class:`Reject` with its position and
+the reason; a file that cannot be opened at all raises :class:`ReaderError`,
+which :func:`read_inputs` turns into a Reject so a batch goes on.
+
+Formats are chosen by extension, else by sniffing the first bytes.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import importlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ..errors import ReaderError
+from ..model import Record, Reject
+
+# format name -> module under newsdesk.readers
+FORMATS = {
+    "text": "text",
+    "jsonl": "jsonl",
+    "csv": "csv",
+    "html": "html",
+    "feed": "feed",
+    "warc": "warc",
+}
+
+_EXTENSIONS = {
+    ".txt": "text",
+    ".text": "text",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".rss": "feed",
+    ".atom": "feed",
+    ".xml": "feed",
+    ".warc": "warc",
+    ".arc": "warc",
+}
+
+
+@dataclass
+class ReadOptions:
+    """What the user said about how to read: field mapping, page fetching, format."""
+
+    mapping: dict[str, str] = field(default_factory=dict)  # our field -> their field
+    fetch_pages: bool = False
+    format: str | None = None  # force a format instead of detecting it
+    # fetch(url) -> bytes; the one network seam (see newsdesk.fetch); tests may swap it
+    fetch: Callable[[str], bytes] | None = None
+
+
+def _strip_compression(path: str) -> str:
+    lower = path.lower()
+    for suffix in (".gz", ".bz2", ".xz"):
+        if lower.endswith(suffix):
+            return lower[: -len(suffix)]
+    return lower
+
+
+def detect_format(path: str) -> str | None:
+    """The format of ``path`` from its extension, else from its first bytes; None if unknown."""
+    if path.startswith(("http://", "https://")):
+        return "feed"
+    base = _strip_compression(path)
+    ext = os.path.splitext(base)[1]
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    return sniff(path)
+
+
+def sniff(path: str) -> str | None:
+    """Guess a format from the first 4 KiB (after gunzip): WARC, feed, HTML, JSONL, text."""
+    try:
+        with open_binary(path) as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    low = text[:1024].lower()
+    if text.startswith(b"WARC/"):
+        return "warc"
+    if b"<rss" in low or b"<feed" in low or b"<rdf:rdf" in low:
+        return "feed"
+    if low.startswith((b"<!doctype html", b"<html")) or b"<html" in low:
+        return "html"
+    if text.startswith(b"{"):
+        return "jsonl"
+    if b"\0" in head:
+        return None
+    return "text"
+
+
+def open_binary(path: str):
+    """Open a file for binary reading, transparently gunzipping ``.gz``."""
+    if path.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def expand_inputs(inputs: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """Yield ``(path_or_url, root)`` for each file named, found under a directory, or globbed.
+
+    ``root`` is the directory given (or the file's own directory) so readers can
+    record paths relative to what the user typed. Hidden files are skipped.
+    """
+    for item in inputs:
+        if item.startswith(("http://", "https://")):
+            yield item, ""
+            continue
+        matches = sorted(glob.glob(item, recursive=True)) if glob.has_magic(item) else [item]
+        if not matches:
+            raise ReaderError(item, "no such file or directory")
+        for match in matches:
+            if os.path.isdir(match):
+                for dirpath, dirnames, filenames in os.walk(match):
+                    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                    for name in sorted(filenames):
+                        if not name.startswith("."):
+                            yield os.path.join(dirpath, name), match
+            elif os.path.exists(match):
+                yield match, os.path.dirname(match)
+            else:
+                raise ReaderError(match, "no such file or directory")
+
+
+def read_file(path: str, options: ReadOptions, root: str = "") -> Iterator[Record | Reject]:
+    """Records of one file or URL; a file that cannot be read becomes one Reject."""
+    fmt = options.format or detect_format(path)
+    if fmt is None:
+        yield Reject(path, "unknown format (not text, JSON Lines, CSV, HTML, RSS/Atom or WARC)")
+        return
+    if fmt not in FORMATS:
+        yield Reject(path, f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+        return
+    module = importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
+    try:
+        yield from module.read(path, options)
+    except ReaderError as err:
+        yield Reject(err.path + (f":{err.position}" if err.position else ""), err.reason)
+    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as err:
+        yield Reject(path, f"cannot read: {err}")
+
+
+def read_inputs(inputs: Iterable[str], options: ReadOptions) -> Iterator[Record | Reject]:
+    """Every Record (or Reject) from every input, in order; never raises for bad content."""
+    try:
+        for path, root in expand_inputs(inputs):
+            yield from read_file(path, options, root)
+    except ReaderError as err:
+        yield Reject(err.path, err.reason)

@@ -1,0 +1,297 @@
+"""The store of record: one SQLite file holding every article, in full.
+
+Everything else (the tantivy index, entity tables, caches) can be rebuilt
+from here. Three ideas keep it safe:
+
+* **Idempotent inserts.** ``articles.id`` is unique; inserting an article
+  that is already there is a no-op that the caller counts as "already present".
+* **A change counter.** Every insert or update of an article stamps it with the
+  next value of ``meta.version``. The index remembers the highest version it
+  has committed (``meta.indexed_version``), so on open it re-indexes exactly the
+  rows that changed since, whether the last writer finished or was killed.
+* **One writer.** A process that writes holds an exclusive ``flock`` on
+  ``write.lock`` in the data directory; a second writer is told who holds it
+  instead of corrupting anything. Readers never lock (SQLite WAL mode).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .errors import DataDirError, WriterBusyError
+from .model import Article
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    seq          INTEGER PRIMARY KEY,          -- insertion order; the index's doc key
+    id           TEXT NOT NULL UNIQUE,         -- stable id (see normalize.article_id)
+    external_id  TEXT NOT NULL DEFAULT '',     -- the record's own id (docid, guid, DOCNO)
+    url          TEXT NOT NULL DEFAULT '',
+    source       TEXT NOT NULL DEFAULT '',
+    title        TEXT NOT NULL DEFAULT '',
+    body         TEXT NOT NULL DEFAULT '',
+    published    TEXT NOT NULL DEFAULT '',     -- ISO 8601 UTC, '' when unknown
+    authors      TEXT NOT NULL DEFAULT '[]',   -- JSON list
+    lang         TEXT NOT NULL DEFAULT '',
+    metadata     TEXT NOT NULL DEFAULT '{}',   -- JSON object: every unmapped input field
+    provenance   TEXT NOT NULL DEFAULT '',
+    ingested_at  TEXT NOT NULL DEFAULT '',
+    version      INTEGER NOT NULL              -- change counter stamp, see module docstring
+);
+CREATE INDEX IF NOT EXISTS articles_external_id ON articles(external_id);
+CREATE INDEX IF NOT EXISTS articles_version ON articles(version);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+"""
+
+COLUMNS = (
+    "seq", "id", "external_id", "url", "source", "title", "body", "published",
+    "authors", "lang", "metadata", "provenance", "ingested_at", "version",
+)
+_SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM articles"
+
+
+def row_to_article(row: sqlite3.Row | tuple) -> Article:
+    """A database row (in COLUMNS order) as an Article."""
+    return Article(
+        id=row[1],
+        external_id=row[2],
+        url=row[3],
+        source=row[4],
+        title=row[5],
+        body=row[6],
+        published=row[7],
+        authors=json.loads(row[8]),
+        lang=row[9],
+        metadata=json.loads(row[10]),
+        provenance=row[11],
+        ingested_at=row[12],
+    )
+
+
+class WriteLock:
+    """An exclusive, non-blocking ``flock`` on ``DIR/write.lock``; released on close or death."""
+
+    def __init__(self, directory: str) -> None:
+        self.path = os.path.join(directory, "write.lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            directory = os.path.dirname(self.path)
+            raise WriterBusyError(
+                f"{directory} is being written by {holder}; wait for it to finish "
+                "(searches still work meanwhile) or use another --data directory"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"newsdesk pid {os.getpid()}".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+class Store:
+    """The SQLite store of record in one data directory."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.path = os.path.join(directory, "newsdesk.db")
+        try:
+            self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as err:
+            raise DataDirError(f"{self.path}: cannot open the database: {err}") from None
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        try:
+            self.db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as err:
+            raise DataDirError(f"{self.path}: not a newsdesk database ({err})") from None
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------
+    def _migrate(self) -> None:
+        have = self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if have:
+            row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row and int(row[0]) > SCHEMA_VERSION:
+                raise DataDirError(
+                    f"{self.path} was written by a newer newsdesk (schema {row[0]}, "
+                    f"this one knows {SCHEMA_VERSION}); upgrade newsdesk"
+                )
+        self.db.executescript(SCHEMA)
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0')")
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error: all or nothing."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- meta ---------------------------------------------------------------
+    def get_meta(self, key: str, default: str = "") -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def version(self) -> int:
+        return int(self.get_meta("version", "0"))
+
+    def bump_version(self) -> int:
+        """Next change stamp; call inside a transaction."""
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='version'")
+        return self.version
+
+    # -- writes -------------------------------------------------------------
+    def add_articles(self, articles: Iterable[Article]) -> tuple[int, int]:
+        """Insert the articles not yet stored, in one transaction; returns (new, present)."""
+        new = present = 0
+        with self.transaction() as db:
+            version = self.bump_version()
+            for a in articles:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO articles (id, external_id, url, source, title, body, "
+                    "published, authors, lang, metadata, provenance, ingested_at, version) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        a.id, a.external_id, a.url, a.source, a.title, a.body, a.published,
+                        json.dumps(a.authors, ensure_ascii=False), a.lang,
+                        json.dumps(a.metadata, ensure_ascii=False, default=str),
+                        a.provenance, a.ingested_at, version,
+                    ),
+                )
+                if cur.rowcount:
+                    new += 1
+                else:
+                    present += 1
+        return new, present
+
+    def touch(self, seqs: Iterable[int]) -> None:
+        """Mark articles changed (e.g. enriched) so the index picks them up; inside a transaction."""
+        version = self.bump_version()
+        self.db.executemany(
+            "UPDATE articles SET version=? WHERE seq=?", ((version, s) for s in seqs)
+        )
+
+    # -- reads --------------------------------------------------------------
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def get(self, key: str) -> Article | None:
+        """An article by id, else by external id (the first stored), else None."""
+        row = self.db.execute(_SELECT + " WHERE id=?", (key,)).fetchone()
+        if row is None:
+            row = self.db.execute(
+                _SELECT + " WHERE external_id=? ORDER BY seq LIMIT 1", (key,)
+            ).fetchone()
+        return row_to_article(row) if row else None
+
+    def rows_by_seq(self, seqs: list[int]) -> dict[int, tuple]:
+        """Rows for the given seqs (those that exist), keyed by seq."""
+        if not seqs:
+            return {}
+        marks = ",".join("?" * len(seqs))
+        return {r[0]: r for r in self.db.execute(_SELECT + f" WHERE seq IN ({marks})", seqs)}
+
+    def changed_since(self, version: int, batch: int = 2000) -> Iterator[list[tuple]]:
+        """Batches of rows whose change stamp is above ``version``, oldest change first."""
+        last_seq = 1 << 62  # nothing of ``version`` itself: strictly newer changes only
+        last_version = version
+        while True:
+            rows = self.db.execute(
+                _SELECT + " WHERE (version > ? OR (version = ? AND seq > ?)) "
+                "ORDER BY version, seq LIMIT ?",
+                (last_version, last_version, last_seq, batch),
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last_version, last_seq = rows[-1][13], rows[-1][0]
+
+    def count_changed_since(self, version: int) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM articles WHERE version > ?", (version,)
+        ).fetchone()[0]
+
+    def iter_rows(self, batch: int = 2000) -> Iterator[list[tuple]]:
+        """Every row, in seq order, in batches."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                _SELECT + " WHERE seq > ? ORDER BY seq LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def stats(self) -> dict[str, Any]:
+        db = self.db
+        articles = self.count()
+        sources = db.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0]
+        first, last = db.execute(
+            "SELECT min(published), max(published) FROM articles WHERE published != ''"
+        ).fetchone()
+        per_month = [
+            {"month": m, "articles": n}
+            for m, n in db.execute(
+                "SELECT substr(published, 1, 7) AS m, count(*) FROM articles "
+                "WHERE published != '' GROUP BY m ORDER BY m"
+            )
+        ]
+        top_sources = [
+            {"source": s, "articles": n}
+            for s, n in db.execute(
+                "SELECT source, count(*) AS n FROM articles GROUP BY source ORDER BY n DESC LIMIT 10"
+            )
+        ]
+        undated = db.execute("SELECT count(*) FROM articles WHERE published = ''").fetchone()[0]
+        return {
+            "articles": articles,
+            "sources": sources,
+            "first_published": first or "",
+            "last_published": last or "",
+            "undated": undated,
+            "per_month": per_month,
+            "top_sources": top_sources,
+        }
