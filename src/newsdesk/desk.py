@@ -53,6 +53,7 @@ class Desk:
             except OSError as err:
                 raise DataDirError(f"{self.path}: cannot create the data directory: {err}") from None
         self.store = Store(self.path)
+        _load_plugins()
         self.index = Index(self.path)
         self._lock = WriteLock(self.path)
         self._thread_lock = threading.RLock()
@@ -202,6 +203,43 @@ class Desk:
         stats["indexed"] = self.index.num_docs()
         stats["data_dir"] = os.path.abspath(self.path)
         return stats
+
+
+    # -- entities and quotes (implemented in newsdesk.enrich; need `newsdesk enrich` first) --
+    def entity(self, name: str) -> dict[str, Any]:
+        """Everything about one entity (the object ``newsdesk entity NAME --json`` prints)."""
+        from .enrich.queries import entity_page
+
+        return entity_page(self, name)
+
+    def entities(self, top: int = 20, type: str | None = None, query: str | None = None) -> list[dict[str, Any]]:  # noqa: A002
+        """The most covered entities, overall or among a query's matches."""
+        from .enrich.queries import top_entities
+
+        return top_entities(self, top=top, type=type, query=query)
+
+    def quotes(self, by: str | None = None, query: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Quotations, newest first, optionally by one speaker or within a query's matches."""
+        from .enrich.queries import list_quotes
+
+        return list_quotes(self, by=by, query=query, limit=limit, offset=offset)
+
+
+_plugins_loaded = False
+
+
+def _load_plugins() -> None:
+    """Import the light modules of later stages that hook into indexing and search.
+
+    ``newsdesk.enrich.hooks`` registers index fields (entity names) and search
+    boosts; it reads SQLite only, so it is cheap and needs no spaCy.
+    """
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    with contextlib.suppress(ModuleNotFoundError):
+        import newsdesk.enrich.hooks  # noqa: F401
 
 
 def _fresh_index(path: str) -> Index:

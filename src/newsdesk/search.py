@@ -6,7 +6,7 @@ the result set without changing the ranking.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -86,16 +86,32 @@ def filter_clauses(
     return [tantivy.Query.const_score_query(c, 0.0) for c in clauses]
 
 
+# Later stages add scoring-only clauses for a query (e.g. enrichment boosts articles in
+# which an entity named by the query is salient): fn(desk, q) -> Query | None, added as
+# a SHOULD clause, so it reorders matches without adding any.
+QueryBooster = Callable[["Desk", str], "tantivy.Query | None"]
+_boosters: list[QueryBooster] = []
+
+
+def register_booster(fn: QueryBooster) -> None:
+    """Add a scoring-only clause provider (see ``QueryBooster``)."""
+    if fn not in _boosters:
+        _boosters.append(fn)
+
+
 def build_query(desk: Desk, q: str, since=None, until=None, source=None) -> tantivy.Query:
-    """The tantivy query for a user query string plus filters."""
+    """The tantivy query for a user query string plus filters and boosts."""
     index = desk.index
     main = query_mod.parse(q, index.tv, index.schema)
-    filters = filter_clauses(index.schema, since, until, source)
-    if not filters:
+    clauses = [(tantivy.Occur.Must, main)]
+    for booster in _boosters:
+        extra = booster(desk, q)
+        if extra is not None:
+            clauses.append((tantivy.Occur.Should, extra))
+    clauses += [(tantivy.Occur.Must, f) for f in filter_clauses(index.schema, since, until, source)]
+    if len(clauses) == 1:
         return main
-    return tantivy.Query.boolean_query(
-        [(tantivy.Occur.Must, main)] + [(tantivy.Occur.Must, f) for f in filters]
-    )
+    return tantivy.Query.boolean_query(clauses)
 
 
 def search(

@@ -1,0 +1,55 @@
+# newsdesk — `make demo` and `make test` are the two set-up commands (see README).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DATA ?= demo-data
+SHARED ?= ../shared
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help install demo test test-fast lint format bench chromium clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[all,dev]'
+	touch $@
+
+install: $(BIN)/.installed  ## create .venv and install newsdesk with every extra
+
+demo: install  ## ingest the shared sample data and run real searches
+	$(BIN)/newsdesk --data $(DEMO_DATA) ingest $(SHARED)/data/reuters21578/reuters21578.jsonl.gz $(SHARED)/seed/
+	$(BIN)/newsdesk --data $(DEMO_DATA) stats
+	$(BIN)/newsdesk --data $(DEMO_DATA) search "jeff sessions" --limit 3
+	$(BIN)/newsdesk --data $(DEMO_DATA) search "james baker" --limit 3
+	$(BIN)/newsdesk --data $(DEMO_DATA) search '(opec OR "oil prices") AND saudi' --limit 3 --sort date
+
+chromium:  ## install Debian's Chromium for the browser tests when it is missing
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium missing and cannot apt-get install it: browser tests will be skipped"; fi; \
+	fi
+
+test: install chromium  ## run the whole test suite (real SQLite, tantivy, HTTP, Chromium)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: install  ## tests without the slow and browser ones
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+lint:  ## ruff check and format check
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format:  ## ruff format
+	$(BIN)/ruff format src tests bench
+
+bench: install  ## ingest/search benchmark on Reuters
+	$(BIN)/python bench/ingest_search.py
+
+clean:  ## remove the virtualenv and demo data
+	rm -rf $(VENV) $(DEMO_DATA)

@@ -1,0 +1,209 @@
+"""Core commands: ingest, search, show, stats, reindex."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import NewsdeskError
+from ..readers import FORMATS
+from ..readers.fields import parse_mapping
+from .common import interactive, open_desk, print_json, progress_bar, render_highlight
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN,...",
+    help="Which input field holds which article field, e.g. --map body=content,published=pub_date. "
+    "Fields: title, body, published, url, source, authors, lang, external_id.",
+)
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), help="Read every input as this format.")
+@click.option("--fetch-pages", is_flag=True, help="For feed entries, fetch the linked page for its full text.")
+@click.option("--enrich", is_flag=True, help="Extract entities and quotes right after storing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@click.pass_context
+def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
+    """Read INPUT files, directories (recursively), globs or feed URLs into the desk.
+
+    Formats are chosen by extension (.txt .jsonl .jsonl.gz .ndjson .csv .tsv
+    .html .htm .rss .atom .xml .warc .warc.gz) or by sniffing the content.
+    Ingest is idempotent: an article already stored is counted, not added
+    again. Bad records are skipped with a one-line reason, also appended to
+    rejects.log in the data directory.
+    """
+    try:
+        field_map = parse_mapping(list(mapping))
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    desk = open_desk(ctx, create=True)
+    try:
+        with progress_bar("ingesting") as advance:
+            summary = desk.ingest(
+                list(inputs), mapping=field_map, fetch_pages=fetch_pages, format=fmt, progress=advance
+            )
+        enriched = None
+        if enrich:
+            from ..enrich import run as enrich_run  # noqa: PLC0415 - spaCy only when asked
+
+            with progress_bar("enriching") as advance:
+                enriched = enrich_run(desk, progress=advance)
+    finally:
+        desk.close()
+    if as_json:
+        out = summary.to_dict()
+        if enriched is not None:
+            out["enriched"] = enriched
+        print_json(out)
+        return
+    for reject in summary.rejects[:20]:
+        click.echo(f"rejected {reject}", err=True)
+    if summary.rejected > 20:
+        click.echo(f"… and {summary.rejected - 20} more rejects, see {desk.path}/rejects.log", err=True)
+    rate = (summary.new + summary.present) / summary.seconds if summary.seconds else 0
+    click.echo(f"{summary} ({summary.seconds:.1f}s, {rate:,.0f} articles/s)")
+    if enriched is not None:
+        click.echo(f"enriched {enriched} articles")
+
+
+@click.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--limit", "-n", default=10, show_default=True, help="How many results.")
+@click.option("--offset", default=0, show_default=True, help="Skip this many results (paging).")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
+@click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
+@click.option("--source", multiple=True, help="Only articles from this source (repeat for several).")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "date", "date-asc"]),
+    default="relevance",
+    show_default=True,
+    help="Order of results: best match, newest first, or oldest first.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per result line.")
+@click.pass_context
+def search(ctx, query, limit, offset, since, until, source, sort, as_json):
+    """Search the desk for QUERY and print ranked results with highlighted snippets.
+
+    \b
+    Query syntax (Lucene-style, see docs/query-language.md):
+      jeff sessions                 both words (AND by default)
+      "james baker" -treasury       a phrase, without a word
+      (opec OR "oil prices") AND saudi
+      title:cocoa published:[1987-03-01 TO 1987-03-31]
+    """
+    q = " ".join(query)
+    desk = open_desk(ctx)
+    try:
+        results = desk.search(
+            q, limit=limit, offset=offset, since=since, until=until,
+            source=list(source) or None, sort=sort,
+        )
+    finally:
+        desk.close()
+    if as_json:
+        for hit in results:
+            print_json(hit.to_dict())
+        return
+    color = interactive()
+    if not results.hits:
+        click.echo(f"no results for {q!r} ({results.total} matches)")
+        return
+    first, last = results.offset + 1, results.offset + len(results.hits)
+    click.echo(f"{results.total:,} matches for {q!r}, showing {first}–{last}\n")
+    for hit in results:
+        date = hit.published[:10] if hit.published else "(undated)"
+        title = hit.title or "(no headline)"
+        head = f"{hit.rank:>3}. {date}  {hit.source or '-'}  "
+        if color:
+            click.echo(head + click.style(title, bold=True))
+        else:
+            click.echo(head + title)
+        click.echo("     " + render_highlight(hit.snippet, color))
+        click.echo(click.style(f"     id {hit.id}", dim=True) if color else f"     id {hit.id}" + (
+            f"  external_id {hit.external_id}" if hit.external_id else ""))
+        click.echo()
+
+
+@click.command()
+@click.argument("article_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the article as one JSON object.")
+@click.pass_context
+def show(ctx, article_id, as_json):
+    """Print the whole article ARTICLE_ID (its id or its external id)."""
+    desk = open_desk(ctx)
+    try:
+        article = desk.get(article_id)
+    finally:
+        desk.close()
+    if as_json:
+        print_json(article.to_dict())
+        return
+    click.echo(click.style(article.title or "(no headline)", bold=True))
+    meta = [article.published or "(undated)", article.source]
+    if article.authors:
+        meta.append("by " + ", ".join(article.authors))
+    click.echo("  ".join(m for m in meta if m))
+    if article.url:
+        click.echo(article.url)
+    click.echo(f"id {article.id}" + (f"  external_id {article.external_id}" if article.external_id else ""))
+    click.echo()
+    click.echo(article.body)
+    extra = {k: v for k, v in article.metadata.items() if v not in ("", [], None)}
+    if extra:
+        click.echo()
+        for key, value in extra.items():
+            click.echo(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as one JSON object.")
+@click.pass_context
+def stats(ctx, as_json):
+    """Articles, sources, date range and articles per month."""
+    desk = open_desk(ctx)
+    try:
+        data = desk.stats()
+    finally:
+        desk.close()
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"data directory  {data['data_dir']}")
+    click.echo(f"articles        {data['articles']:,} ({data['indexed']:,} indexed)")
+    click.echo(f"sources         {data['sources']:,}")
+    if data["first_published"]:
+        click.echo(f"published       {data['first_published'][:10]} … {data['last_published'][:10]}"
+                   + (f" ({data['undated']:,} undated)" if data["undated"] else ""))
+    if data["per_month"]:
+        click.echo("\nper month")
+        peak = max(m["articles"] for m in data["per_month"])
+        for m in data["per_month"]:
+            bar = "█" * max(1, round(40 * m["articles"] / peak))
+            click.echo(f"  {m['month']}  {m['articles']:>8,}  {bar}")
+
+
+@click.command()
+@click.pass_context
+def reindex(ctx):
+    """Rebuild the search index from the SQLite store alone (e.g. after an upgrade)."""
+    desk = open_desk(ctx)
+    try:
+        total = desk.store.count()
+        with progress_bar("reindexing", total=total) as advance:
+            n = desk.reindex(progress=advance)
+    finally:
+        desk.close()
+    click.echo(f"reindexed {n:,} articles")
+
+
+def _fail(message: str) -> None:
+    raise NewsdeskError(message)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(1)
