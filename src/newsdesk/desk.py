@@ -243,9 +243,11 @@ def _load_plugins() -> None:
 
 
 def _fresh_index(path: str) -> Index:
+    """An empty index in ``path`` that knows it must be rebuilt from the store."""
+    Index(path).wipe()
     index = Index(path)
-    index.wipe()
-    return Index(path)
+    index.rebuilt = True
+    return index
 
 
 def open(path: str | os.PathLike[str] | None = None, create: bool = True) -> Desk:  # noqa: A001

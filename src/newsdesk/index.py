@@ -39,6 +39,8 @@ from .errors import DataDirError
 from .store import Store
 
 INDEX_SCHEMA_VERSION = "2"
+MIN_DATE = datetime(1700, 1, 1, tzinfo=UTC)
+MAX_DATE = datetime(2260, 1, 1, tzinfo=UTC)
 STEM = "en_stem"
 
 
@@ -93,7 +95,7 @@ def to_document(row: tuple, extras: dict[str, list[str]] | None = None) -> tanti
     if lang:
         doc.add_text("lang", lang)
     dt = parse_iso(published)
-    if dt is not None:
+    if dt is not None and MIN_DATE <= dt <= MAX_DATE:  # tantivy's date range; else undated
         doc.add_date("published", dt)
     for field, values in (extras or {}).items():
         for value in values:

@@ -71,8 +71,8 @@ def filter_clauses(
                 schema,
                 "published",
                 tantivy.FieldType.Date,
-                lo or datetime(1, 1, 1, tzinfo=UTC),
-                hi or datetime(9999, 12, 31, tzinfo=UTC),
+                lo or datetime(1700, 1, 1, tzinfo=UTC),
+                hi or datetime(2260, 1, 1, tzinfo=UTC),
             )
         )
     if source:

@@ -1,0 +1,131 @@
+"""WARC archives (``.warc``, ``.warc.gz``) as Common Crawl's CC-News ships them.
+
+Every ``response`` record with HTTP status 200 and an HTML content type is one
+page: its payload (de-chunked and decompressed by warcio, decoded by the HTTP
+charset) goes through :func:`html.extract_page`. The record's URL is the
+``WARC-Target-URI``; the page's canonical link, when different, is kept as
+``metadata["canonical_url"]``. ``metadata["fetched"]`` is the ``WARC-Date``,
+which is also the publication date when the page states none. Provenance is
+``path@offset``, the record's byte offset in the (compressed) file, which is
+what ``warcio extract`` and CDX indexes use.
+
+Requests, metadata, warcinfo, non-HTML and non-200 responses are skipped
+without a word. A truncated or corrupt archive yields every record before the
+damage, then one Reject with the offset where reading stopped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
+
+from ..model import Record, Reject
+from . import ReadOptions
+from .html import extract_page
+
+MAX_PAGE_BYTES = 20 * 1024 * 1024
+_PAGE_RECORDS = ("response", "resource")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# what warcio raises on damaged input; AttributeError/TypeError/IndexError too, from headers it
+# expected and did not find (a corrupt record with no WARC-Target-URI, say)
+_DAMAGE = (
+    ArchiveLoadFailed, StatusAndHeadersParserException, EOFError, OSError, ValueError, zlib.error,
+    AttributeError, TypeError, IndexError, KeyError,
+)
+
+
+def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
+    with open(path, "rb") as fh:
+        iterator = ArchiveIterator(fh)
+        records = iter(iterator)
+        next_offset = 0
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            except _DAMAGE as err:
+                offset = getattr(iterator, "offset", next_offset)
+                yield Reject(f"{path}@{offset}", f"corrupt WARC, reading stopped: {_one_line(err)}")
+                return
+            try:
+                page = _page_payload(record)
+                offset = iterator.get_record_offset()
+                next_offset = offset + iterator.get_record_length()
+            except _DAMAGE as err:
+                offset = getattr(iterator, "offset", next_offset)
+                yield Reject(f"{path}@{offset}", f"corrupt WARC record, reading stopped: {_one_line(err)}")
+                return
+            missing = getattr(record.raw_stream, "limit", 0)
+            if missing:
+                yield Reject(f"{path}@{offset}", f"truncated WARC: record is {missing} bytes short")
+                return
+            if page is not None:
+                yield _to_record(record, page, f"{path}@{offset}")
+
+
+def _page_payload(record: Any) -> bytes | str | Reject | None:
+    """The HTML of a page record (decoded when the charset is known), a Reject, or None to skip."""
+    if record.rec_type not in _PAGE_RECORDS:
+        return None
+    if record.rec_type == "response":
+        http = record.http_headers
+        if http is None or http.get_statuscode() != "200":
+            return None
+        content_type = http.get_header("Content-Type") or ""
+    else:
+        content_type = record.rec_headers.get_header("Content-Type") or ""
+    mime, charset = _parse_content_type(content_type)
+    if mime not in _HTML_TYPES:
+        return None
+    data = record.content_stream().read(MAX_PAGE_BYTES + 1)
+    if len(data) > MAX_PAGE_BYTES:
+        return Reject("", f"page larger than {MAX_PAGE_BYTES // (1024 * 1024)} MiB")
+    if charset:
+        try:
+            return data.decode(codecs.lookup(charset).name, errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: let the extractor guess from the bytes
+    return data
+
+
+def _to_record(record: Any, page: bytes | str | Reject, where: str) -> Record | Reject:
+    if isinstance(page, Reject):
+        return Reject(where, page.reason)
+    url = record.rec_headers.get_header("WARC-Target-URI") or ""
+    fetched = record.rec_headers.get_header("WARC-Date") or ""
+    rec = extract_page(page, url=url, provenance=where)
+    if isinstance(rec, Reject):
+        return rec
+    if url and rec.url and rec.url != url:
+        rec.metadata["canonical_url"] = rec.url
+    rec.url = url or rec.url
+    rec.published = rec.published or fetched
+    if fetched:
+        rec.metadata["fetched"] = fetched
+    record_id = record.rec_headers.get_header("WARC-Record-ID")
+    if record_id:
+        rec.metadata["warc_record_id"] = record_id
+    return rec
+
+
+def _parse_content_type(value: str) -> tuple[str, str]:
+    """``"text/html; charset=UTF-8"`` -> ``("text/html", "UTF-8")``."""
+    mime, _, params = value.partition(";")
+    charset = ""
+    for param in params.split(";"):
+        key, _, val = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = val.strip().strip("\"'")
+    return mime.strip().lower(), charset
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

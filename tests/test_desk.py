@@ -1,0 +1,196 @@
+"""The foundation: store + index + desk behaviour on real files (issue 2)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+import newsdesk
+from newsdesk.errors import NotFoundError, WriterBusyError
+
+from .conftest import REUTERS, SEED, needs_shared, run_cli
+
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+ARTICLES = [
+    {"id": "a1", "title": "Council approves new budget", "body": "The city council approved a budget.",
+     "published": "2024-01-05", "source": "Daily Planet", "url": "https://www.example.com/budget?utm_source=x"},
+    {"id": "a2", "title": "Storm closes schools", "body": "Schools were closed as a storm hit the coast.",
+     "published": "2024-02-10T08:00:00+02:00", "source": "Coast News"},
+    {"id": "a3", "title": "Wire brief: markets open higher", "body": "", "published": "2024-02-11"},
+]
+
+
+def test_ingest_is_idempotent_and_counts(desk, tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", ARTICLES)
+    first = desk.ingest(src)
+    assert (first.new, first.present, first.rejected) == (3, 0, 0)
+    again = desk.ingest(src)
+    assert (again.new, again.present, again.rejected) == (0, 3, 0)
+    assert str(again) == "0 new, 3 already present, 0 rejected"
+    assert desk.stats()["articles"] == 3
+    assert desk.index.num_docs() == 3
+
+
+def test_article_fields_are_normalised(desk, tmp_path):
+    desk.ingest(write_jsonl(tmp_path / "a.jsonl", ARTICLES))
+    a = desk.get("a2")  # by external id
+    assert a.published == "2024-02-10T06:00:00Z"  # converted to UTC
+    assert a.source == "Coast News"
+    b = desk.get("a1")
+    assert b.url == "https://www.example.com/budget"  # tracking parameter dropped
+    assert desk.get(b.id).external_id == "a1"  # by id
+    brief = desk.get("a3")
+    assert brief.title.startswith("Wire brief") and brief.body == ""  # headline-only kept
+
+
+def test_unknown_id_raises_not_found(desk):
+    with pytest.raises(NotFoundError, match="no article"):
+        desk.get("nope")
+
+
+def test_same_url_is_the_same_article(desk, tmp_path):
+    recs = [
+        {"title": "First version", "body": "x", "url": "https://EXAMPLE.com/a#top"},
+        {"title": "Edited version", "body": "y", "url": "https://example.com/a?utm_medium=rss"},
+    ]
+    s = desk.ingest(write_jsonl(tmp_path / "u.jsonl", recs))
+    assert (s.new, s.present) == (1, 1)
+
+
+def test_three_good_two_broken_lines(desk, tmp_path):
+    path = tmp_path / "mixed.jsonl"
+    lines = [
+        json.dumps({"title": "One", "body": "first"}),
+        '{"title": "broken", "body": ',
+        json.dumps({"title": "Two", "body": "second"}),
+        "[1, 2, 3]",
+        json.dumps({"title": "Three", "body": "third"}),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    s = desk.ingest(path)
+    assert (s.new, s.rejected) == (3, 2)
+    where = sorted(r.provenance for r in s.rejects)
+    assert where == [f"{path}:2", f"{path}:4"]
+    log = (desk.path and open(os.path.join(desk.path, "rejects.log")).read())
+    assert f"{path}:2" in log and "invalid JSON" in log
+
+
+def test_empty_record_rejected_but_identified_one_kept(desk, tmp_path):
+    path = write_jsonl(tmp_path / "e.jsonl", [{"title": "", "body": ""}, {"id": "x9", "title": "", "body": ""}])
+    s = desk.ingest(path)
+    assert (s.new, s.rejected) == (1, 1)
+    assert "no headline and no body" in s.rejects[0].reason
+
+
+def test_search_filters_and_sort(desk, tmp_path):
+    desk.ingest(write_jsonl(tmp_path / "a.jsonl", ARTICLES))
+    assert [h.external_id for h in desk.search("storm")] == ["a2"]
+    assert desk.search("storm", source="Daily Planet").total == 0
+    assert [h.external_id for h in desk.search("*", since="2024-02-01", sort="date-asc")] == ["a2", "a3"]
+    assert [h.external_id for h in desk.search("*", until="2024-02-10", sort="date")] == ["a2", "a1"]
+    hit = desk.search("storm")[0]
+    assert "<b>storm</b>" in hit.snippet
+    assert set(hit.to_dict()) >= {"id", "external_id", "title", "url", "source", "published", "score", "snippet"}
+
+
+def test_second_writer_gets_clear_message(desk, tmp_path):
+    src = write_jsonl(tmp_path / "a.jsonl", ARTICLES)
+    with desk.writing():
+        other = newsdesk.open(desk.path)
+        try:
+            with pytest.raises(WriterBusyError, match="is being written by newsdesk pid"):
+                other.ingest(src)
+            assert other.search("storm").total == 0  # reading still works
+        finally:
+            other.close()
+        proc = run_cli("ingest", str(src), data=desk.path)
+        assert proc.returncode == 1
+        assert "is being written by" in proc.stderr and "Traceback" not in proc.stderr
+    assert desk.ingest(src).new == 3  # lock released
+
+
+def test_index_reconciles_with_store_after_crash(desk, tmp_path):
+    """Rows committed to SQLite but never to the index are indexed on the next open."""
+    desk.ingest(write_jsonl(tmp_path / "a.jsonl", ARTICLES))
+    path = desk.path
+    desk.close()
+    db = sqlite3.connect(os.path.join(path, "newsdesk.db"))
+    db.execute("UPDATE meta SET value='1' WHERE key='indexed_version'")  # index "lost" its checkpoint
+    db.commit()
+    db.close()
+    d = newsdesk.open(path)
+    try:
+        assert d.index.num_docs() == 3  # replayed without duplicates
+        assert d.search("storm").total == 1
+    finally:
+        d.close()
+
+
+def test_reindex_rebuilds_from_store(desk, tmp_path):
+    desk.ingest(write_jsonl(tmp_path / "a.jsonl", ARTICLES))
+    assert desk.reindex() == 3
+    assert desk.index.num_docs() == 3
+    assert desk.search("council").total == 1
+
+
+def test_missing_input_is_a_reject_not_a_crash(desk, tmp_path):
+    s = desk.ingest([str(tmp_path / "missing.jsonl")])
+    assert s.rejected == 1 and "no such file" in s.rejects[0].reason
+
+
+@pytest.mark.slow
+def test_reuters_ranking_sanity(reuters_desk):
+    needs_shared()
+    assert reuters_desk.stats()["articles"] == 21579  # 21,578 Reuters records + the seed
+    top = reuters_desk.search("jeff sessions", limit=1)[0]
+    assert top.external_id == "000_91e1bbcf43ae4a30"
+    assert "Sessions" in reuters_desk.get(top.id).body
+    baker = reuters_desk.search("james baker", limit=10)
+    assert sum("BAKER" in h.title.upper() for h in baker) >= 8
+
+
+@pytest.mark.slow
+def test_sigkill_mid_ingest_then_rerun(tmp_path):
+    """kill -9 during a Reuters ingest, run it again: every article exactly once."""
+    needs_shared()
+    data = tmp_path / "data"
+    cmd = [sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", str(REUTERS), str(SEED)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db_path = data / "newsdesk.db"
+    deadline = time.monotonic() + 60
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        if db_path.exists():
+            try:
+                con = sqlite3.connect(db_path, timeout=1)
+                stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+                con.close()
+            except sqlite3.Error:
+                continue
+            if stored >= 3000:
+                break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert 0 < stored < 21579, "the kill must land mid-ingest"
+    rerun = subprocess.run(cmd + ["--json"], capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    summary = json.loads(rerun.stdout)
+    assert summary["new"] + summary["present"] == 21579
+    with newsdesk.open(data) as d:
+        assert d.stats()["articles"] == 21579
+        assert d.index.num_docs() == 21579  # no article indexed twice
+        ids = d.store.db.execute("SELECT count(DISTINCT external_id) FROM articles").fetchone()[0]
+        assert ids == 21579
