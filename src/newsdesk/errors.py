@@ -52,10 +52,18 @@ class QuerySyntaxError(NewsdeskError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        q = self.query.replace("\n", " ")
-        return f"query syntax error at {self.position + 1}: {self.expected}: {q}\n" + " " * (
-            len(f"query syntax error at {self.position + 1}: {self.expected}: ") + self.position
-        ) + "^"
+        """What went wrong, then the query with a caret under the column where it did.
+
+        The query sits on its own line so the caret lines up whatever prefix the
+        CLI (``newsdesk: ``) or a log puts before the first line.
+        """
+        q = self.query.replace("\n", " ").replace("\t", " ")
+        pos = max(0, min(self.position, len(q)))
+        return (
+            f"query syntax error at column {pos + 1}: {self.expected}\n"
+            f"  {q}\n"
+            f"  {' ' * pos}^"
+        )
 
 
 class NotFoundError(NewsdeskError):

@@ -24,8 +24,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .model import Article, Record, Reject
 
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|ito|ns_\w+)$", re.I)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
-_BLANKS = re.compile(r"\n\s*\n\s*(\n\s*)+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]{2,}|[\t\u00a0\u2000-\u200b]")  # only runs that change
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_EDGES = re.compile(r" +\n *|\n +")
+_BLANKS = re.compile(r"\n{3,}")
 
 
 def canonical_url(url: str) -> str:
@@ -53,15 +55,20 @@ def clean_text(text: str) -> str:
     """Unicode NFC, unified line ends, runs of spaces collapsed, at most one blank line."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return _BLANKS.sub("\n\n", "\n".join(lines)).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
+    return _BLANKS.sub("\n\n", text).strip()
 
 
 def clean_line(text: str) -> str:
     """A one-line field (headline, source, author): all whitespace collapsed."""
-    return " ".join(clean_text(text).split())
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(_CONTROL.sub("", text).split())
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

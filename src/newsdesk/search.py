@@ -1,14 +1,29 @@
-"""Search: query -> tantivy -> hydrate from the store -> highlighted hits.
+"""Search: query -> tantivy -> hydrate from the store -> collapse -> highlighted hits.
 
-Filters (date range, source) are added as zero-scoring clauses so they narrow
-the result set without changing the ranking.
+Ranking is tantivy's BM25 over the combined headline+body field (``text``)
+plus scoring-only SHOULD clauses that reorder matches without adding any:
+
+* a headline boost: the query's words in ``title`` (weight ``TITLE_BOOST``);
+* a proximity boost: each adjacent pair of query words within ``PROX_SLOP``
+  positions of each other (weight ``PROX_BOOST``), which lifts articles where
+  "jeff sessions" is a name rather than two stray words;
+* boosters registered by later stages (entities) via :func:`register_booster`.
+
+Filters (date range, source) are zero-scoring MUST clauses. Exact duplicates
+(same normalised headline + body under different ids) are collapsed after
+hydration, fetching a few extra hits to fill the page. An optional recency
+boost (half-life) re-scores the top candidates. Every weight was chosen with
+``newsdesk eval`` / ``bench/tune_bm25.py``; see docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from typing import TYPE_CHECKING
 
 import tantivy
@@ -23,6 +38,14 @@ if TYPE_CHECKING:
 
 SNIPPET_CHARS = 220
 SORTS = ("relevance", "date", "date-asc")
+
+# ranking knobs (tuned with bench/tune_bm25.py on Reuters dev and TIME; see docs/benchmarks.md)
+TITLE_BOOST = 0.3
+PROX_BOOST = 0.3
+PROX_SLOP = 2
+PROX_MAX_TERMS = 12  # pairs of the first N query words only: long queries stay fast
+DEDUP_EXTRA = 5  # extra hits fetched so a page stays full after collapsing duplicates
+RECENCY_POOL = 100  # candidates re-scored by the recency boost
 
 
 @dataclass
@@ -71,8 +94,8 @@ def filter_clauses(
                 schema,
                 "published",
                 tantivy.FieldType.Date,
-                lo or datetime(1700, 1, 1, tzinfo=UTC),
-                hi or datetime(2260, 1, 1, tzinfo=UTC),
+                lo or datetime(1, 1, 1, tzinfo=UTC),
+                hi or datetime(9999, 12, 31, tzinfo=UTC),
             )
         )
     if source:
@@ -99,19 +122,76 @@ def register_booster(fn: QueryBooster) -> None:
         _boosters.append(fn)
 
 
-def build_query(desk: Desk, q: str, since=None, until=None, source=None) -> tantivy.Query:
+def ranking_clauses(schema: tantivy.Schema, terms: list[str]) -> list[tantivy.Query]:
+    """Headline and proximity SHOULD clauses for the query's positive default-field words."""
+    out: list[tantivy.Query] = []
+    if not terms:
+        return out
+    if TITLE_BOOST > 0:
+        words = list(dict.fromkeys(terms))
+        title = [tantivy.Query.term_query(schema, "title", t) for t in words]
+        tq = title[0] if len(title) == 1 else tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, t) for t in title]
+        )
+        out.append(tantivy.Query.boost_query(tq, TITLE_BOOST))
+    if PROX_BOOST > 0 and len(terms) >= 2:
+        head = terms[:PROX_MAX_TERMS]
+        pairs = list(dict.fromkeys(zip(head, head[1:], strict=False)))
+        prox = [
+            tantivy.Query.phrase_query(schema, "text", [a, b], PROX_SLOP) for a, b in pairs if a != b
+        ]
+        if prox:
+            pq = prox[0] if len(prox) == 1 else tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, p) for p in prox]
+            )
+            out.append(tantivy.Query.boost_query(pq, PROX_BOOST))
+    return out
+
+
+def build_query(
+    desk: Desk, q: str, since=None, until=None, source=None, operator: str = "AND"
+) -> tantivy.Query:
     """The tantivy query for a user query string plus filters and boosts."""
-    index = desk.index
-    main = query_mod.parse(q, index.tv, index.schema)
+    return _build(desk, q, since, until, source, operator)[0]
+
+
+def _build(desk: Desk, q: str, since, until, source, operator: str) -> tuple[tantivy.Query, tantivy.Query]:
+    """(full query, main query alone): snippets highlight the main query's words only."""
+    schema = desk.index.schema
+    tree = query_mod.parse_tree(q, operator)
+    main = query_mod.compile_query(tree, schema)
     clauses = [(tantivy.Occur.Must, main)]
+    for extra in ranking_clauses(schema, query_mod.positive_terms(tree)):
+        clauses.append((tantivy.Occur.Should, extra))
     for booster in _boosters:
         extra = booster(desk, q)
         if extra is not None:
             clauses.append((tantivy.Occur.Should, extra))
-    clauses += [(tantivy.Occur.Must, f) for f in filter_clauses(index.schema, since, until, source)]
+    clauses += [(tantivy.Occur.Must, f) for f in filter_clauses(schema, since, until, source)]
     if len(clauses) == 1:
-        return main
-    return tantivy.Query.boolean_query(clauses)
+        return main, main
+    return tantivy.Query.boolean_query(clauses), main
+
+
+def content_key(title: str, body: str) -> bytes:
+    """Identity of an article's content: headline + body with case and spacing normalised."""
+    text = " ".join(f"{title}\n{body}".lower().split())
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).digest()
+
+
+def _half_life_days(recency: str | float | None) -> float | None:
+    if recency in (None, "", 0):
+        return None
+    if isinstance(recency, int | float):
+        return float(recency)
+    text = str(recency).strip().lower()
+    units = {"h": 1 / 24, "d": 1.0, "w": 7.0, "m": 30.0, "y": 365.0}
+    try:
+        if text[-1] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except (ValueError, IndexError):
+        raise NewsdeskError(f"--recency {recency!r}: give a half-life such as 7d, 12h, 2w or 1y") from None
 
 
 def search(
@@ -124,38 +204,63 @@ def search(
     source: str | list[str] | None = None,
     sort: str = "relevance",
     snippets: bool = True,
+    operator: str = "AND",
+    recency: str | float | None = None,
+    collapse: bool = True,
 ) -> SearchResults:
-    """Run a search and return one page of highlighted hits."""
+    """Run a search and return one page of highlighted hits.
+
+    ``operator`` is the default operator between words ("AND" or "OR");
+    ``recency`` a half-life (``7d``, ``12h``, days as a number) that multiplies
+    each score by ``1 + 2^(-age/half_life)``; ``collapse`` drops exact duplicates.
+    """
     if sort not in SORTS:
         raise NewsdeskError(f"--sort {sort!r}: choose one of {', '.join(SORTS)}")
     if limit < 0 or offset < 0:
         raise NewsdeskError("--limit and --offset must not be negative")
-    tq = build_query(desk, q, since, until, source)
+    if operator.upper() not in ("AND", "OR"):
+        raise NewsdeskError(f"operator {operator!r}: choose AND or OR")
+    half_life = _half_life_days(recency) if sort == "relevance" else None
+    tq, main = _build(desk, q, since, until, source, operator)
     searcher = desk.index.searcher()
+    want = offset + limit
+    fetch = want + (DEDUP_EXTRA if collapse else 0)
+    if half_life:
+        fetch = max(fetch, RECENCY_POOL)
     if sort == "relevance":
-        result = searcher.search(tq, limit, count=True, offset=offset)
+        result = searcher.search(tq, fetch, count=True)
     else:
         order = tantivy.Order.Desc if sort == "date" else tantivy.Order.Asc
-        result = searcher.search(
-            tq, limit, count=True, offset=offset, order_by_field="published", order=order
-        )
+        result = searcher.search(tq, fetch, count=True, order_by_field="published", order=order)
     total = result.count or 0
     addrs = result.hits
-    seqs = [searcher.doc(addr)["seq"][0] for _s, addr in addrs]
+    seqs = searcher.fast_field_values("seq", [a for _s, a in addrs]) if addrs else []
     rows = desk.store.rows_by_seq(seqs)
-    gen = None
-    if snippets and addrs:
-        gen = tantivy.SnippetGenerator.create(searcher, tq, desk.index.schema, "text")
-        gen.set_max_num_chars(SNIPPET_CHARS)
-    hits: list[Hit] = []
-    for rank, ((score, _addr), seq) in enumerate(zip(addrs, seqs, strict=True), offset + 1):
+    scored = [(float(s) if sort == "relevance" else 0.0, seq) for (s, _a), seq in zip(addrs, seqs, strict=True)]
+    if half_life:
+        scored = _recency_rescore(scored, rows, half_life)
+    page: list[tuple[float, tuple]] = []
+    seen: set[bytes] = set()
+    for score, seq in scored:
         row = rows.get(seq)
         if row is None:  # indexed but not in the store: cannot happen unless the db was edited
             continue
+        if collapse:
+            key = content_key(row[5], row[6])
+            if key in seen:
+                continue
+            seen.add(key)
+        page.append((score, row))
+        if len(page) >= want:
+            break
+    page = page[offset:]
+    gen = None
+    if snippets and page:
+        gen = tantivy.SnippetGenerator.create(searcher, main, desk.index.schema, "text")
+        gen.set_max_num_chars(SNIPPET_CHARS)
+    hits: list[Hit] = []
+    for rank, (score, row) in enumerate(page, offset + 1):
         title, body = row[5], row[6]
-        snippet = ""
-        if gen is not None:
-            snippet = make_snippet(gen, body, title)
         hits.append(
             Hit(
                 rank=rank,
@@ -165,11 +270,30 @@ def search(
                 url=row[3],
                 source=row[4],
                 published=row[7],
-                score=round(float(score), 4) if sort == "relevance" else 0.0,
-                snippet=snippet,
+                score=round(score, 4),
+                snippet=make_snippet(gen, body, title) if gen is not None else "",
             )
         )
     return SearchResults(query=q, total=total, hits=hits, offset=offset)
+
+
+def _recency_rescore(
+    scored: list[tuple[float, int]], rows: dict[int, tuple], half_life: float
+) -> list[tuple[float, int]]:
+    """Multiply each score by 1 + 2^(-age/half_life): today x2, one half-life ago x1.5."""
+    now = datetime.now(UTC)
+    out = []
+    for score, seq in scored:
+        row = rows.get(seq)
+        published = row[7] if row else ""
+        factor = 1.0
+        if published:
+            dt = datetime.fromisoformat(published.replace("Z", "+00:00"))
+            age = max(0.0, (now - dt).total_seconds() / 86400)
+            factor = 1.0 + math.pow(2.0, -age / half_life)
+        out.append((score * factor, seq))
+    out.sort(key=lambda x: -x[0])
+    return out
 
 
 def make_snippet(gen: tantivy.SnippetGenerator, body: str, title: str) -> str:
@@ -182,6 +306,4 @@ def make_snippet(gen: tantivy.SnippetGenerator, body: str, title: str) -> str:
     lead = " ".join((body or title).split())
     if len(lead) > SNIPPET_CHARS:
         lead = lead[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-    from html import escape
-
     return escape(lead, quote=False)

@@ -17,6 +17,7 @@ damage, then one Reject with the offset where reading stopped.
 from __future__ import annotations
 
 import codecs
+import os
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -49,6 +50,12 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
             try:
                 record = next(records)
             except StopIteration:
+                # warcio ends quietly when a gzip member or a header block is cut short:
+                # bytes left after the last whole record mean the file is damaged
+                left = _unread_tail(fh, next_offset)
+                if left:
+                    yield Reject(f"{path}@{next_offset}", f"truncated or corrupt WARC: {left} bytes after "
+                                 "the last whole record could not be read")
                 return
             except _DAMAGE as err:
                 offset = getattr(iterator, "offset", next_offset)
@@ -61,6 +68,9 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
             except _DAMAGE as err:
                 offset = getattr(iterator, "offset", next_offset)
                 yield Reject(f"{path}@{offset}", f"corrupt WARC record, reading stopped: {_one_line(err)}")
+                return
+            if record.rec_type is None:  # warcio's stand-in for headers cut short
+                yield Reject(f"{path}@{offset}", "truncated WARC: record headers cut short")
                 return
             missing = getattr(record.raw_stream, "limit", 0)
             if missing:
@@ -113,6 +123,19 @@ def _to_record(record: Any, page: bytes | str | Reject, where: str) -> Record | 
     if record_id:
         rec.metadata["warc_record_id"] = record_id
     return rec
+
+
+def _unread_tail(fh: Any, end: int) -> int:
+    """How many bytes after ``end`` are more than the blank lines that may close a WARC."""
+    try:
+        size = os.fstat(fh.fileno()).st_size
+        if size <= end:
+            return 0
+        fh.seek(end)
+        tail = fh.read(4096)
+    except (OSError, ValueError):
+        return 0
+    return size - end if tail.strip() else 0
 
 
 def _parse_content_type(value: str) -> tuple[str, str]:

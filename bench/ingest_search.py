@@ -1,0 +1,76 @@
+"""Ingest throughput and search latency on Reuters-21578, through the Python API.
+
+    python bench/ingest_search.py [--data DIR] [--repeat 5]
+
+Prints: articles/s for ingesting reuters21578.jsonl.gz into a fresh data
+directory (store + index), top-10 search latency p50/p95 (with snippets) over
+the dev queries, and the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import newsdesk
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REUTERS = SHARED / "data" / "reuters21578" / "reuters21578.jsonl.gz"
+QUERIES = SHARED / "data" / "reuters21578" / "queries.dev.tsv"
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", help="data directory to use (default: a fresh temporary one)")
+    ap.add_argument("--repeat", type=int, default=5, help="passes over the queries")
+    args = ap.parse_args()
+    tmp = None
+    data = args.data
+    if data is None:
+        tmp = tempfile.mkdtemp(prefix="newsdesk-bench-")
+        data = str(Path(tmp) / "data")
+    try:
+        desk = newsdesk.open(data)
+        t0 = time.perf_counter()
+        summary = desk.ingest(str(REUTERS))
+        ingest_s = time.perf_counter() - t0
+        n = summary.new + summary.present
+        queries = [line.split("\t", 1)[1].strip() for line in QUERIES.read_text().splitlines() if line.strip()]
+        for q in queries:  # warm-up
+            desk.search(q, limit=10)
+        latencies = []
+        for _ in range(args.repeat):
+            for q in queries:
+                t = time.perf_counter()
+                results = desk.search(q, limit=10)
+                list(results)
+                latencies.append((time.perf_counter() - t) * 1000)
+        desk.close()
+        size = sum(f.stat().st_size for f in Path(data).rglob("*") if f.is_file())
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"machine           {platform.machine()}, {platform.python_version()}, newsdesk {newsdesk.__version__}")
+        print(f"ingest            {n:,} articles in {ingest_s:.2f} s = {n / ingest_s:,.0f} articles/s ({summary})")
+        print(f"data dir size     {size / 1e6:.1f} MB")
+        print(f"search (top 10)   {len(latencies)} queries: p50 {percentile(latencies, 0.5):.2f} ms, "
+              f"p95 {percentile(latencies, 0.95):.2f} ms, mean {statistics.mean(latencies):.2f} ms")
+        print(f"peak memory       {peak_mb:,.0f} MB (max RSS)")
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
