@@ -418,3 +418,26 @@ def similar(desk: Desk, article_id: str, n: int = 5) -> list[dict[str, str]]:
             continue
         out.append({"id": row[1], "title": row[5], "published": row[7], "source": row[4]})
     return out[:n]
+
+
+# -- facets ---------------------------------------------------------------------------
+def facets(
+    desk: Desk, q: str, since: Any = None, until: Any = None, source: Any = None, n: int = 10
+) -> dict[str, list[dict[str, Any]]]:
+    """Sources, months and entities of a query's matches, in one aggregation pass."""
+    tq = build_query(desk, q, since, until, source)
+    agg = desk.index.searcher().aggregate(tq, {
+        "sources": {"terms": {"field": "source", "size": n}},
+        "entities": {"terms": {"field": "entity", "size": n}},
+        "days": {"date_histogram": {"field": "published", "fixed_interval": "1d", "min_doc_count": 1}},
+    })
+    months: Counter[str] = Counter()
+    for b in agg["days"]["buckets"]:
+        months[b["key_as_string"][:7]] += int(b["doc_count"])
+    names = _source_names(desk)
+    return {
+        "sources": [{"value": names.get(b["key"], b["key"]), "count": int(b["doc_count"])}
+                    for b in agg["sources"]["buckets"]],
+        "months": [{"value": m, "count": c} for m, c in sorted(months.items())],
+        "entities": [{"value": b["key"], "count": int(b["doc_count"])} for b in agg["entities"]["buckets"]],
+    }

@@ -69,7 +69,8 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
                 offset = getattr(iterator, "offset", next_offset)
                 yield Reject(f"{path}@{offset}", f"corrupt WARC record, reading stopped: {_one_line(err)}")
                 return
-            if record.rec_type is None:  # warcio's stand-in for headers cut short
+            # warcio's stand-in for a header block cut short: no type, or no Content-Length
+            if not record.rec_type or record.rec_headers.get_header("Content-Length") is None:
                 yield Reject(f"{path}@{offset}", "truncated WARC: record headers cut short")
                 return
             missing = getattr(record.raw_stream, "limit", 0)

@@ -1,0 +1,42 @@
+"""Shared by the bench scripts: cached evaluation desks for Reuters and TIME."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import newsdesk  # noqa: E402
+from newsdesk import evalsets  # noqa: E402
+from newsdesk import evaluate as ev  # noqa: E402
+
+CACHE = Path(os.environ.get("NEWSDESK_BENCH_CACHE", ROOT / ".bench-cache"))
+
+
+def reuters_desk() -> newsdesk.Desk:
+    """Reuters-21578 (headline + body only) in a cached desk, built on first use."""
+    path = CACHE / "reuters"
+    desk = newsdesk.open(path)
+    if desk.store.count() == 0:
+        desk.ingest(str(evalsets.reuters_paths()["corpus"]))
+    return desk
+
+
+def time_desk() -> newsdesk.Desk:
+    path = CACHE / "time"
+    desk = newsdesk.open(path)
+    if desk.store.count() == 0:
+        desk.ingest_records(evalsets.time_records())
+    return desk
+
+
+def collections() -> dict[str, tuple]:
+    """name -> (desk, queries, qrels)."""
+    p = evalsets.reuters_paths()
+    return {
+        "Reuters dev": (reuters_desk(), ev.load_queries(p["queries"]), ev.load_qrels(p["qrels"])),
+        "TIME": (time_desk(), evalsets.time_queries(), evalsets.time_qrels()),
+    }

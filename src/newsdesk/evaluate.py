@@ -1,0 +1,179 @@
+"""Ranking quality: TREC queries + qrels -> nDCG@10, MAP, MRR@10, R@100, P@10; known items.
+
+Metrics come from ir-measures (the ``eval`` extra), which wraps trec_eval, so
+numbers are comparable with published ones. A run ranks each query's hits by
+newsdesk's own order (scores are written as ``depth - rank`` so that ties in
+BM25 scores cannot be re-ordered by docid inside trec_eval).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import MissingExtraError, NewsdeskError
+
+if TYPE_CHECKING:
+    from .desk import Desk
+
+Run = dict[str, dict[str, float]]
+Qrels = dict[str, dict[str, int]]
+
+METRICS = ("nDCG@10", "AP", "RR@10", "R@100", "P@10")
+LABELS = {"nDCG@10": "nDCG@10", "AP": "MAP", "RR@10": "MRR@10", "R@100": "R@100", "P@10": "P@10"}
+
+
+def load_queries(path: str | os.PathLike[str]) -> dict[str, str]:
+    """``qid<TAB>text`` lines (TREC topics as TSV); blank lines and ``#`` comments skipped."""
+    queries: dict[str, str] = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise NewsdeskError(f"{path}: cannot read the queries: {err.strerror}") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if "\t" not in line:
+            raise NewsdeskError(f"{path}:{n}: expected 'qid<TAB>query text'")
+        qid, text = line.split("\t", 1)
+        queries[qid.strip()] = text.strip()
+    return queries
+
+
+def load_qrels(path: str | os.PathLike[str]) -> Qrels:
+    """TREC qrels: ``qid 0 docid grade`` per line."""
+    qrels: Qrels = {}
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise NewsdeskError(f"{path}: cannot read the qrels: {err.strerror}") from None
+    for n, line in enumerate(lines, 1):
+        parts = line.split()
+        if not parts:
+            continue
+        if len(parts) != 4:
+            raise NewsdeskError(f"{path}:{n}: expected 'qid 0 docid grade'")
+        try:
+            qrels.setdefault(parts[0], {})[parts[2]] = int(parts[3])
+        except ValueError:
+            raise NewsdeskError(f"{path}:{n}: the grade {parts[3]!r} is not a whole number") from None
+    return qrels
+
+
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
+
+
+def as_keywords(text: str) -> str:
+    """A natural-language query as plain words: operators and specials escaped."""
+    words = [w for w in _LUCENE_SPECIAL.sub(" ", text).split() if w not in ("AND", "OR", "NOT", "TO")]
+    return " ".join(words)
+
+
+def run_queries(
+    desk: Desk,
+    queries: dict[str, str],
+    depth: int = 100,
+    operator: str = "OR",
+    collapse: bool = False,
+    keywords: bool = True,
+) -> Run:
+    """Search every query; qid -> {external_id (or id): score} for the top ``depth`` hits.
+
+    Test-collection queries are natural language, so by default they run as
+    plain words joined by OR (``keywords``), as Lucene's default would.
+    Duplicates are not collapsed by default: qrels judge each copy.
+    """
+    run: Run = {}
+    for qid, text in queries.items():
+        q = as_keywords(text) if keywords else text
+        res = desk.search(q, limit=depth, snippets=False, operator=operator, collapse=collapse)
+        run[qid] = {(h.external_id or h.id): float(depth - i) for i, h in enumerate(res.hits)}
+    return run
+
+
+def measure(run: Run, qrels: Qrels, metrics: Iterable[str] = METRICS) -> dict[str, float]:
+    """Mean of each metric over the judged queries (a query with no hits scores 0)."""
+    try:
+        import ir_measures
+    except ModuleNotFoundError:
+        raise MissingExtraError("ir-measures", "eval") from None
+    measures = [ir_measures.parse_measure(m) for m in metrics]
+    judged = {q: d for q, d in qrels.items() if any(g > 0 for g in d.values())}
+    full_run = {q: run.get(q) or {"__none__": 0.0} for q in judged}
+    agg = ir_measures.calc_aggregate(measures, judged, full_run)
+    return {LABELS.get(str(m), str(m)): float(agg[m]) for m in measures} | {"queries": len(judged)}
+
+
+def write_run(run: Run, path: str | os.PathLike[str], tag: str = "newsdesk") -> None:
+    """The run in TREC format: ``qid Q0 docid rank score tag``."""
+    with open(path, "w", encoding="utf-8") as fh:
+        for qid, docs in run.items():
+            ranked = sorted(docs.items(), key=lambda kv: -kv[1])
+            for rank, (docid, score) in enumerate(ranked, 1):
+                fh.write(f"{qid} Q0 {docid} {rank} {score:g} {tag}\n")
+
+
+@dataclass
+class PairsResult:
+    """Known-item search: each pair's rank of its article (None: not in the top ``depth``)."""
+
+    ranks: dict[str, int | None] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)  # articles not in the desk at all
+
+    def summary(self) -> dict[str, Any]:
+        found = [r for r in self.ranks.values()]
+        n = len(found) or 1
+        return {
+            "pairs": len(found),
+            "MRR": sum(1 / r for r in found if r) / n,
+            "success@1": sum(1 for r in found if r == 1) / n,
+            "success@10": sum(1 for r in found if r and r <= 10) / n,
+            "not_in_desk": self.missing,
+            "ranks": self.ranks,
+        }
+
+
+def known_items(desk: Desk, directory: str | os.PathLike[str], depth: int = 100, operator: str = "AND") -> PairsResult:
+    """For each ``.txt`` in ``directory`` (first line the query, whole file the article),
+    the rank at which the query finds that article.
+
+    The article is recognised by external id (the file stem, as the text reader
+    stores it) or, failing that, by its content (the id the desk derives from it).
+    """
+    from .readers import ReadOptions, read_inputs
+
+    files = sorted(Path(directory).glob("*.txt"))
+    if not files:
+        raise NewsdeskError(f"{directory}: no .txt pair files found")
+    result = PairsResult()
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        query = text.splitlines()[0].strip() if text.strip() else ""
+        target = _target_id(desk, path, read_inputs, ReadOptions)
+        if target is None:
+            result.missing.append(path.name)
+            continue
+        hits = desk.search(query, limit=depth, snippets=False, operator=operator).hits
+        rank = next((h.rank for h in hits if h.id == target), None)
+        result.ranks[path.stem] = rank
+    return result
+
+
+def _target_id(desk: Desk, path: Path, read_inputs, ReadOptions) -> str | None:
+    from .normalize import to_article
+
+    row = desk.store.db.execute(
+        "SELECT id FROM articles WHERE external_id = ? LIMIT 1", (path.stem,)
+    ).fetchone()
+    if row:
+        return row[0]
+    for item in read_inputs([str(path)], ReadOptions()):
+        article = to_article(item, "") if not hasattr(item, "reason") else None
+        if article is not None and not hasattr(article, "reason"):
+            if desk.store.get(article.id) is not None:
+                return article.id
+    return None
