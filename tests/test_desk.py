@@ -194,3 +194,34 @@ def test_sigkill_mid_ingest_then_rerun(tmp_path):
         assert d.index.num_docs() == 21579  # no article indexed twice
         ids = d.store.db.execute("SELECT count(DISTINCT external_id) FROM articles").fetchone()[0]
         assert ids == 21579
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_ingest_then_rerun(tmp_path):
+    """SIGINT (Ctrl-C) stops with a one-line message and exit 130; a re-run completes."""
+    needs_shared()
+    data = tmp_path / "data"
+    cmd = [sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", str(REUTERS)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    db_path = data / "newsdesk.db"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        if db_path.exists():
+            try:
+                con = sqlite3.connect(db_path, timeout=1)
+                stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+                con.close()
+            except sqlite3.Error:
+                continue
+            if stored >= 2000:
+                break
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    rerun = run_cli("ingest", str(REUTERS), "--json", data=data)
+    assert rerun.returncode == 0, rerun.stderr
+    with newsdesk.open(data) as d:
+        assert d.stats()["articles"] == 21578
+        assert d.index.num_docs() == 21578
