@@ -24,9 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .model import Article, Record, Reject
 
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|ito|ns_\w+)$", re.I)
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]{2,}|[\t\u00a0\u2000-\u200b]")  # only runs that change
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_LINE_EDGES = re.compile(r" +\n *|\n +")
 _BLANKS = re.compile(r"\n{3,}")
 
 
@@ -57,9 +55,14 @@ def clean_text(text: str) -> str:
         return ""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", text))
-    return _BLANKS.sub("\n\n", text).strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    # str.split() with no argument splits on every Unicode space (tabs, NBSP, …)
+    text = "\n".join([" ".join(line.split()) for line in text.split("\n")])
+    if "\n\n\n" in text:
+        text = _BLANKS.sub("\n\n", text)
+    return text.strip()
 
 
 def clean_line(text: str) -> str:
