@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -83,7 +84,7 @@ def test_three_good_two_broken_lines(desk, tmp_path):
     assert (s.new, s.rejected) == (3, 2)
     where = sorted(r.provenance for r in s.rejects)
     assert where == [f"{path}:2", f"{path}:4"]
-    log = (desk.path and open(os.path.join(desk.path, "rejects.log")).read())
+    log = Path(desk.path, "rejects.log").read_text()
     assert f"{path}:2" in log and "invalid JSON" in log
 
 

@@ -118,21 +118,34 @@ def build() -> bytes:
     writer = WARCWriter(buf, gzip=True)
     n = 0
 
-    def write(uri: str, rec_type: str, payload: bytes, date: str, http: StatusAndHeaders | None = None,
-              content_type: str | None = None) -> None:
+    def write(
+        uri: str,
+        rec_type: str,
+        payload: bytes,
+        date: str,
+        http: StatusAndHeaders | None = None,
+        content_type: str | None = None,
+    ) -> None:
         nonlocal n
         n += 1
         headers = {"WARC-Record-ID": _rid(n), "WARC-Date": date}
         record = writer.create_warc_record(
-            uri, rec_type, payload=io.BytesIO(payload), length=len(payload), http_headers=http,
-            warc_headers_dict=headers, warc_content_type=content_type,
+            uri,
+            rec_type,
+            payload=io.BytesIO(payload),
+            length=len(payload),
+            http_headers=http,
+            warc_headers_dict=headers,
+            warc_content_type=content_type,
         )
         writer.write_record(record)
 
     info = b"software: newsdesk tests/data/make_warc.py\r\nformat: WARC File Format 1.0\r\n"
     write("", "warcinfo", info, "2024-06-03T10:15:00Z", content_type="application/warc-fields")
 
-    def response(uri: str, date: str, status: str, content_type: str, body: bytes, encoding: str = "") -> None:
+    def response(
+        uri: str, date: str, status: str, content_type: str, body: bytes, encoding: str = ""
+    ) -> None:
         hdrs = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Server", "nginx")]
         if encoding:
             hdrs.append(("Content-Encoding", encoding))
@@ -149,11 +162,20 @@ def build() -> bytes:
         body = gzip.compress(p["html"], mtime=0) if p.get("gzip") else p["html"]
         response(p["uri"], p["date"], "200 OK", p["content_type"], body, "gzip" if p.get("gzip") else "")
         if i == 1:
-            response("https://www.riverton-daily.example/static/logo.png", "2024-06-04T08:01:11Z",
-                     "200 OK", "image/png", PNG)
-            response("https://www.riverton-daily.example/news/2024/06/04/removed-story", "2024-06-04T08:02:00Z",
-                     "404 Not Found", "text/html; charset=utf-8",
-                     page("Page not found", "Riverton Daily", ["The page you asked for is not here."]).encode())
+            response(
+                "https://www.riverton-daily.example/static/logo.png",
+                "2024-06-04T08:01:11Z",
+                "200 OK",
+                "image/png",
+                PNG,
+            )
+            response(
+                "https://www.riverton-daily.example/news/2024/06/04/removed-story",
+                "2024-06-04T08:02:00Z",
+                "404 Not Found",
+                "text/html; charset=utf-8",
+                page("Page not found", "Riverton Daily", ["The page you asked for is not here."]).encode(),
+            )
     return buf.getvalue()
 
 

@@ -15,6 +15,7 @@ import glob
 import gzip
 import importlib
 import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -103,9 +104,18 @@ def sniff(path: str) -> str | None:
 
 
 def open_binary(path: str):
-    """Open a file for binary reading, transparently gunzipping ``.gz``."""
-    if path.lower().endswith(".gz"):
+    """Open a file for binary reading, transparently decompressing .gz, .bz2 and .xz."""
+    lower = path.lower()
+    if lower.endswith(".gz"):
         return gzip.open(path, "rb")
+    if lower.endswith(".bz2"):
+        import bz2
+
+        return bz2.open(path, "rb")
+    if lower.endswith(".xz"):
+        import lzma
+
+        return lzma.open(path, "rb")
     return open(path, "rb")
 
 
@@ -149,14 +159,18 @@ def read_file(path: str, options: ReadOptions, root: str = "") -> Iterator[Recor
         yield from module.read(path, options)
     except ReaderError as err:
         yield Reject(err.path + (f":{err.position}" if err.position else ""), err.reason)
-    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile) as err:
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as err:
         yield Reject(path, f"cannot read: {err}")
 
 
 def read_inputs(inputs: Iterable[str], options: ReadOptions) -> Iterator[Record | Reject]:
-    """Every Record (or Reject) from every input, in order; never raises for bad content."""
-    try:
-        for path, root in expand_inputs(inputs):
-            yield from read_file(path, options, root)
-    except ReaderError as err:
-        yield Reject(err.path, err.reason)
+    """Every Record (or Reject) from every input, in order; never raises for bad content.
+
+    A missing input becomes one Reject and the other inputs are still read.
+    """
+    for item in inputs:
+        try:
+            for path, root in expand_inputs([item]):
+                yield from read_file(path, options, root)
+        except ReaderError as err:
+            yield Reject(err.path, err.reason)

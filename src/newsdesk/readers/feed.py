@@ -25,7 +25,7 @@ import feedparser
 from ..errors import ReaderError
 from ..model import Record, Reject
 from . import ReadOptions, open_binary
-from .fields import _as_authors
+from .fields import as_authors
 from .html import extract_page, html_to_text
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -44,7 +44,11 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
             yield Reject(path, f"larger than {MAX_BYTES // (1024 * 1024)} MiB: not a feed")
             return
     headers = {"content-location": path} if is_url else {}
-    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    except Exception as err:  # noqa: BLE001 - feedparser's own bugs on mangled XML
+        yield Reject(path, f"not a feed: {type(err).__name__}: {_one_line(err)}")
+        return
     if not parsed.entries:
         if parsed.get("bozo"):
             yield Reject(path, f"not a feed: {_one_line(parsed.get('bozo_exception'))}")
@@ -132,7 +136,7 @@ def _authors(entry: Any) -> list[str]:
     names = [(a.get("name") or "").strip() for a in entry.get("authors") or []]
     authors: list[str] = []
     for name in names:
-        for author in _as_authors(name):
+        for author in as_authors(name):
             if author not in authors:
                 authors.append(author)
     return authors

@@ -50,25 +50,25 @@ def parse_mapping(spec: str | list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return "\n\n".join(_as_text(v) for v in value if v is not None)
+        return "\n\n".join(as_text(v) for v in value if v is not None)
     if isinstance(value, dict):
         for key in ("name", "value", "text", "#text"):
             if key in value:
-                return _as_text(value[key])
+                return as_text(value[key])
         return ""
     return str(value)
 
 
-def _as_authors(value: Any) -> list[str]:
+def as_authors(value: Any) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, list):
-        return [a for a in (_as_text(v).strip() for v in value) if a]
-    text = _as_text(value).strip()
+        return [a for a in (as_text(v).strip() for v in value) if a]
+    text = as_text(value).strip()
     if text.lower().startswith("by "):
         text = text[3:]
     for sep in (";", "|", " and ", ","):
@@ -77,15 +77,20 @@ def _as_authors(value: Any) -> list[str]:
     return [text] if text else []
 
 
+def _key(name: str) -> str:
+    """Column names compared loosely: "Pub Date", "pub-date" and "pub_date" are one name."""
+    return name.lower().replace(" ", "").replace("_", "").replace("-", "")
+
+
 def to_record(obj: dict[str, Any], mapping: dict[str, str], provenance: str) -> Record:
     """Pick newsdesk's fields out of ``obj`` (mapping first, then defaults); keep the rest."""
-    lower = {k.lower(): k for k in obj}
+    lower = {_key(k): k for k in obj}
     used: set[str] = set()
     values: dict[str, Any] = {}
     for ours, names in DEFAULT_NAMES.items():
         candidates = (mapping[ours],) if ours in mapping else names
         for name in candidates:
-            key = name if name in obj else lower.get(name.lower())
+            key = name if name in obj else lower.get(_key(name))
             if key is None or key in used:
                 continue
             used.add(key)  # an empty value is still this field, not metadata
@@ -95,14 +100,14 @@ def to_record(obj: dict[str, Any], mapping: dict[str, str], provenance: str) -> 
     metadata = {k: v for k, v in obj.items() if k not in used}
     published = values.get("published", "")
     return Record(
-        title=_as_text(values.get("title")),
-        body=_as_text(values.get("body")),
-        url=_as_text(values.get("url")),
-        published=published if isinstance(published, int | float) else _as_text(published),
-        source=_as_text(values.get("source")),
-        authors=_as_authors(values.get("authors")),
-        lang=_as_text(values.get("lang")),
-        external_id=_as_text(values.get("external_id")),
+        title=as_text(values.get("title")),
+        body=as_text(values.get("body")),
+        url=as_text(values.get("url")),
+        published=published if isinstance(published, int | float) else as_text(published),
+        source=as_text(values.get("source")),
+        authors=as_authors(values.get("authors")),
+        lang=as_text(values.get("lang")),
+        external_id=as_text(values.get("external_id")),
         metadata=metadata,
         provenance=provenance,
     )

@@ -27,6 +27,7 @@ from ..model import Record, Reject
 from . import ReadOptions, open_binary
 
 MAX_BYTES = 20 * 1024 * 1024  # a saved page larger than this is not one article
+MIN_UNTITLED_CHARS = 100  # text a page without a headline needs to count as an article
 
 _PUBLISHED_XPATHS = (
     '//meta[@property="article:published_time"]/@content',
@@ -42,9 +43,11 @@ _JSONLD_DATE = re.compile(r'"datePublished"\s*:\s*"([^"]{6,40})"')
 _SAVED_FROM = re.compile(rb"<!-- saved from url=\(\d+\)(https?://[^\s>]+?) ?-->")
 
 _BLOCK_TAGS = frozenset(
-    "address article aside blockquote dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
-    "header hr li main nav ol p pre section table tr ul".split()
+    {"address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure", "footer"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre"}
+    | {"section", "table", "tr", "ul"}
 )
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BR = "\ue000"  # a line break inside a paragraph, kept through whitespace collapsing
 
 
@@ -88,7 +91,7 @@ def extract_page(html: bytes | str, url: str = "", provenance: str = "") -> Reco
     body = text.strip()
     if title and body.startswith(title) and body[len(title) : len(title) + 1] in ("", "\n"):
         body = body[len(title) :].lstrip()
-    if not body and not title:
+    if not title and len(body) < MIN_UNTITLED_CHARS:  # a menu or an error line, not an article
         return Reject(where, "no article text found")
     metadata: dict[str, Any] = {}
     if doc.description:
@@ -145,6 +148,7 @@ def html_to_text(markup: str) -> str:
         return ""
     if "<" not in markup and "&" not in markup:
         return markup.strip()
+    markup = _NOT_XML.sub("", markup)  # lxml refuses NUL, other controls, lone surrogates
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (ParserError, ValueError):

@@ -2,7 +2,8 @@
 
 A line that is not valid JSON, or not an object, is rejected with its line
 number; the rest of the file is read on. A file whose content is one JSON
-array (a common "export") is read too, object by object.
+array (a common "export") is read too, object by object, and a ``.json`` file
+holding one pretty-printed object is one article.
 """
 
 from __future__ import annotations
@@ -16,22 +17,31 @@ from .fields import to_record
 
 
 def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
+    whole_file = path.lower().removesuffix(".gz").endswith(".json")
     with open_binary(path) as fh:
-        first = fh.read(1)
-        while first in (b" ", b"\n", b"\r", b"\t", b"\xef", b"\xbb", b"\xbf"):
-            first = fh.read(1)
-        if first == b"[":
-            yield from _read_array(path, first + fh.read(), options)
-            return
         lineno = 0
-        pending = first
         for raw in fh:
-            if pending:
-                raw, pending = pending + raw, b""
             lineno += 1
+            stripped = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
+            if not stripped:
+                continue
+            if stripped.startswith(b"[") or (whole_file and not _is_complete(raw)):
+                # one JSON document (an array of articles, or one pretty-printed object)
+                yield from _read_document(path, raw + fh.read(), options)
+                return
             yield from _parse_line(path, lineno, raw, options)
-        if pending:
-            yield from _parse_line(path, 1, pending, options)
+            break
+        start = lineno + 1
+        for n, raw in enumerate(fh, start):
+            yield from _parse_line(path, n, raw, options)
+
+
+def _is_complete(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
 
 
 def _parse_line(path: str, lineno: int, raw: bytes, options: ReadOptions) -> Iterator[Record | Reject]:
@@ -53,14 +63,16 @@ def _parse_line(path: str, lineno: int, raw: bytes, options: ReadOptions) -> Ite
     yield to_record(obj, options.mapping, where)
 
 
-def _read_array(path: str, data: bytes, options: ReadOptions) -> Iterator[Record | Reject]:
+def _read_document(path: str, data: bytes, options: ReadOptions) -> Iterator[Record | Reject]:
     try:
-        items = json.loads(data.decode("utf-8-sig"))
+        doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        yield Reject(path, f"invalid JSON array: {err}")
+        yield Reject(path, f"invalid JSON document: {err}")
         return
+    items = doc if isinstance(doc, list) else [doc]
     for i, obj in enumerate(items, 1):
+        where = f"{path}#{i}" if isinstance(doc, list) else path
         if isinstance(obj, dict):
-            yield to_record(obj, options.mapping, f"{path}#{i}")
+            yield to_record(obj, options.mapping, where)
         else:
-            yield Reject(f"{path}#{i}", f"expected a JSON object, got {type(obj).__name__}")
+            yield Reject(where, f"expected a JSON object, got {type(obj).__name__}")

@@ -9,7 +9,8 @@ which is also the publication date when the page states none. Provenance is
 ``path@offset``, the record's byte offset in the (compressed) file, which is
 what ``warcio extract`` and CDX indexes use.
 
-Requests, metadata, warcinfo, non-HTML and non-200 responses are skipped
+Old ARC files (``.arc``) are read the same way, through warcio's ARC-to-WARC
+conversion. Requests, metadata, warcinfo, non-HTML and non-200 responses are skipped
 without a word. A truncated or corrupt archive yields every record before the
 damage, then one Reject with the offset where reading stopped.
 """
@@ -27,7 +28,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
 from ..model import Record, Reject
-from . import ReadOptions
+from . import ReadOptions, open_binary
 from .html import extract_page
 
 MAX_PAGE_BYTES = 20 * 1024 * 1024
@@ -36,14 +37,24 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # what warcio raises on damaged input; AttributeError/TypeError/IndexError too, from headers it
 # expected and did not find (a corrupt record with no WARC-Target-URI, say)
 _DAMAGE = (
-    ArchiveLoadFailed, StatusAndHeadersParserException, EOFError, OSError, ValueError, zlib.error,
-    AttributeError, TypeError, IndexError, KeyError,
+    ArchiveLoadFailed,
+    StatusAndHeadersParserException,
+    EOFError,
+    OSError,
+    ValueError,
+    zlib.error,
+    AttributeError,
+    TypeError,
+    IndexError,
+    KeyError,
 )
 
 
 def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
+    with open_binary(path) as head:
+        is_arc = head.read(11) == b"filedesc://"  # warcio makes up random record ids for ARC
     with open(path, "rb") as fh:
-        iterator = ArchiveIterator(fh)
+        iterator = ArchiveIterator(fh, arc2warc=True)  # old .arc files read as WARC
         records = iter(iterator)
         next_offset = 0
         while True:
@@ -54,8 +65,11 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
                 # bytes left after the last whole record mean the file is damaged
                 left = _unread_tail(fh, next_offset)
                 if left:
-                    yield Reject(f"{path}@{next_offset}", f"truncated or corrupt WARC: {left} bytes after "
-                                 "the last whole record could not be read")
+                    yield Reject(
+                        f"{path}@{next_offset}",
+                        f"truncated or corrupt WARC: {left} bytes after "
+                        "the last whole record could not be read",
+                    )
                 return
             except _DAMAGE as err:
                 offset = getattr(iterator, "offset", next_offset)
@@ -63,6 +77,9 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
                 return
             try:
                 page = _page_payload(record)
+            except _DAMAGE as err:  # a payload that will not decode loses this page only
+                page = Reject("", f"cannot decode the page: {_one_line(err)}")
+            try:
                 offset = iterator.get_record_offset()
                 next_offset = offset + iterator.get_record_length()
             except _DAMAGE as err:
@@ -78,7 +95,7 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
                 yield Reject(f"{path}@{offset}", f"truncated WARC: record is {missing} bytes short")
                 return
             if page is not None:
-                yield _to_record(record, page, f"{path}@{offset}")
+                yield _to_record(record, page, f"{path}@{offset}", keep_id=not is_arc)
 
 
 def _page_payload(record: Any) -> bytes | str | Reject | None:
@@ -106,7 +123,7 @@ def _page_payload(record: Any) -> bytes | str | Reject | None:
     return data
 
 
-def _to_record(record: Any, page: bytes | str | Reject, where: str) -> Record | Reject:
+def _to_record(record: Any, page: bytes | str | Reject, where: str, keep_id: bool) -> Record | Reject:
     if isinstance(page, Reject):
         return Reject(where, page.reason)
     url = record.rec_headers.get_header("WARC-Target-URI") or ""
@@ -121,7 +138,7 @@ def _to_record(record: Any, page: bytes | str | Reject, where: str) -> Record | 
     if fetched:
         rec.metadata["fetched"] = fetched
     record_id = record.rec_headers.get_header("WARC-Record-ID")
-    if record_id:
+    if record_id and keep_id:
         rec.metadata["warc_record_id"] = record_id
     return rec
 
