@@ -173,7 +173,6 @@ def _target_id(desk: Desk, path: Path, read_inputs, ReadOptions) -> str | None:
         return row[0]
     for item in read_inputs([str(path)], ReadOptions()):
         article = to_article(item, "") if not hasattr(item, "reason") else None
-        if article is not None and not hasattr(article, "reason"):
-            if desk.store.get(article.id) is not None:
-                return article.id
+        if article is not None and not hasattr(article, "reason") and desk.store.get(article.id) is not None:
+            return article.id
     return None

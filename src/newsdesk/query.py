@@ -144,7 +144,7 @@ def tokenize(q: str) -> list[Tok]:
                 buf.append(q[j])
                 j += 1
             if j >= n:
-                raise QuerySyntaxError(q, i, "a closing '\"' for the phrase that starts here")
+                raise QuerySyntaxError(q, i, "expected a closing '\"' for the phrase that starts here")
             toks.append(Tok("PHRASE", "".join(buf), i, j + 1))
             i = j + 1
             continue
@@ -289,7 +289,7 @@ class Parser:
             if self.tok.kind == ")":
                 raise self.fail("a term inside the parentheses")
             node = self.parse_or(fld)
-            self.expect(")", "')' to close the '(' at column %d" % (tok.pos + 1))
+            self.expect(")", f"')' to close the '(' at column {tok.pos + 1}")
             return node
         if tok.kind == "WORD" and self.toks[self.i + 1].kind == ":" and self.toks[self.i + 1].pos == tok.end:
             name = tok.text.lower()
@@ -298,7 +298,7 @@ class Parser:
             self.take()
             colon = self.take()
             if self.tok.kind == "EOF" or self.tok.pos != colon.end:
-                raise self.fail(f"a value right after '{tok.text}:'")
+                raise QuerySyntaxError(self.q, colon.end, f"expected a value right after '{tok.text}:' (no space)")
             if self.tok.kind == "(":
                 return self.parse_primary(name)
             return self.parse_value(name)

@@ -84,9 +84,23 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
     show_default=True,
     help="Order of results: best match, newest first, or oldest first.",
 )
+@click.option(
+    "--recency",
+    metavar="HALF_LIFE",
+    help="Favour recent articles: a score is doubled today and gains half as much every "
+    "HALF_LIFE (e.g. 7d, 12h, 2w, 1y). Relevance sort only.",
+)
+@click.option(
+    "--operator",
+    type=click.Choice(["AND", "OR"], case_sensitive=False),
+    default="AND",
+    show_default=True,
+    help="Operator between words that have none.",
+)
+@click.option("--all", "show_dups", is_flag=True, help="Keep exact duplicates (collapsed by default).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result line.")
 @click.pass_context
-def search(ctx, query, limit, offset, since, until, source, sort, as_json):
+def search(ctx, query, limit, offset, since, until, source, sort, recency, operator, show_dups, as_json):
     """Search the desk for QUERY and print ranked results with highlighted snippets.
 
     \b
@@ -101,7 +115,8 @@ def search(ctx, query, limit, offset, since, until, source, sort, as_json):
     try:
         results = desk.search(
             q, limit=limit, offset=offset, since=since, until=until,
-            source=list(source) or None, sort=sort,
+            source=list(source) or None, sort=sort, recency=recency,
+            operator=operator.upper(), collapse=not show_dups,
         )
     finally:
         desk.close()
@@ -111,7 +126,10 @@ def search(ctx, query, limit, offset, since, until, source, sort, as_json):
         return
     color = interactive()
     if not results.hits:
-        click.echo(f"no results for {q!r} ({results.total} matches)")
+        if results.total:
+            click.echo(f"{results.total:,} matches for {q!r}, none on this page (see --limit, --offset)")
+        else:
+            click.echo(f"no results for {q!r}")
         return
     first, last = results.offset + 1, results.offset + len(results.hits)
     click.echo(f"{results.total:,} matches for {q!r}, showing {first}–{last}\n")

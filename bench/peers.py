@@ -1,0 +1,315 @@
+"""newsdesk against peer engines on the same documents and queries, in one run.
+
+Engines: newsdesk (store + index, Python API with snippets), raw tantivy with
+default settings, bm25s (PyStemmer, English stop words), SQLite FTS5 (porter,
+bm25()) and Lucene BM25 through Pyserini when it can run here. Measures index
+time and docs/s (from the Reuters JSONL file), on-disk size, top-10 latency
+p50/p95 on the Reuters dev queries, and nDCG@10 / MAP / R@100 on Reuters dev
+and TIME. Writes the tables into docs/benchmarks.md between the
+``<!-- peers:start -->`` / ``<!-- peers:end -->`` markers.
+
+    python bench/peers.py [--rounds 5] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+from _common import ROOT, ev, evalsets
+
+import newsdesk
+
+DOCS = ROOT / "docs" / "benchmarks.md"
+Search = Callable[[str, int], list[str]]
+
+
+def read_reuters(path: Path) -> list[tuple[str, str, str]]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [(o["id"], o.get("title", ""), o.get("body", "")) for o in map(json.loads, fh)]
+
+
+def read_time() -> list[tuple[str, str, str]]:
+    return [(r.external_id, "", r.body) for r in evalsets.time_records()]
+
+
+def dir_size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# -- engines: build(docs_or_file, dir) -> (search fn, latency fn) ------------------
+def build_newsdesk(kind: str, where: Path):
+    desk = newsdesk.open(where)
+    if kind == "reuters":
+        desk.ingest(str(evalsets.reuters_paths()["corpus"]))
+    else:
+        desk.ingest_records(evalsets.time_records())
+
+    def search(q: str, k: int) -> list[str]:
+        hits = desk.search(q, limit=k, snippets=False, operator="OR", collapse=False).hits
+        return [h.external_id or h.id for h in hits]
+
+    def interactive(q: str) -> object:  # what a user pays: snippets, collapse
+        return desk.search(q, limit=10, operator="OR")
+
+    return search, interactive, desk.close
+
+
+def build_tantivy(kind: str, where: Path):
+    import tantivy
+
+    docs = read_reuters(evalsets.reuters_paths()["corpus"]) if kind == "reuters" else read_time()
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("title", stored=False)
+    sb.add_text_field("body", stored=False)
+    schema = sb.build()
+    where.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(schema, path=str(where))
+    writer = index.writer()
+    for did, title, body in docs:
+        writer.add_document(tantivy.Document(id=did, title=title, body=body))
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+
+    def search(q: str, k: int) -> list[str]:
+        s = index.searcher()
+        query, _errors = index.parse_query_lenient(q, ["title", "body"])
+        return [s.doc(a)["id"][0] for _sc, a in s.search(query, k).hits]
+
+    return search, lambda q: search(q, 10), lambda: None
+
+
+def build_bm25s(kind: str, where: Path):
+    import bm25s
+    import Stemmer
+
+    docs = read_reuters(evalsets.reuters_paths()["corpus"]) if kind == "reuters" else read_time()
+    stemmer = Stemmer.Stemmer("english")
+    ids = [d[0] for d in docs]
+    tokens = bm25s.tokenize([f"{t}\n{b}" for _i, t, b in docs], stopwords="en", stemmer=stemmer, show_progress=False)
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    retriever.save(str(where))
+
+    def search(q: str, k: int) -> list[str]:
+        qt = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False)
+        k = min(k, len(ids))
+        res, _scores = retriever.retrieve(qt, k=k, show_progress=False, n_threads=1)
+        return [ids[i] for i in res[0]]
+
+    return search, lambda q: search(q, 10), lambda: None
+
+
+def build_fts5(kind: str, where: Path):
+    docs = read_reuters(evalsets.reuters_paths()["corpus"]) if kind == "reuters" else read_time()
+    where.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(where / "fts.db")
+    db.execute("CREATE VIRTUAL TABLE d USING fts5(did UNINDEXED, title, body, tokenize='porter unicode61')")
+    with db:
+        db.executemany("INSERT INTO d(did, title, body) VALUES (?,?,?)", docs)
+    db.execute("INSERT INTO d(d) VALUES('optimize')")
+    db.commit()
+
+    def search(q: str, k: int) -> list[str]:
+        words = [w.replace('"', "") for w in q.split()]
+        match = " OR ".join(f'"{w}"' for w in words if w)
+        if not match:
+            return []
+        rows = db.execute("SELECT did FROM d WHERE d MATCH ? ORDER BY bm25(d) LIMIT ?", (match, k))
+        return [r[0] for r in rows]
+
+    return search, lambda q: search(q, 10), db.close
+
+
+def _java_env() -> dict[str, str]:
+    env = dict(os.environ)
+    if "JAVA_HOME" not in env:
+        for cand in ("/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-21-openjdk-amd64"):
+            if Path(cand).exists():
+                env["JAVA_HOME"] = cand
+                break
+    return env
+
+
+def build_pyserini(kind: str, where: Path):
+    """Lucene BM25 (Anserini defaults: k1=0.9, b=0.4, Porter, stop words) via Pyserini's jar."""
+    import subprocess
+    import sys
+
+    docs = read_reuters(evalsets.reuters_paths()["corpus"]) if kind == "reuters" else read_time()
+    coll = where.parent / f"{where.name}-json"
+    coll.mkdir(parents=True, exist_ok=True)
+    with open(coll / "docs.jsonl", "w", encoding="utf-8") as fh:
+        for did, title, body in docs:
+            fh.write(json.dumps({"id": did, "contents": f"{title}\n{body}"}) + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pyserini.index.lucene", "--collection", "JsonCollection", "--input", str(coll),
+         "--index", str(where), "--generator", "DefaultLuceneDocumentGenerator", "--threads", "2"],
+        check=True, env=_java_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.environ.update({k: v for k, v in _java_env().items() if k == "JAVA_HOME"})
+    # pyserini.search imports faiss/torch encoders; the Lucene searcher itself needs only the jar
+    from pyserini.pyclass import autoclass
+
+    searcher = autoclass("io.anserini.search.SimpleSearcher")(str(where))
+
+    def search(q: str, k: int) -> list[str]:
+        return [h.docid for h in searcher.search(q, k)] if q.strip() else []
+
+    return search, lambda q: search(q, 10), searcher.close
+
+
+ENGINES = {"newsdesk": build_newsdesk, "tantivy (default)": build_tantivy,
+           "bm25s": build_bm25s, "SQLite FTS5": build_fts5, "Lucene (Pyserini)": build_pyserini}
+
+
+def pyserini_status() -> str | None:
+    """None when Pyserini can run here, else why not (written into docs/benchmarks.md)."""
+    import shutil as sh
+
+    try:
+        metadata.version("pyserini")
+        import jnius_config  # noqa: F401
+    except (metadata.PackageNotFoundError, ModuleNotFoundError):
+        return ("skipped: pyserini is not installed; install it without its deep-learning dependencies: "
+                "`pip install --no-deps pyserini==0.22.1 pyjnius pandas tqdm requests` (Java 11+ needed)")
+    if not (sh.which("java") or "JAVA_HOME" in _java_env()):
+        return "skipped: no Java runtime found (Pyserini 0.22 needs Java 11 or later)"
+    return None
+
+
+# -- measuring -------------------------------------------------------------------
+def effectiveness(search: Search, queries: dict[str, str], qrels) -> dict[str, float]:
+    run = {}
+    for qid, text in queries.items():
+        ranked = search(ev.as_keywords(text), 100)
+        run[qid] = {d: float(100 - i) for i, d in enumerate(ranked)}
+    return ev.measure(run, qrels, ("nDCG@10", "AP", "R@100"))
+
+
+def latency(fn, queries: list[str], rounds: int) -> tuple[float, float]:
+    for q in queries:  # warm up caches
+        fn(q)
+    times = []
+    for _ in range(rounds):
+        for q in queries:
+            t = time.perf_counter()
+            fn(q)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as fh:
+        for line in fh:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    try:
+        import psutil
+
+        mem = f", {psutil.virtual_memory().total / 2**30:.0f} GiB RAM"
+    except ModuleNotFoundError:
+        pass
+    versions = []
+    for pkg in ("newsdesk", "tantivy", "bm25s", "PyStemmer", "ir-measures", "pyserini"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions.append(f"{pkg} {metadata.version(pkg)}")
+    versions.append(f"SQLite {sqlite3.sqlite_version}")
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; " + ", ".join(versions))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=5, help="latency rounds over the dev queries")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = ap.parse_args()
+    paths = evalsets.reuters_paths()
+    rq, rqrels = ev.load_queries(paths["queries"]), ev.load_qrels(paths["qrels"])
+    tq, tqrels = evalsets.time_queries(), evalsets.time_qrels()
+    latency_queries = [ev.as_keywords(t) for t in rq.values()]
+    with gzip.open(paths["corpus"], "rt") as fh:
+        n_reuters = sum(1 for _ in fh)
+    rows = []
+    tmp = Path(tempfile.mkdtemp(prefix="newsdesk-peers-"))
+    try:
+        skip = pyserini_status()
+        for name, build in ENGINES.items():
+            if skip and name.startswith("Lucene"):
+                print(f"{name}: {skip}")
+                continue
+            slug = name.split()[0].lower()
+            t0 = time.perf_counter()
+            search, interactive, close = build("reuters", tmp / f"{slug}-reuters")
+            secs = time.perf_counter() - t0
+            size = dir_size(tmp / f"{slug}-reuters")
+            p50, p95 = latency(interactive, latency_queries, args.rounds)
+            reu = effectiveness(search, rq, rqrels)
+            close()
+            search_t, _i, close_t = build("time", tmp / f"{slug}-time")
+            tim = effectiveness(search_t, tq, tqrels)
+            close_t()
+            row = dict(engine=name, secs=secs, rate=n_reuters / secs, size=size, p50=p50, p95=p95, reuters=reu, time=tim)
+            rows.append(row)
+            print(f"{name:18} index {secs:6.1f}s {row['rate']:8,.0f} docs/s {size / 2**20:7.1f} MiB  "
+                  f"p50 {p50:6.2f} ms p95 {p95:6.2f} ms  Reuters nDCG@10 {reu['nDCG@10']:.4f} MAP {reu['MAP']:.4f} "
+                  f"R@100 {reu['R@100']:.4f}  TIME nDCG@10 {tim['nDCG@10']:.4f} MAP {tim['MAP']:.4f} R@100 {tim['R@100']:.4f}",
+                  flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    table = render(rows, n_reuters, pyserini_status())
+    if not args.no_write:
+        write_section(table)
+        print(f"wrote {DOCS}")
+
+
+def render(rows, n_docs: int, pyserini: str | None) -> str:
+    out = [f"Measured {time.strftime('%Y-%m-%d')} by `python bench/peers.py` on: {machine()}.", "",
+           f"Index: Reuters-21578 ({n_docs:,} articles, headline + body) from the JSONL file; "
+           "latency: top-10 over the 64 Reuters dev queries as OR keyword queries, "
+           "newsdesk through `Desk.search` with snippets and duplicate collapse.", "",
+           "| engine | index s | docs/s | size MiB | p50 ms | p95 ms | Reuters nDCG@10 | Reuters MAP | Reuters R@100 "
+           "| TIME nDCG@10 | TIME MAP | TIME R@100 |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        a, b = r["reuters"], r["time"]
+        out.append(f"| {r['engine']} | {r['secs']:.1f} | {r['rate']:,.0f} | {r['size'] / 2**20:.1f} | {r['p50']:.2f} "
+                   f"| {r['p95']:.2f} | {a['nDCG@10']:.4f} | {a['MAP']:.4f} | {a['R@100']:.4f} | {b['nDCG@10']:.4f} "
+                   f"| {b['MAP']:.4f} | {b['R@100']:.4f} |")
+    if pyserini:
+        out += ["", f"Lucene BM25 through Pyserini: {pyserini}."]
+    return "\n".join(out)
+
+
+def write_section(table: str) -> None:
+    start, end = "<!-- peers:start -->", "<!-- peers:end -->"
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    _old, tail = rest.split(end, 1)
+    DOCS.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

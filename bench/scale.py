@@ -1,0 +1,132 @@
+"""Ingest synthetic corpora of growing size; report ingest rate, index size, peak memory, latency.
+
+    python bench/scale.py 100000 1000000      # sizes (default: 100000)
+
+For each size: make the corpus (bench/make_corpus.py), ingest it into a fresh
+desk in a child process (so peak RSS is per run), index raw tantivy from the
+same file for comparison, then time top-10 queries (with snippets) for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, ev, evalsets
+
+HERE = Path(__file__).resolve().parent
+QUERIES = [ev.as_keywords(t) for t in ev.load_queries(evalsets.reuters_paths()["queries"]).values()]
+
+
+def child_ingest(corpus: str, data: str) -> None:
+    import newsdesk
+
+    t = time.perf_counter()
+    with newsdesk.open(data) as desk:
+        summary = desk.ingest(corpus)
+    secs = time.perf_counter() - t
+    print(json.dumps({"secs": secs, "new": summary.new,
+                      "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def child_tantivy(corpus: str, where: str) -> None:
+    import tantivy
+
+    t = time.perf_counter()
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("text", stored=False, tokenizer_name="en_stem")
+    index = tantivy.Index(sb.build(), path=where)
+    w = index.writer(heap_size=256_000_000)
+    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            o = json.loads(line)
+            w.add_document(tantivy.Document(id=o["id"], text=o["title"] + "\n" + o["body"]))
+    w.commit()
+    w.wait_merging_threads()
+    print(json.dumps({"secs": time.perf_counter() - t,
+                      "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def run_child(*args: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def pct(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+
+
+def lat_newsdesk(data: str) -> tuple[float, float]:
+    import newsdesk
+
+    with newsdesk.open(data) as desk:
+        for q in QUERIES:
+            desk.search(q, operator="OR")
+        times = []
+        for _ in range(3):
+            for q in QUERIES:
+                t = time.perf_counter()
+                desk.search(q, operator="OR")
+                times.append((time.perf_counter() - t) * 1000)
+    return pct(times)
+
+
+def lat_tantivy(where: str) -> tuple[float, float]:
+    import tantivy
+
+    index = tantivy.Index.open(where)
+    times = []
+    for rnd in range(4):
+        for q in QUERIES:
+            t = time.perf_counter()
+            s = index.searcher()
+            query, _e = index.parse_query_lenient(q, ["text"])
+            [s.doc(a)["id"][0] for _sc, a in s.search(query, 10).hits]
+            if rnd:
+                times.append((time.perf_counter() - t) * 1000)
+    return pct(times)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in ("--child-ingest", "--child-tantivy"):
+        (child_ingest if sys.argv[1] == "--child-ingest" else child_tantivy)(sys.argv[2], sys.argv[3])
+        return
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("sizes", type=int, nargs="*", default=[100_000])
+    args = ap.parse_args()
+    print("| articles | ingest s | articles/s | tantivy s | store MiB | index MiB | peak RSS MiB "
+          "| tantivy peak MiB | p50 ms | p95 ms | tantivy p50 ms | tantivy p95 ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in args.sizes:
+        tmp = Path(tempfile.mkdtemp(prefix=f"newsdesk-scale-{n}-"))
+        try:
+            corpus = tmp / "corpus.jsonl.gz"
+            subprocess.run([sys.executable, str(HERE / "make_corpus.py"), str(n), "-o", str(corpus)], check=True)
+            ing = run_child("--child-ingest", str(corpus), str(tmp / "desk"))
+            (tmp / "tv").mkdir()
+            tv = run_child("--child-tantivy", str(corpus), str(tmp / "tv"))
+            store = (tmp / "desk" / "newsdesk.db").stat().st_size / 2**20
+            index = sum(p.stat().st_size for p in (tmp / "desk" / "index").rglob("*") if p.is_file()) / 2**20
+            p50, p95 = lat_newsdesk(str(tmp / "desk"))
+            t50, t95 = lat_tantivy(str(tmp / "tv"))
+            print(f"| {n:,} | {ing['secs']:.1f} | {n / ing['secs']:,.0f} | {tv['secs']:.1f} | {store:.0f} | {index:.0f} "
+                  f"| {ing['peak_mib']:.0f} | {tv['peak_mib']:.0f} | {p50:.2f} | {p95:.2f} | {t50:.2f} | {t95:.2f} |",
+                  flush=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    main()
