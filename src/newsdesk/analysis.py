@@ -248,10 +248,27 @@ def top_terms(
     index holds. JLH = (fg - bg) * fg / bg rewards terms both more common and
     relatively much more common among the matches; raw frequency would only
     list "said" and "the". Stopwords, numbers and terms in more than
-    ``BOILERPLATE_SHARE`` of all articles (datelines, "Reuter") are left out.
+    ``BOILERPLATE_SHARE`` of all articles and not twice as common among the matches
+    (datelines, "Reuter") are left out.
     """
     tq = build_query(desk, q, since, until, source)
     searcher = desk.index.searcher()
+    key = (desk.path, desk.store.version, q, n, str(since), str(until), str(source), sample)
+    if key in _terms_cache:
+        return _terms_cache[key]
+    result = _top_terms(desk, tq, searcher, n, sample)
+    if len(_terms_cache) >= 256:
+        _terms_cache.pop(next(iter(_terms_cache)))
+    _terms_cache[key] = result
+    return result
+
+
+# (desk, store version, query, ...) -> top terms: the sample read is the costly part, and
+# the answer only changes when the store does
+_terms_cache: dict[tuple, list[dict[str, Any]]] = {}
+
+
+def _top_terms(desk: Desk, tq: tantivy.Query, searcher: tantivy.Searcher, n: int, sample: int) -> list[dict[str, Any]]:
     seqs = [s for page in matching_seqs(desk, tq, searcher=searcher) for s in page]
     if not seqs:
         return []
@@ -276,10 +293,8 @@ def top_terms(
         else:
             bg = count_matches(searcher, tantivy.Query.phrase_query(desk.index.schema, "text", parts))
         bg_share = max(bg, df[key]) / n_bg
-        if bg_share > BOILERPLATE_SHARE:
-            continue
         fg_share = df[key] / n_fg
-        if fg_share <= bg_share:
+        if fg_share <= bg_share or (bg_share > BOILERPLATE_SHARE and fg_share < 2 * bg_share):
             continue
         score = (fg_share - bg_share) * (fg_share / bg_share)
         score *= 1 + math.log(tf[key] / df[key])  # repeated within articles: more central

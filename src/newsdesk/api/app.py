@@ -136,9 +136,9 @@ def create_app(desk: Desk | str | os.PathLike[str], read_key: bool = False) -> F
         log.exception("internal error on %s", request.url.path)
         return _error_response(request, 500, "internal error: the server logged the details")
 
-    from ..web import router as web_router
+    from ..web import install as install_web
     from .routes import router as api_router
 
     app.include_router(api_router)
-    app.include_router(web_router)
+    install_web(app)
     return app

@@ -1,0 +1,251 @@
+"""The JSON API under /api: each route is one call on the Desk or newsdesk.analysis."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from .. import analysis
+from ..desk import Desk
+from ..errors import NotFoundError
+from ..normalize import parse_date
+from ..search import build_query
+from .app import ApiError, require_key, require_read_key
+
+MAX_QUERY = 1000  # characters in a query
+MAX_LIMIT = 100  # results per page
+MAX_OFFSET = 100_000
+MAX_UPLOAD = 512 * 1024 * 1024  # bytes per ingest request
+
+router = APIRouter(prefix="/api", tags=["api"])
+read = [Depends(require_read_key)]
+
+Q = Annotated[str, Query(max_length=MAX_QUERY, description="Query (see docs/query-language.md)")]
+Since = Annotated[str | None, Query(max_length=40, description="Published on or after (YYYY-MM-DD)")]
+Until = Annotated[str | None, Query(max_length=40, description="Published on or before (YYYY-MM-DD)")]
+Source = Annotated[list[str] | None, Query(max_length=200, description="Only these sources")]
+
+
+def desk_of(request: Request) -> Desk:
+    return request.app.state.desk
+
+
+def date_range(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """Check the bounds a client sent, and give a one-sided range both ends.
+
+    The index stores dates between 1678 and 2261 (nanoseconds since 1970 in
+    64 bits); a bound outside that is a 400 here rather than an engine error.
+    """
+    for name, value in (("since", since), ("until", until)):
+        if value:
+            try:
+                dt = parse_date(value)
+            except (ValueError, OverflowError, OSError):
+                dt = None
+            if dt is None:
+                raise ApiError(400, f"{name}={value!r}: not a date (use YYYY-MM-DD or ISO 8601)")
+            if not 1678 <= dt.year <= 2261:
+                raise ApiError(400, f"{name}={value!r}: dates must lie between 1678 and 2261")
+    if since and not until:
+        until = "2261-12-31"
+    elif until and not since:
+        since = "1678-01-01"
+    return since or None, until or None
+
+
+@router.get("/search", dependencies=read, summary="Ranked, highlighted results and facets")
+def search(
+    request: Request,
+    q: Q = "*",
+    limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+    sort: Literal["relevance", "date", "date-asc"] = "relevance",
+    facets: bool = True,
+) -> dict[str, Any]:
+    desk = desk_of(request)
+    since, until = date_range(since, until)
+    res = desk.search(q, limit=limit, offset=offset, since=since, until=until, source=source, sort=sort) \
+        if limit else desk.search(q, limit=1, offset=offset, since=since, until=until, source=source, sort=sort)
+    hits = res.hits if limit else []
+    out: dict[str, Any] = {
+        "query": q, "total": res.total, "offset": offset, "limit": limit,
+        "results": [h.to_dict() for h in hits],
+    }
+    if facets:
+        out["facets"] = analysis.facets(desk, q, since, until, source)
+    return out
+
+
+@router.get("/articles/{article_id}", dependencies=read, summary="One article in full")
+def article(request: Request, article_id: Annotated[str, Path(max_length=500)]) -> dict[str, Any]:
+    return desk_of(request).get(article_id).to_dict()
+
+
+@router.get("/timeline", dependencies=read, summary="Matches per day/week/month, with shares of all coverage")
+def timeline(
+    request: Request,
+    q: Annotated[list[str], Query(max_length=MAX_QUERY, description="One or more queries")] = ("*",),  # type: ignore[assignment]
+    interval: Literal["day", "week", "month"] = "month",
+    normalize: bool = False,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+) -> dict[str, Any]:
+    queries = list(q)
+    if len(queries) > 10:
+        raise ApiError(400, "compare at most 10 queries on one timeline")
+    since, until = date_range(since, until)
+    return analysis.timeline(desk_of(request), queries, interval, normalize, since, until, source)
+
+
+@router.get("/top/{kind}", dependencies=read, summary="Top terms, sources or entities of a query's matches")
+def top(
+    request: Request,
+    kind: Literal["terms", "sources", "entities"],
+    q: Q = "*",
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    since: Since = None,
+    until: Until = None,
+    source: Source = None,
+) -> dict[str, Any]:
+    desk = desk_of(request)
+    since, until = date_range(since, until)
+    if kind == "terms":
+        items = analysis.top_terms(desk, q, limit, since, until, source)
+    elif kind == "sources":
+        items = analysis.top_sources(desk, q, limit, since, until, source)
+    else:
+        build_query(desk, q)  # a bad query is a 400, not an empty list
+        items = analysis.top_entities(desk, q if q != "*" else None, limit)
+    return {"query": q, "kind": kind, "items": items}
+
+
+@router.get("/entities/{name}", dependencies=read, summary="Everything about one entity (needs enrichment)")
+def entity(request: Request, name: Annotated[str, Path(max_length=300)]) -> dict[str, Any]:
+    try:
+        return desk_of(request).entity(name)
+    except ImportError:
+        raise NotFoundError("no entity data yet: run 'newsdesk enrich' on this desk first") from None
+
+
+@router.get("/quotes", dependencies=read, summary="Quotations with their speakers (needs enrichment)")
+def quotes(
+    request: Request,
+    by: Annotated[str | None, Query(max_length=300)] = None,
+    q: Annotated[str | None, Query(max_length=MAX_QUERY)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+) -> dict[str, Any]:
+    desk = desk_of(request)
+    if q:
+        build_query(desk, q)
+    try:
+        items = desk.quotes(by=by, query=q, limit=limit, offset=offset)
+    except (ImportError, NotFoundError):  # enrichment has not run yet: no quotes
+        items = []
+    return {"by": by, "query": q, "items": items}
+
+
+def _export(request: Request, q: str, since, until, source, fmt: str) -> StreamingResponse:
+    desk = desk_of(request)
+    since, until = date_range(since, until)
+    build_query(desk, q, since, until, source)  # fail with 400 before the stream starts
+    rows = analysis.iter_export(desk, q, since=since, until=until, source=source)
+    if fmt == "csv":
+        body = analysis.csv_lines(rows)
+        media = "text/csv; charset=utf-8"
+    else:
+        import json
+
+        body = (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        media = "application/x-ndjson"
+    name = "newsdesk-export." + fmt
+    return StreamingResponse(body, media_type=media,
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/export.csv", dependencies=read, summary="Every match as CSV, streamed (no cap)",
+            response_class=StreamingResponse)
+def export_csv(request: Request, q: Q = "*", since: Since = None, until: Until = None,
+               source: Source = None) -> StreamingResponse:
+    return _export(request, q, since, until, source, "csv")
+
+
+@router.get("/export.jsonl", dependencies=read, summary="Every match as JSON Lines, streamed (no cap)",
+            response_class=StreamingResponse)
+def export_jsonl(request: Request, q: Q = "*", since: Since = None, until: Until = None,
+                 source: Source = None) -> StreamingResponse:
+    return _export(request, q, since, until, source, "jsonl")
+
+
+@router.post("/ingest", dependencies=[Depends(require_key)], summary="Add articles (needs an API key)",
+             openapi_extra={"requestBody": {"content": {
+                 "application/x-ndjson": {"schema": {"type": "string"}},
+                 "multipart/form-data": {"schema": {"type": "object", "properties": {
+                     "file": {"type": "string", "format": "binary"}}}},
+             }}})
+async def ingest(
+    request: Request,
+    format: Annotated[str | None, Query(max_length=20, description="Reader format, if not guessable")] = None,  # noqa: A002
+) -> dict[str, Any]:
+    """Send JSON Lines as ``application/x-ndjson``, or upload a file (``file`` field) in any reader format."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    tmp = tempfile.mkdtemp(prefix="newsdesk-upload-")
+    try:
+        if ctype == "multipart/form-data":
+            form = await request.form(max_files=1)
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise ApiError(400, "multipart upload needs a file in the 'file' field")
+            name = os.path.basename(upload.filename or "upload") or "upload"
+            path = os.path.join(tmp, name)
+            with open(path, "wb") as fh:
+                size = 0
+                while chunk := await upload.read(1 << 20):
+                    size += len(chunk)
+                    if size > MAX_UPLOAD:
+                        raise ApiError(413, f"upload larger than {MAX_UPLOAD // 2**20} MiB: split it")
+                    fh.write(chunk)
+        elif ctype in ("application/x-ndjson", "application/jsonl", "application/json-lines"):
+            path = os.path.join(tmp, "upload.jsonl")
+            format = format or "jsonl"  # noqa: A001
+            with open(path, "wb") as fh:
+                size = 0
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > MAX_UPLOAD:
+                        raise ApiError(413, f"body larger than {MAX_UPLOAD // 2**20} MiB: split it")
+                    fh.write(chunk)
+        else:
+            raise ApiError(415, "send JSON Lines as 'Content-Type: application/x-ndjson', "
+                           "or a file as multipart/form-data in the 'file' field")
+        summary = await run_in_threadpool(_ingest_file, request, path, format)
+        return summary.to_dict()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _ingest_file(request: Request, path: str, fmt: str | None):
+    """Ingest with a desk of its own (own SQLite connection), one ingest at a time.
+
+    Searches keep using the app's desk; once the writer commits, the app's
+    index is reloaded so the new articles are searchable at once.
+    """
+    app_desk: Desk = request.app.state.desk
+    with request.app.state.ingest_lock:
+        writer = Desk(app_desk.path)
+        try:
+            summary = writer.ingest(path, format=fmt)
+        finally:
+            writer.close()
+        app_desk.index.tv.reload()
+    return summary

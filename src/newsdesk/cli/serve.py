@@ -1,0 +1,86 @@
+"""`newsdesk serve` (HTTP API + web UI under uvicorn) and `newsdesk keys` (API keys)."""
+
+from __future__ import annotations
+
+import click
+
+from .. import keys as keys_mod
+from ..errors import MissingExtraError
+from .common import open_desk, print_json
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--read-key", is_flag=True, help="Require an API key for reads too (writes always need one).")
+@click.pass_context
+def serve(ctx, host, port, read_key):
+    """Run the JSON API (/api, docs at /docs) and the web UI (/) on HOST:PORT.
+
+    Writes (POST /api/ingest) need `Authorization: Bearer KEY`; make a key with
+    `newsdesk keys create`.
+    """
+    try:
+        import uvicorn
+
+        from ..api import create_app
+    except ImportError as err:
+        raise MissingExtraError(getattr(err, "name", None) or "fastapi", "api") from None
+    desk = open_desk(ctx, create=True)
+    app = create_app(desk, read_key=read_key)
+    click.echo(f"newsdesk serving {desk.path} on http://{host}:{port}/ (API docs: /docs)", err=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        desk.close()
+
+
+@click.group()
+def keys():
+    """Create, list and revoke API keys (needed for writes over HTTP)."""
+
+
+@keys.command("create")
+@click.option("--name", default="", help="A label to tell keys apart, e.g. who uses it.")
+@click.pass_context
+def keys_create(ctx, name):
+    """Make a new key; it is printed once, as the last word of the output, and stored hashed."""
+    desk = open_desk(ctx, create=True)
+    try:
+        key = keys_mod.create_key(desk, name)
+    finally:
+        desk.close()
+    click.echo(f"new API key{f' {name!r}' if name else ''} (shown only now; store it safely): {key}")
+
+
+@keys.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def keys_list(ctx, as_json):
+    """List keys (id, name, prefix, created, revoked); never the keys themselves."""
+    desk = open_desk(ctx)
+    try:
+        rows = keys_mod.list_keys(desk)
+    finally:
+        desk.close()
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo("no API keys (make one: newsdesk keys create)")
+    for r in rows:
+        state = f"revoked {r['revoked_at']}" if r["revoked_at"] else "live"
+        click.echo(f"{r['id']:>4}  {r['prefix']:<12} {r['name'] or '-':<20} created {r['created_at']}  {state}")
+
+
+@keys.command("revoke")
+@click.argument("key_id", type=int)
+@click.pass_context
+def keys_revoke(ctx, key_id):
+    """Revoke the key with id KEY_ID (see `newsdesk keys list`)."""
+    desk = open_desk(ctx)
+    try:
+        keys_mod.revoke_key(desk, key_id)
+    finally:
+        desk.close()
+    click.echo(f"revoked API key {key_id}")
