@@ -223,3 +223,14 @@ def test_real_server(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_openapi_docs_load_nothing_from_the_internet(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    import re
+
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200

@@ -97,6 +97,7 @@ def create_app(desk: Desk | str | os.PathLike[str], read_key: bool = False) -> F
         summary="Search and follow the news: search, attention over time, top terms, export, ingest.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from vendored files: nothing loads from a CDN
     )
     app.state.desk = the_desk
     app.state.read_key = read_key
@@ -141,4 +142,27 @@ def create_app(desk: Desk | str | os.PathLike[str], read_key: bool = False) -> F
 
     app.include_router(api_router)
     install_web(app)
+    _install_docs(app)
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the swagger-ui-bundle package (no CDN: works offline)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    try:
+        import swagger_ui_bundle
+    except ImportError:  # the JSON schema at /openapi.json still works
+        return
+    app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-static")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="newsdesk API",
+            swagger_js_url="/docs-static/swagger-ui-bundle.js",
+            swagger_css_url="/docs-static/swagger-ui.css",
+            swagger_favicon_url="/docs-static/favicon-32x32.png",
+        )
