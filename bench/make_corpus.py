@@ -43,7 +43,7 @@ def main() -> None:
     sources = [f"source-{i:03d}" for i in range(300)]
     start = datetime(2015, 1, 1, tzinfo=UTC)
     span = (datetime(2024, 12, 31, tzinfo=UTC) - start).total_seconds()
-    out = gzip.open(args.output, "wt", encoding="utf-8") if args.output else sys.stdout
+    out = gzip.open(args.output, "wt", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     with out:
         for i in range(args.n):
             k = max(2, int(rnd.lognormvariate(2.0, 0.6)))  # ~8 sentences, long tail

@@ -7,6 +7,7 @@ in Python from the index's term statistics (``--k1b``).
 
     python bench/tune_bm25.py            # grid over the boosts
     python bench/tune_bm25.py --k1b      # also the k1/b re-rank experiment
+    python bench/tune_bm25.py --no-grid --pad   # the minimum-length padding sweep
 """
 
 from __future__ import annotations
@@ -94,14 +95,32 @@ def k1b_rerank(cols, pool: int = 100) -> None:
             print(f"{name}: k1 {k1} b {b}: nDCG@10 {m['nDCG@10']:.4f} MAP {m['MAP']:.4f} ({dt:.2f} ms/query)")
 
 
+def pad_sweep(cols) -> None:
+    """Minimum text length for BM25's length norm (newsdesk.index.MIN_TEXT_WORDS): reindex + eval."""
+    from newsdesk import index as ix
+
+    shipped = ix.MIN_TEXT_WORDS
+    for words in (0, 50, 100, 150, 200, 300):
+        ix.MIN_TEXT_WORDS = words
+        for desk, _q, _r in cols.values():
+            desk.reindex()
+        print(f"min text words {words:<4} {fmt(evaluate_all(cols))}", flush=True)
+    ix.MIN_TEXT_WORDS = shipped
+    for desk, _q, _r in cols.values():
+        desk.reindex()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--k1b", action="store_true", help="also run the k1/b re-rank experiment")
+    ap.add_argument("--pad", action="store_true", help="sweep the minimum text length (index padding)")
     ap.add_argument("--no-grid", action="store_true")
     args = ap.parse_args()
     cols = collections()
     if not args.no_grid:
         grid(cols)
+    if args.pad:
+        pad_sweep(cols)
     if args.k1b:
         k1b_rerank(cols)
 

@@ -38,7 +38,16 @@ import tantivy
 from .errors import DataDirError
 from .store import Store
 
-INDEX_SCHEMA_VERSION = "2"
+INDEX_SCHEMA_VERSION = "3"
+# BM25 in tantivy rewards short documents through length normalisation (b = 0.75, fixed
+# in tantivy-py). On news that makes one-line briefs and headline-only items outrank the
+# stories about a name or topic. Padding the default search field of texts shorter than
+# MIN_TEXT_WORDS with a filler token makes every text at least that long for BM25's
+# length norm, without touching longer texts. Measured with `python bench/tune_bm25.py
+# --pad` (docs/benchmarks.md): Reuters dev nDCG@10 0.765 -> 0.805, MAP 0.666 -> 0.690;
+# TIME (few texts under 200 words) -0.002.
+MIN_TEXT_WORDS = 200
+PAD_TOKEN = "zqxnewsdeskpadzqx"
 MIN_DATE = datetime(1700, 1, 1, tzinfo=UTC)
 MAX_DATE = datetime(2260, 1, 1, tzinfo=UTC)
 STEM = "en_stem"
@@ -85,7 +94,11 @@ def to_document(row: tuple, extras: dict[str, list[str]] | None = None) -> tanti
     doc = tantivy.Document()
     doc.add_unsigned("seq", seq)
     doc.add_text("id", aid)
-    doc.add_text("text", f"{title}\n{body}" if title else body)
+    text = f"{title}\n{body}" if title else body
+    words = len(text.split())
+    if words < MIN_TEXT_WORDS:  # see MIN_TEXT_WORDS: short texts count as this long
+        text += (" " + PAD_TOKEN) * (MIN_TEXT_WORDS - words)
+    doc.add_text("text", text)
     doc.add_text("title", title)
     doc.add_text("body", body)
     doc.add_text("source", source.lower())

@@ -157,7 +157,7 @@ def build_query(
 
 
 def _build(desk: Desk, q: str, since, until, source, operator: str) -> tuple[tantivy.Query, tantivy.Query]:
-    """(full query, main query alone): snippets highlight the main query's words only."""
+    """(full query, highlight query): snippets highlight the user's words only, not boosts."""
     schema = desk.index.schema
     tree = query_mod.parse_tree(q, operator)
     main = query_mod.compile_query(tree, schema)
@@ -169,9 +169,21 @@ def _build(desk: Desk, q: str, since, until, source, operator: str) -> tuple[tan
         if extra is not None:
             clauses.append((tantivy.Occur.Should, extra))
     clauses += [(tantivy.Occur.Must, f) for f in filter_clauses(schema, since, until, source)]
+    highlight = _highlight_query(schema, tree, main)
     if len(clauses) == 1:
-        return main, main
-    return tantivy.Query.boolean_query(clauses), main
+        return main, highlight
+    return tantivy.Query.boolean_query(clauses), highlight
+
+
+def _highlight_query(schema: tantivy.Schema, tree: query_mod.Node, main: tantivy.Query) -> tantivy.Query:
+    """What snippets highlight: the main query, plus ``title:``/``body:`` words mapped onto the
+    combined field that snippets are cut from (same analyzer), so ``title:cocoa`` lights up."""
+    words = set(query_mod.positive_terms(tree, "title") + query_mod.positive_terms(tree, "body"))
+    if not words:
+        return main
+    should = [(tantivy.Occur.Should, main)]
+    should += [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "text", w)) for w in sorted(words)]
+    return tantivy.Query.boolean_query(should)
 
 
 def content_key(title: str, body: str) -> bytes:
