@@ -22,8 +22,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 import tantivy
 
+from . import query as query_mod
 from .errors import NewsdeskError
-from .search import SNIPPET_CHARS, build_query, filter_clauses, make_snippet
+from .highlight import Highlighter
+from .search import build_query, filter_clauses
 
 if TYPE_CHECKING:
     from .desk import Desk
@@ -357,10 +359,7 @@ def iter_export(
     """Every match as an export row, newest first; no cap, constant memory."""
     tq = build_query(desk, q, since, until, source)
     searcher = desk.index.searcher()
-    gen = None
-    if snippets:
-        gen = tantivy.SnippetGenerator.create(searcher, tq, desk.index.schema, "text")
-        gen.set_max_num_chars(SNIPPET_CHARS)
+    highlighter = Highlighter.for_query(query_mod.parse_tree(q, "AND")) if snippets else None
     for page in matching_seqs(desk, tq, searcher=searcher, newest_first=newest_first):
         for i in range(0, len(page), HYDRATE_BATCH):
             part = page[i : i + HYDRATE_BATCH]
@@ -370,8 +369,8 @@ def iter_export(
                 if row is None:
                     continue
                 snippet = ""
-                if gen is not None:
-                    snippet = unescape(make_snippet(gen, row[6], row[5]).replace("<b>", "").replace("</b>", ""))
+                if highlighter is not None:
+                    snippet = unescape(highlighter.snippet(row[6], row[5]).replace("<b>", "").replace("</b>", ""))
                 yield {
                     "id": row[1], "published": row[7], "source": row[4], "title": row[5],
                     "url": row[3], "snippet": snippet,

@@ -6,6 +6,7 @@ Fields (the query language's field names map onto these):
 field     analysis                         used for
 ========  ===============================  =====================================
 seq       u64, stored, fast, indexed       the store's row key (hydration)
+dup       u64, fast                        content hash: exact duplicates collapse
 id        raw                              delete-before-add on re-index
 text      English stemming, positions      default search: headline + body
 title     English stemming, positions      ``title:`` and the headline boost
@@ -26,6 +27,7 @@ since, deleting each id before adding it so a replay never duplicates.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -38,7 +40,7 @@ import tantivy
 from .errors import DataDirError
 from .store import Store
 
-INDEX_SCHEMA_VERSION = "3"
+INDEX_SCHEMA_VERSION = "4"
 # BM25 in tantivy rewards short documents through length normalisation (b = 0.75, fixed
 # in tantivy-py). On news that makes one-line briefs and headline-only items outrank the
 # stories about a name or topic. Padding the default search field of texts shorter than
@@ -56,6 +58,7 @@ STEM = "en_stem"
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_unsigned_field("seq", stored=True, indexed=True, fast=True)
+    sb.add_unsigned_field("dup", stored=False, indexed=False, fast=True)
     sb.add_text_field("id", stored=False, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("text", stored=False, tokenizer_name=STEM, index_option="position")
     sb.add_text_field("title", stored=False, tokenizer_name=STEM, index_option="position")
@@ -68,6 +71,17 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("entity", stored=False, tokenizer_name="raw", fast=True, index_option="freq")
     sb.add_text_field("salient", stored=False, tokenizer_name="raw", index_option="basic")
     return sb.build()
+
+
+def content_hash(title: str, body: str) -> int:
+    """64-bit identity of an article's text: headline (case and spacing normalised) + body.
+
+    Kept as a fast field so search collapses exact duplicates (syndicated copies,
+    re-sent wire stories) without reading their text from the store.
+    """
+    head = " ".join(title.lower().split()).encode("utf-8")
+    digest = hashlib.blake2b(head + b"\0" + body.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
 
 
 def parse_iso(value: str) -> datetime | None:
@@ -93,6 +107,7 @@ def to_document(row: tuple, extras: dict[str, list[str]] | None = None) -> tanti
     lang = row[9]
     doc = tantivy.Document()
     doc.add_unsigned("seq", seq)
+    doc.add_unsigned("dup", content_hash(title, body))
     doc.add_text("id", aid)
     text = f"{title}\n{body}" if title else body
     words = len(text.split())

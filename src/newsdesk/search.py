@@ -18,18 +18,17 @@ boost (half-life) re-scores the top candidates. Every weight was chosen with
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
 from typing import TYPE_CHECKING
 
 import tantivy
 
 from . import query as query_mod
 from .errors import NewsdeskError
+from .highlight import Highlighter
 from .index import MAX_DATE, MIN_DATE
 from .model import Hit
 from .normalize import parse_date
@@ -37,7 +36,6 @@ from .normalize import parse_date
 if TYPE_CHECKING:
     from .desk import Desk
 
-SNIPPET_CHARS = 220
 SORTS = ("relevance", "date", "date-asc")
 
 # ranking knobs (tuned with bench/tune_bm25.py on Reuters dev and TIME; see docs/benchmarks.md)
@@ -156,8 +154,8 @@ def build_query(
     return _build(desk, q, since, until, source, operator)[0]
 
 
-def _build(desk: Desk, q: str, since, until, source, operator: str) -> tuple[tantivy.Query, tantivy.Query]:
-    """(full query, highlight query): snippets highlight the user's words only, not boosts."""
+def _build(desk: Desk, q: str, since, until, source, operator: str) -> tuple[tantivy.Query, query_mod.Node]:
+    """(full query, parsed query): snippets highlight the user's words only, not boosts."""
     schema = desk.index.schema
     tree = query_mod.parse_tree(q, operator)
     main = query_mod.compile_query(tree, schema)
@@ -169,31 +167,9 @@ def _build(desk: Desk, q: str, since, until, source, operator: str) -> tuple[tan
         if extra is not None:
             clauses.append((tantivy.Occur.Should, extra))
     clauses += [(tantivy.Occur.Must, f) for f in filter_clauses(schema, since, until, source)]
-    highlight = _highlight_query(schema, tree, main)
     if len(clauses) == 1:
-        return main, highlight
-    return tantivy.Query.boolean_query(clauses), highlight
-
-
-def _highlight_query(schema: tantivy.Schema, tree: query_mod.Node, main: tantivy.Query) -> tantivy.Query:
-    """What snippets highlight: the main query, plus ``title:``/``body:`` words mapped onto the
-    combined field that snippets are cut from (same analyzer), so ``title:cocoa`` lights up."""
-    words = set(query_mod.positive_terms(tree, "title") + query_mod.positive_terms(tree, "body"))
-    if not words:
-        return main
-    should = [(tantivy.Occur.Should, main)]
-    should += [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "text", w)) for w in sorted(words)]
-    return tantivy.Query.boolean_query(should)
-
-
-def content_key(title: str, body: str) -> bytes:
-    """Identity of an article's content: headline (case and spacing normalised) + body.
-
-    The body is hashed as stored (the normaliser already cleaned its spacing):
-    lower-casing and re-splitting every candidate body cost 0.15 ms a query.
-    """
-    head = " ".join(title.lower().split()).encode("utf-8")
-    return hashlib.blake2b(head + b"\0" + body.encode("utf-8"), digest_size=12).digest()
+        return main, tree
+    return tantivy.Query.boolean_query(clauses), tree
 
 
 def _half_life_days(recency: str | float | None) -> float | None:
@@ -238,7 +214,7 @@ def search(
     if operator.upper() not in ("AND", "OR"):
         raise NewsdeskError(f"operator {operator!r}: choose AND or OR")
     half_life = _half_life_days(recency) if sort == "relevance" else None
-    tq, main = _build(desk, q, since, until, source, operator)
+    tq, tree = _build(desk, q, since, until, source, operator)
     searcher = desk.index.searcher()
     want = offset + limit
     fetch = max(1, want + (DEDUP_EXTRA if collapse else 0))  # tantivy panics on a limit of 0
@@ -251,30 +227,30 @@ def search(
         result = searcher.search(tq, fetch, count=True, order_by_field="published", order=order)
     total = result.count or 0
     addrs = result.hits
-    seqs = searcher.fast_field_values("seq", [a for _s, a in addrs]) if addrs else []
-    rows = desk.store.rows_by_seq(seqs)
-    scored = [(float(s) if sort == "relevance" else 0.0, seq) for (s, _a), seq in zip(addrs, seqs, strict=True)]
+    just = [a for _s, a in addrs]
+    seqs = searcher.fast_field_values("seq", just) if addrs else []
+    dups = searcher.fast_field_values("dup", just) if addrs and collapse else [0] * len(seqs)
+    scored = [
+        (float(s) if sort == "relevance" else 0.0, seq, dup)
+        for (s, _a), seq, dup in zip(addrs, seqs, dups, strict=True)
+    ]
     if half_life:
-        scored = _recency_rescore(scored, rows, half_life)
-    page: list[tuple[float, tuple]] = []
-    seen: set[bytes] = set()
-    for score, seq in scored:
-        row = rows.get(seq)
-        if row is None:  # indexed but not in the store: cannot happen unless the db was edited
-            continue
-        if collapse:
-            key = content_key(row[5], row[6])
-            if key in seen:
+        published = desk.store.published_by_seq(seqs)
+        scored = _recency_rescore(scored, published, half_life)
+    keep: list[tuple[float, int]] = []
+    seen: set[int] = set()
+    for score, seq, dup in scored:
+        if collapse:  # exact duplicates share the content hash the index holds (index.content_hash)
+            if dup in seen:
                 continue
-            seen.add(key)
-        page.append((score, row))
-        if len(page) >= want:
+            seen.add(dup)
+        keep.append((score, seq))
+        if len(keep) >= want:
             break
-    page = page[offset:want]
-    gen = None
-    if snippets and page:
-        gen = tantivy.SnippetGenerator.create(searcher, main, desk.index.schema, "text")
-        gen.set_max_num_chars(SNIPPET_CHARS)
+    keep = keep[offset:want]
+    rows = desk.store.rows_by_seq([seq for _s, seq in keep])
+    page = [(score, rows[seq]) for score, seq in keep if seq in rows]
+    highlighter = Highlighter.for_query(tree) if snippets and page else None
     hits: list[Hit] = []
     for rank, (score, row) in enumerate(page, offset + 1):
         title, body = row[5], row[6]
@@ -288,39 +264,30 @@ def search(
                 source=row[4],
                 published=row[7],
                 score=round(score, 4),
-                snippet=make_snippet(gen, body, title) if gen is not None else "",
+                snippet=highlighter.snippet(body, title) if highlighter is not None else "",
             )
         )
     return SearchResults(query=q, total=total, hits=hits, offset=offset)
 
 
 def _recency_rescore(
-    scored: list[tuple[float, int]], rows: dict[int, tuple], half_life: float
-) -> list[tuple[float, int]]:
+    scored: list[tuple[float, int, int]], published: dict[int, str], half_life: float
+) -> list[tuple[float, int, int]]:
     """Multiply each score by 1 + 2^(-age/half_life): today x2, one half-life ago x1.5."""
     now = datetime.now(UTC)
     out = []
-    for score, seq in scored:
-        row = rows.get(seq)
-        published = row[7] if row else ""
+    for score, seq, dup in scored:
+        when = published.get(seq, "")
         factor = 1.0
-        if published:
-            dt = datetime.fromisoformat(published.replace("Z", "+00:00"))
+        if when:
+            dt = datetime.fromisoformat(when.replace("Z", "+00:00"))
             age = max(0.0, (now - dt).total_seconds() / 86400)
             factor = 1.0 + math.pow(2.0, -age / half_life)
-        out.append((score * factor, seq))
+        out.append((score * factor, seq, dup))
     out.sort(key=lambda x: -x[0])
     return out
 
 
-def make_snippet(gen: tantivy.SnippetGenerator, body: str, title: str) -> str:
+def make_snippet(highlighter: Highlighter, body: str, title: str) -> str:
     """The best fragment of the body with matches in <b>…</b>; the lead if nothing matches."""
-    doc = tantivy.Document()
-    doc.add_text("text", body or title)
-    html = gen.snippet_from_doc(doc).to_html()
-    if html:
-        return html.replace("\n", " ")
-    lead = " ".join((body or title).split())
-    if len(lead) > SNIPPET_CHARS:
-        lead = lead[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
-    return escape(lead, quote=False)
+    return highlighter.snippet(body, title)

@@ -233,6 +233,13 @@ class Store:
         marks = ",".join("?" * len(seqs))
         return {r[0]: r for r in self.db.execute(_SELECT + f" WHERE seq IN ({marks})", seqs)}
 
+    def published_by_seq(self, seqs: list[int]) -> dict[int, str]:
+        """Publication dates for the given seqs (recency ranking needs nothing else)."""
+        if not seqs:
+            return {}
+        marks = ",".join("?" * len(seqs))
+        return dict(self.db.execute(f"SELECT seq, published FROM articles WHERE seq IN ({marks})", seqs))
+
     def changed_since(self, version: int, batch: int = 2000) -> Iterator[list[tuple]]:
         """Batches of rows whose change stamp is above ``version``, oldest change first."""
         last_seq = 1 << 62  # nothing of ``version`` itself: strictly newer changes only

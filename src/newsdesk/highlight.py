@@ -1,0 +1,159 @@
+"""Snippets: the best fragment of an article's body with the query's words in ``<b>…</b>``.
+
+tantivy's SnippetGenerator re-tokenises every body it is given and costs about
+60 µs per hit, most of a search's time. Here one regular expression per query
+(the query's words and their stems as word prefixes, compiled once) finds
+candidate words in C; each candidate is confirmed by running it through the
+index's own analyzer (cached), so "sessions" lights up for "session" and
+"Jeffrey" does not for "jeff". The fragment is the window of
+``SNIPPET_CHARS`` holding the most distinct query words, then the most matches.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import escape
+
+from . import query as query_mod
+
+SNIPPET_CHARS = 220
+HIGHLIGHT_FIELDS = ("text", "title", "body")
+MAX_MATCHES = 64
+_WORD_END = re.compile(r"\w*")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    terms = query_mod.STEM_ANALYZER.analyze(word)
+    return terms[0] if len(terms) == 1 else ""
+
+
+def query_words(node: query_mod.Node) -> tuple[set[str], set[str]]:
+    """(stems, prefixes) of the words a query asks for in the text fields, not negated."""
+    stems: set[str] = set()
+    prefixes: set[str] = set()
+    if isinstance(node, query_mod.Term | query_mod.Phrase) and node.field in HIGHLIGHT_FIELDS:
+        if isinstance(node, query_mod.Term) and node.wildcard:
+            prefix = node.text.rstrip("*?").lower()
+            if len(prefix) >= 2:
+                prefixes.add(prefix)
+        else:
+            stems.update(query_mod.STEM_ANALYZER.analyze(node.text.replace("\\", "")))
+    elif isinstance(node, query_mod.Bool):
+        for child in node.must + node.should:
+            s, p = query_words(child)
+            stems |= s
+            prefixes |= p
+    elif hasattr(node, "node"):  # +required wrapper
+        return query_words(node.node)
+    return stems, prefixes
+
+
+class Highlighter:
+    """Cuts highlighted snippets for one query; build once per search, use for every hit."""
+
+    def __init__(self, stems: set[str], prefixes: set[str] = frozenset(), chars: int = SNIPPET_CHARS) -> None:
+        self.stems = stems
+        self.prefixes = tuple(sorted(prefixes))
+        self.chars = chars
+        # a stem is usually a prefix of its surface forms; Snowball's y->i ("polici") is not
+        starts = {st[:-1] if st.endswith("i") and len(st) > 3 else st for st in stems} | set(prefixes)
+        self._starts = tuple(sorted(st for st in starts if st))
+
+    @classmethod
+    def for_query(cls, tree: query_mod.Node, chars: int = SNIPPET_CHARS) -> Highlighter:
+        stems, prefixes = query_words(tree)
+        return cls(stems, prefixes, chars)
+
+    def _matches(self, text: str) -> list[tuple[int, int, str]]:
+        """Query words in ``text``: found with str.find on the lower-cased text (C speed),
+        extended to the whole word, confirmed through the analyzer."""
+        if not self._starts:
+            return []
+        lower = text.lower()
+        if len(lower) != len(text):  # a few non-ASCII letters change length when lower-cased
+            lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        found: dict[int, tuple[int, int, str]] = {}
+        for start in self._starts:
+            pos = lower.find(start)
+            while pos != -1 and len(found) < MAX_MATCHES:
+                if pos == 0 or not lower[pos - 1].isalnum():
+                    end = _WORD_END.match(lower, pos).end()
+                    word = lower[pos:end]
+                    key = _stem(word)
+                    if key in self.stems:
+                        found[pos] = (pos, end, key)
+                    elif self.prefixes and word.startswith(self.prefixes):
+                        found[pos] = (pos, end, word)
+                    pos = lower.find(start, end)
+                else:
+                    pos = lower.find(start, pos + 1)
+        return [found[k] for k in sorted(found)]
+
+    def snippet(self, body: str, title: str = "") -> str:
+        """HTML: the best window of ``body`` (or the title if no body), matches in <b>…</b>."""
+        text = body or title
+        matches = self._matches(text)
+        if not matches:
+            return escape(_lead(text, self.chars), quote=False)
+        start, end = self._best_window(text, matches)
+        out = []
+        pos = start
+        for m_start, m_end, _key in matches:
+            if m_start < start or m_end > end:
+                continue
+            out.append(escape(text[pos:m_start], quote=False))
+            out.append("<b>" + escape(text[m_start:m_end], quote=False) + "</b>")
+            pos = m_end
+        out.append(escape(text[pos:end], quote=False))
+        return " ".join("".join(out).split())
+
+    def _best_window(self, text: str, matches: list[tuple[int, int, str]]) -> tuple[int, int]:
+        best = (-1, -1, 0)
+        for i, (m_start, _e, _k) in enumerate(matches[:24]):
+            stop = max(0, m_start - 40) + self.chars
+            inside = []
+            for _s, e, k in matches[i:]:
+                if e > stop:
+                    break
+                inside.append(k)
+            score = (len(set(inside)), len(inside))
+            if score > best[:2]:
+                best = (*score, m_start)
+        start = _sentence_start(text, best[2], self.chars // 2)
+        end = min(len(text), start + self.chars)
+        if end < len(text):
+            cut = text.rfind(" ", start, end)
+            end = cut if cut > best[2] else end
+        return start, end
+
+
+_SENTENCE_END = re.compile(r"[a-z0-9%)\"'”][.!?][\"'”]?\s+(?=[A-Z\"“])")
+
+
+def _abbreviation(text: str, period: int) -> bool:
+    """Is the word ending at ``period`` a short capitalised abbreviation (Mr, Gen, Atty, Calif)?"""
+    word_start = text.rfind(" ", 0, period) + 1
+    word = text[word_start:period]
+    return len(word) <= 5 and word[:1].isupper()
+
+
+def _sentence_start(text: str, match: int, lookback: int) -> int:
+    """Where the fragment should begin: the start of the match's sentence if it is near,
+    else a word boundary shortly before the match ("Atty. Gen." is not a sentence end)."""
+    lo = max(0, match - lookback)
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, lo, match) if not _abbreviation(text, m.start() + 1)]
+    if ends:
+        return ends[-1]
+    if lo == 0:
+        return 0
+    space = text.find(" ", max(0, match - 40), match)
+    return space + 1 if space != -1 else match
+
+
+def _lead(text: str, chars: int) -> str:
+    lead = " ".join(text.split())
+    if len(lead) > chars:
+        lead = lead[:chars].rsplit(" ", 1)[0] + "…"
+    return lead
