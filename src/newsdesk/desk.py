@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from . import pipeline
 from .errors import DataDirError, NotFoundError, WriterBusyError
 from .index import Index
 from .model import Article, IngestSummary, Record, Reject
@@ -114,12 +115,16 @@ class Desk:
         if isinstance(inputs, str | os.PathLike):
             inputs = [inputs]
         options = ReadOptions(mapping=mapping or {}, fetch_pages=fetch_pages, format=format)
-        return self.ingest_records(read_inputs([os.fspath(i) for i in inputs], options), progress)
+        paths = [os.fspath(i) for i in inputs]
+        if pipeline.worth_it(paths, options):
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return self.ingest_records(pipeline.read_in_background(paths, options, now), progress)
+        return self.ingest_records(read_inputs(paths, options), progress)
 
     def ingest_records(
-        self, items: Iterable[Record | Reject], progress: Progress | None = None
+        self, items: Iterable[Record | Article | Reject], progress: Progress | None = None
     ) -> IngestSummary:
-        """Store and index Records (Rejects are logged); the engine under every ingest path."""
+        """Store and index Records or Articles (Rejects are logged); every ingest path ends here."""
         summary = IngestSummary()
         started = time.monotonic()
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -133,13 +138,13 @@ class Desk:
                 nonlocal cursor, since_commit
                 if not batch:
                     return
-                new, present = self.store.add_articles(batch)
-                summary.new += new
+                rows, present = self.store.add_articles(batch)
+                summary.new += len(rows)
                 summary.present += present
-                for rows in self.store.changed_since(cursor):
+                if rows:  # new ids: nothing to replace in the index
                     self.index.add_rows(self.store, rows, replace=False)
                 cursor = self.store.version
-                since_commit += new
+                since_commit += len(rows)
                 if progress:
                     progress(len(batch))
                 batch.clear()

@@ -110,15 +110,16 @@ def to_document(row: tuple, extras: dict[str, list[str]] | None = None) -> tanti
     doc.add_unsigned("dup", content_hash(title, body))
     doc.add_text("id", aid)
     text = f"{title}\n{body}" if title else body
-    words = len(text.split())
+    words = text.count(" ") + text.count("\n") + 1  # about the word count, at C speed
     if words < MIN_TEXT_WORDS:  # see MIN_TEXT_WORDS: short texts count as this long
         text += (" " + PAD_TOKEN) * (MIN_TEXT_WORDS - words)
     doc.add_text("text", text)
     doc.add_text("title", title)
     doc.add_text("body", body)
     doc.add_text("source", source.lower())
-    for author in json.loads(authors):
-        doc.add_text("author", author)
+    if authors != "[]":
+        for author in json.loads(authors):
+            doc.add_text("author", author)
     doc.add_text("url", url)
     if lang:
         doc.add_text("lang", lang)

@@ -183,28 +183,34 @@ class Store:
         return self.version
 
     # -- writes -------------------------------------------------------------
-    def add_articles(self, articles: Iterable[Article]) -> tuple[int, int]:
-        """Insert the articles not yet stored, in one transaction; returns (new, present)."""
-        new = present = 0
+    def add_articles(self, articles: Iterable[Article]) -> tuple[list[tuple], int]:
+        """Insert the articles not yet stored, in one transaction.
+
+        Returns the rows that were new (in ``COLUMNS`` order, ready for the index,
+        so the caller need not read them back) and how many were already present.
+        """
+        new_rows: list[tuple] = []
+        present = 0
         with self.transaction() as db:
             version = self.bump_version()
             for a in articles:
+                values = (
+                    a.id, a.external_id, a.url, a.source, a.title, a.body, a.published,
+                    json.dumps(a.authors, ensure_ascii=False), a.lang,
+                    json.dumps(a.metadata, ensure_ascii=False, default=str),
+                    a.provenance, a.ingested_at, version,
+                )
                 cur = db.execute(
                     "INSERT OR IGNORE INTO articles (id, external_id, url, source, title, body, "
                     "published, authors, lang, metadata, provenance, ingested_at, version) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        a.id, a.external_id, a.url, a.source, a.title, a.body, a.published,
-                        json.dumps(a.authors, ensure_ascii=False), a.lang,
-                        json.dumps(a.metadata, ensure_ascii=False, default=str),
-                        a.provenance, a.ingested_at, version,
-                    ),
+                    values,
                 )
                 if cur.rowcount:
-                    new += 1
+                    new_rows.append((cur.lastrowid, *values))
                 else:
                     present += 1
-        return new, present
+        return new_rows, present
 
     def touch(self, seqs: Iterable[int]) -> None:
         """Mark articles changed (e.g. enriched) so the index picks them up; inside a transaction."""

@@ -8,6 +8,7 @@ people tags, for example).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ..model import Record
@@ -77,37 +78,62 @@ def as_authors(value: Any) -> list[str]:
     return [text] if text else []
 
 
+@lru_cache(maxsize=4096)
 def _key(name: str) -> str:
     """Column names compared loosely: "Pub Date", "pub-date" and "pub_date" are one name."""
     return name.lower().replace(" ", "").replace("_", "").replace("-", "")
 
 
+# loose column name -> (our field, rank among its candidates); built once
+_LOOKUP: dict[str, tuple[str, int]] = {}
+for _ours, _names in DEFAULT_NAMES.items():
+    for _rank, _name in enumerate(_names):
+        _LOOKUP.setdefault(_key(_name), (_ours, _rank))
+
+
 def to_record(obj: dict[str, Any], mapping: dict[str, str], provenance: str) -> Record:
-    """Pick newsdesk's fields out of ``obj`` (mapping first, then defaults); keep the rest."""
-    lower = {_key(k): k for k in obj}
-    used: set[str] = set()
-    values: dict[str, Any] = {}
-    for ours, names in DEFAULT_NAMES.items():
-        candidates = (mapping[ours],) if ours in mapping else names
-        for name in candidates:
-            key = name if name in obj else lower.get(_key(name))
-            if key is None or key in used:
-                continue
-            used.add(key)  # an empty value is still this field, not metadata
-            if obj[key] not in (None, "", []):
-                values[ours] = obj[key]
-                break
-    metadata = {k: v for k, v in obj.items() if k not in used}
-    published = values.get("published", "")
+    """Pick newsdesk's fields out of ``obj`` (mapping first, then defaults); keep the rest.
+
+    For each field the best-ranked usual name with a value wins; a usual name that
+    is present but empty is consumed too (it is that field, just blank). Every
+    other key, including usual names that lost to a better one, stays metadata.
+    """
+    chosen: dict[str, str] = {}  # our field -> their key
+    consumed: set[str] = set()
+    if mapping:
+        loose = {_key(k): k for k in obj}
+        for ours, col in mapping.items():
+            key = col if col in obj else loose.get(_key(col))
+            if key is not None:
+                consumed.add(key)
+                if obj[key] not in (None, "", []):
+                    chosen[ours] = key
+    ranks: dict[str, int] = {}
+    for k, v in obj.items():
+        hit = _LOOKUP.get(_key(k))
+        if hit is None or k in consumed:
+            continue
+        ours, rank = hit
+        if ours in mapping:
+            continue
+        if v in (None, "", []):
+            consumed.add(k)
+        elif ours not in ranks or rank < ranks[ours]:
+            ranks[ours] = rank
+            chosen[ours] = k
+    consumed.update(chosen.values())
+    metadata = {k: v for k, v in obj.items() if k not in consumed}
+    get = lambda ours: obj[chosen[ours]] if ours in chosen else None  # noqa: E731
+    published = get("published")
     return Record(
-        title=as_text(values.get("title")),
-        body=as_text(values.get("body")),
-        url=as_text(values.get("url")),
+        title=as_text(get("title")),
+        body=as_text(get("body")),
+        url=as_text(get("url")),
         published=published if isinstance(published, int | float) else as_text(published),
-        source=as_text(values.get("source")),
-        authors=as_authors(values.get("authors")),
-        lang=as_text(values.get("lang")),
-        external_id=as_text(values.get("external_id")),
+        source=as_text(get("source")),
+        authors=as_authors(get("authors")),
+        lang=as_text(get("lang")),
+        external_id=as_text(get("external_id")),
         metadata=metadata,
         provenance=provenance,
     )

@@ -1,0 +1,93 @@
+"""Read and normalise in a second process while this one stores and indexes.
+
+Parsing JSON/HTML/feeds and cleaning text is about half of an ingest's CPU
+time; SQLite and tantivy take the rest in the main process. For big inputs
+a child process (``spawn``, so no forked tantivy threads) reads the inputs
+and sends batches of finished Articles (or Rejects) through a bounded queue,
+so both cores work and memory stays bounded. The child ignores Ctrl-C (the
+parent stops it) and exits by itself if the parent dies (``kill -9``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+from collections.abc import Iterator
+
+from .errors import NewsdeskError
+from .model import Article, Record, Reject
+from .normalize import to_article
+from .readers import ReadOptions, read_inputs
+
+BATCH = 500
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this the second process costs more than it saves
+
+
+def worth_it(inputs: list[str], options: ReadOptions) -> bool:
+    """Use a reader process only for big local inputs on a machine with spare cores."""
+    if (os.cpu_count() or 1) < 2 or options.fetch is not None or os.environ.get("NEWSDESK_NO_PIPELINE"):
+        return False
+    total = 0
+    for item in inputs:
+        if item.startswith(("http://", "https://")):
+            return False
+        if os.path.isfile(item):
+            total += os.path.getsize(item)
+        elif os.path.isdir(item):
+            for dirpath, _dirs, files in os.walk(item):
+                total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
+                if total >= PARALLEL_MIN_BYTES:
+                    return True
+    return total >= PARALLEL_MIN_BYTES
+
+
+def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+
+    def put(item) -> None:
+        while True:
+            try:
+                out.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                if os.getppid() != parent:  # orphaned: the parent was killed
+                    os._exit(0)
+
+    try:
+        batch: list[Article | Reject] = []
+        for item in read_inputs(inputs, options):
+            batch.append(to_article(item, now) if isinstance(item, Record) else item)
+            if len(batch) >= BATCH:
+                put(batch)
+                batch = []
+        put(batch)
+        put(None)
+    except Exception as err:  # reported by the parent as one line
+        put(("error", f"{type(err).__name__}: {err}"))
+
+
+def read_in_background(inputs: list[str], options: ReadOptions, now: str) -> Iterator[Article | Reject]:
+    """Articles and Rejects from ``inputs``, read and normalised in a child process."""
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue(maxsize=16)
+    child = ctx.Process(target=_produce, args=(inputs, options, now, out, os.getpid()), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                batch = out.get(timeout=5.0)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise NewsdeskError(f"the reader process died (exit code {child.exitcode})") from None
+                continue
+            if batch is None:
+                return
+            if isinstance(batch, tuple):
+                raise NewsdeskError(f"reading failed: {batch[1]}")
+            yield from batch
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(timeout=5)
