@@ -1,0 +1,210 @@
+"""Reading enrichment: entity pages, the most covered entities, quotes. SQLite + tantivy only.
+
+These are what ``Desk.entity``, ``Desk.entities`` and ``Desk.quotes`` return,
+so the CLI, the HTTP API and the web UI all print the same objects.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import Counter
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotFoundError
+from . import schema
+from .names import SALIENT, norm
+
+if TYPE_CHECKING:
+    from ..desk import Desk
+
+LIST = 10  # articles / co-mentions / sources shown on an entity page
+
+
+def _require(desk: Desk) -> None:
+    if not schema.exists(desk.store.db):
+        raise NotFoundError(f"no entities in {desk.path} yet: run `newsdesk enrich` first")
+
+
+def resolve(desk: Desk, name: str) -> tuple[int, str, str, list[str]]:
+    """(id, name, type, aliases) of the entity a user typed; NotFoundError suggests close ones."""
+    _require(desk)
+    db = desk.store.db
+    key = norm(name)
+    row = db.execute("SELECT id, name, type, aliases FROM entities WHERE norm=?", (key,)).fetchone()
+    if row is None:  # an alias ("Sessions", "Mr. Sessions") of exactly one well-covered entity
+        like = db.execute(
+            "SELECT id, name, type, aliases FROM entities WHERE aliases LIKE ? ORDER BY articles DESC LIMIT 1",
+            (f'%"{name.strip()}"%',),
+        ).fetchone()
+        row = like
+    if row is None:
+        norms = [r[0] for r in db.execute("SELECT norm FROM entities WHERE articles > 0")]
+        close = difflib.get_close_matches(key, norms, n=5, cutoff=0.6)
+        if not close:
+            last = key.split()[-1] if key else ""
+            close = [n for n in norms if last and last in n.split()][:5]
+        hint = f"; did you mean: {', '.join(close)}?" if close else ""
+        raise NotFoundError(f"no entity named {name!r} in {desk.path}{hint}")
+    return row[0], row[1], row[2], json.loads(row[3])
+
+
+def _granularity(first: str, last: str) -> str:
+    if not first or not last:
+        return "month"
+    span = (date.fromisoformat(last[:10]) - date.fromisoformat(first[:10])).days
+    return "day" if span <= 60 else "week" if span <= 730 else "month"
+
+
+def _period(published: str, unit: str) -> str:
+    if unit == "day":
+        return published[:10]
+    if unit == "month":
+        return published[:7]
+    y, w, _ = datetime.fromisoformat(published[:10]).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _article(row: tuple) -> dict[str, Any]:
+    seq, aid, ext, title, source, published, salience = row
+    return {
+        "id": aid,
+        "external_id": ext,
+        "title": title,
+        "source": source,
+        "published": published,
+        "salience": salience,
+    }
+
+
+_ART = "SELECT a.seq, a.id, a.external_id, a.title, a.source, a.published, ae.salience "
+
+
+def entity_page(desk: Desk, name: str) -> dict[str, Any]:
+    """Everything about one entity: coverage, timeline, company it keeps, sources, quotes."""
+    eid, canonical, etype, aliases = resolve(desk, name)
+    db = desk.store.db
+    base = _ART + "FROM article_entities ae JOIN articles a ON a.seq = ae.seq WHERE ae.entity_id = ? "
+    n_articles = db.execute("SELECT count(*) FROM article_entities WHERE entity_id=?", (eid,)).fetchone()[0]
+    dates = [
+        r[0]
+        for r in db.execute(
+            "SELECT a.published FROM article_entities ae JOIN articles a ON a.seq = ae.seq "
+            "WHERE ae.entity_id = ? AND a.published != '' ORDER BY a.published",
+            (eid,),
+        )
+    ]
+    unit = _granularity(dates[0] if dates else "", dates[-1] if dates else "")
+    timeline = sorted(Counter(_period(d, unit) for d in dates).items())
+    co = db.execute(
+        "SELECT e.name, e.type, count(*) AS n FROM article_entities x "
+        "JOIN article_entities y ON y.seq = x.seq AND y.entity_id != x.entity_id "
+        "JOIN entities e ON e.id = y.entity_id WHERE x.entity_id = ? "
+        "GROUP BY y.entity_id ORDER BY n DESC, e.name LIMIT ?",
+        (eid, LIST),
+    ).fetchall()
+    sources = db.execute(
+        "SELECT a.source, count(*) AS n FROM article_entities ae JOIN articles a ON a.seq = ae.seq "
+        "WHERE ae.entity_id = ? GROUP BY a.source ORDER BY n DESC LIMIT ?",
+        (eid, LIST),
+    ).fetchall()
+    latest = db.execute(base + "ORDER BY a.published DESC, a.seq DESC LIMIT ?", (eid, LIST)).fetchall()
+    salient = db.execute(
+        base + "AND ae.salience >= ? ORDER BY ae.salience DESC, a.published DESC LIMIT ?",
+        (eid, SALIENT, LIST),
+    ).fetchall()
+    return {
+        "name": canonical,
+        "type": etype,
+        "aliases": aliases,
+        "articles": n_articles,
+        "timeline_unit": unit,
+        "timeline": [{"period": p, "count": c} for p, c in timeline],
+        "co_mentions": [{"name": n, "type": t, "count": c} for n, t, c in co],
+        "top_sources": [{"source": s, "count": c} for s, c in sources],
+        "latest": [_article(r) for r in latest],
+        "salient": [_article(r) for r in salient],
+        "quotes": _quotes(desk, "WHERE q.speaker_entity_id = ?", [eid], 20, 0),
+    }
+
+
+def query_seqs(desk: Desk, query: str) -> list[int]:
+    """The store seqs of every article matching a query (the query language, with boosts)."""
+    from ..search import build_query
+
+    searcher = desk.index.searcher()
+    limit = max(1, searcher.num_docs)
+    hits = searcher.search(build_query(desk, query), limit).hits
+    return [searcher.doc(addr)["seq"][0] for _score, addr in hits]
+
+
+def _in_query(desk: Desk, query: str, column: str) -> tuple[str, list[Any]]:
+    """A JOIN restricting ``column`` to the query's matches (json_each: no temp table, thread-safe)."""
+    return f"JOIN json_each(?) s ON s.value = {column} ", [json.dumps(query_seqs(desk, query))]
+
+
+def top_entities(
+    desk: Desk, top: int = 20, type: str | None = None, query: str | None = None
+) -> list[dict[str, Any]]:  # noqa: A002
+    """The entities in the most articles, overall or among a query's matches."""
+    _require(desk)
+    where, params = ["1"], []
+    join, join_params = "", []
+    if type:
+        where.append("e.type = ?")
+        params.append(type.upper())
+    if query:
+        join, join_params = _in_query(desk, query, "ae.seq")
+    rows = desk.store.db.execute(
+        "SELECT e.name, e.type, count(*) AS n, sum(ae.salience >= ?) FROM article_entities ae "
+        f"JOIN entities e ON e.id = ae.entity_id {join}WHERE {' AND '.join(where)} "
+        "GROUP BY ae.entity_id ORDER BY n DESC, e.name LIMIT ?",
+        [SALIENT, *join_params, *params, top],
+    ).fetchall()
+    return [{"name": n, "type": t, "articles": c, "salient_in": s} for n, t, c, s in rows]
+
+
+def _quotes(
+    desk: Desk,
+    where: str,
+    params: list[Any],
+    limit: int,
+    offset: int,
+    join: str = "",
+    join_params: list[Any] | None = None,
+) -> list[dict[str, Any]]:
+    rows = desk.store.db.execute(
+        'SELECT q.text, q.speaker_name, coalesce(e.name, q.speaker_name), a.id, a.title, a.published, q.cue, q.start, q."end" '
+        f"FROM quotes q JOIN articles a ON a.seq = q.seq LEFT JOIN entities e ON e.id = q.speaker_entity_id {join}"
+        f"{where} ORDER BY a.published DESC, a.seq DESC, q.start LIMIT ? OFFSET ?",
+        [*(join_params or []), *params, limit, offset],
+    ).fetchall()
+    return [
+        {
+            "text": t,
+            "speaker": sp,
+            "article_id": aid,
+            "title": title,
+            "published": pub,
+            "cue": cue,
+            "start": s,
+            "end": e,
+        }
+        for t, _raw, sp, aid, title, pub, cue, s, e in rows
+    ]
+
+
+def list_quotes(
+    desk: Desk, by: str | None = None, query: str | None = None, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Quotations, newest first; ``by`` one speaker (NotFoundError if unknown), ``query`` within matches."""
+    _require(desk)
+    where, params, join, join_params = ["1"], [], "", []
+    if by:
+        eid = resolve(desk, by)[0]
+        where.append("q.speaker_entity_id = ?")
+        params.append(eid)
+    if query:
+        join, join_params = _in_query(desk, query, "q.seq")
+    return _quotes(desk, "WHERE " + " AND ".join(where), params, limit, offset, join, join_params)
