@@ -30,7 +30,7 @@ def test_help_lists_every_command():
 def test_search_prints_ranked_highlighted_results(seeded):
     proc = run_cli("search", "jeff sessions", data=seeded)
     assert proc.returncode == 0, proc.stderr
-    assert "1 matches for 'jeff sessions'" in proc.stdout
+    assert "1 match for 'jeff sessions'" in proc.stdout
     assert "**Jeff** **Sessions**" in proc.stdout  # highlights survive a pipe
 
 

@@ -28,5 +28,6 @@ def test_every_command_is_in_the_reference():
 def test_readme_has_the_two_setup_commands_and_real_subcommands():
     readme = (ROOT / "README.md").read_text()
     assert "make demo" in readme and "make test" in readme
-    used = set(re.findall(r"^newsdesk (?:--data \S+ )?([a-z]+)", readme, re.M))
+    code = "\n".join(re.findall(r"```[a-z]*\n(.*?)```", readme, re.S))
+    used = set(re.findall(r"^(?:\$ )?newsdesk (?:--data \S+ )?([a-z]+)", code, re.M))
     assert used and used <= set(COMMANDS), used - set(COMMANDS)
