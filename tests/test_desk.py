@@ -162,6 +162,25 @@ def test_reuters_ranking_sanity(reuters_desk):
     assert sum("BAKER" in h.title.upper() for h in baker) >= 8
 
 
+def wait_until_stored(proc: subprocess.Popen, db_path: Path, n: int, timeout: float = 60) -> int:
+    """Poll the store of a running ingest until it holds ``n`` articles (or the ingest ends)."""
+    deadline = time.monotonic() + timeout
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+        if not db_path.exists():
+            continue
+        try:
+            con = sqlite3.connect(db_path, timeout=1)
+            stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+            con.close()
+        except sqlite3.Error:
+            continue
+        if stored >= n:
+            break
+    return stored
+
+
 @pytest.mark.slow
 def test_sigkill_mid_ingest_then_rerun(tmp_path):
     """kill -9 during a Reuters ingest, run it again: every article exactly once."""
@@ -169,20 +188,7 @@ def test_sigkill_mid_ingest_then_rerun(tmp_path):
     data = tmp_path / "data"
     cmd = [sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", str(REUTERS), str(SEED)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    db_path = data / "newsdesk.db"
-    deadline = time.monotonic() + 60
-    stored = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-        if db_path.exists():
-            try:
-                con = sqlite3.connect(db_path, timeout=1)
-                stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-                con.close()
-            except sqlite3.Error:
-                continue
-            if stored >= 3000:
-                break
+    stored = wait_until_stored(proc, data / "newsdesk.db", 3000)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert 0 < stored < 21579, "the kill must land mid-ingest"
@@ -204,19 +210,7 @@ def test_ctrl_c_mid_ingest_then_rerun(tmp_path):
     data = tmp_path / "data"
     cmd = [sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", str(REUTERS)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    db_path = data / "newsdesk.db"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.1)
-        if db_path.exists():
-            try:
-                con = sqlite3.connect(db_path, timeout=1)
-                stored = con.execute("SELECT count(*) FROM articles").fetchone()[0]
-                con.close()
-            except sqlite3.Error:
-                continue
-            if stored >= 2000:
-                break
+    wait_until_stored(proc, data / "newsdesk.db", 2000)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
