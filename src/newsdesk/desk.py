@@ -25,7 +25,7 @@ from .normalize import to_article
 from .readers import ReadOptions, read_inputs
 from .search import SearchResults
 from .search import search as _search
-from .store import Store, WriteLock
+from .store import Store, WriteLock, article_values
 
 DEFAULT_DATA = "newsdesk-data"
 BATCH = 1000  # articles per store transaction
@@ -122,23 +122,26 @@ class Desk:
         return self.ingest_records(read_inputs(paths, options), progress)
 
     def ingest_records(
-        self, items: Iterable[Record | Article | Reject], progress: Progress | None = None
+        self, items: Iterable[Record | Article | Reject | tuple], progress: Progress | None = None
     ) -> IngestSummary:
-        """Store and index Records or Articles (Rejects are logged); every ingest path ends here."""
+        """Store and index Records or Articles (Rejects are logged); every ingest path ends here.
+
+        A tuple item is a row already prepared by :func:`newsdesk.store.article_values`.
+        """
         summary = IngestSummary()
         started = time.monotonic()
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self.writing(), builtins.open(os.path.join(self.path, "rejects.log"), "a", encoding="utf-8") as log:
             cursor = self.store.version
             since_commit = 0
-            batch: list[Article] = []
+            batch: list[tuple] = []  # store.article_values rows
             seen: set[str] = set()
 
             def flush() -> None:
                 nonlocal cursor, since_commit
                 if not batch:
                     return
-                rows, present = self.store.add_articles(batch)
+                rows, present = self.store.add_values(batch)
                 summary.new += len(rows)
                 summary.present += present
                 if rows:  # new ids: nothing to replace in the index
@@ -162,11 +165,12 @@ class Desk:
                         summary.rejects.append(item)
                     log.write(f"{now}\t{item}\n")
                     continue
-                if item.id in seen:  # the same article twice in one batch
+                values = article_values(item) if isinstance(item, Article) else item
+                if values[0] in seen:  # the same article twice in one batch
                     summary.present += 1
                     continue
-                seen.add(item.id)
-                batch.append(item)
+                seen.add(values[0])
+                batch.append(values)
                 if len(batch) >= BATCH:
                     flush()
             flush()
@@ -209,6 +213,17 @@ class Desk:
         stats["data_dir"] = os.path.abspath(self.path)
         return stats
 
+    def facets(
+        self, query: str, since: Any = None, until: Any = None, source: str | list[str] | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Top sources, months and entities of ALL a query's matches (what refines a search).
+
+        ``{"sources"|"months"|"entities": [{"value", "count"}, ...]}``; entities also
+        carry ``type`` and are [] until ``newsdesk enrich`` has run.
+        """
+        from .analysis import facets
+
+        return facets(self, query, since, until, source)
 
     # -- entities and quotes (implemented in newsdesk.enrich; need `newsdesk enrich` first) --
     def entity(self, name: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from .errors import NewsdeskError
 from .model import Article, Record, Reject
 from .normalize import to_article
 from .readers import ReadOptions, read_inputs
+from .store import article_values
 
 BATCH = 500
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this the second process costs more than it saves
@@ -56,9 +57,12 @@ def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int
                     os._exit(0)
 
     try:
-        batch: list[Article | Reject] = []
+        batch: list[tuple | Reject] = []
         for item in read_inputs(inputs, options):
-            batch.append(to_article(item, now) if isinstance(item, Record) else item)
+            if isinstance(item, Record):
+                item = to_article(item, now)
+            # rows go ready-made (JSON encoded here, on the reader's core); Rejects as they are
+            batch.append(article_values(item) if isinstance(item, Article) else item)
             if len(batch) >= BATCH:
                 put(batch)
                 batch = []
@@ -68,8 +72,8 @@ def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int
         put(("error", f"{type(err).__name__}: {err}"))
 
 
-def read_in_background(inputs: list[str], options: ReadOptions, now: str) -> Iterator[Article | Reject]:
-    """Articles and Rejects from ``inputs``, read and normalised in a child process."""
+def read_in_background(inputs: list[str], options: ReadOptions, now: str) -> Iterator[tuple | Reject]:
+    """Store rows (``store.article_values``) and Rejects from ``inputs``, made in a child process."""
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue(maxsize=16)
     child = ctx.Process(target=_produce, args=(inputs, options, now, out, os.getpid()), daemon=True)

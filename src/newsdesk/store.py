@@ -78,6 +78,20 @@ def row_to_article(row: sqlite3.Row | tuple) -> Article:
     )
 
 
+def article_values(a: Article) -> tuple:
+    """An Article as the values of an ``articles`` row (all columns but seq and version).
+
+    Pure, so the reader process (newsdesk.pipeline) can prepare rows, JSON included.
+    """
+    return (
+        a.id, a.external_id, a.url, a.source, a.title, a.body, a.published,
+        json.dumps(a.authors, ensure_ascii=False) if a.authors else "[]",
+        a.lang,
+        json.dumps(a.metadata, ensure_ascii=False, default=str) if a.metadata else "{}",
+        a.provenance, a.ingested_at,
+    )
+
+
 class WriteLock:
     """An exclusive, non-blocking ``flock`` on ``DIR/write.lock``; released on close or death."""
 
@@ -184,33 +198,40 @@ class Store:
 
     # -- writes -------------------------------------------------------------
     def add_articles(self, articles: Iterable[Article]) -> tuple[list[tuple], int]:
-        """Insert the articles not yet stored, in one transaction.
+        """Insert the articles not yet stored, in one transaction (see :meth:`add_values`)."""
+        return self.add_values([article_values(a) for a in articles])
 
-        Returns the rows that were new (in ``COLUMNS`` order, ready for the index,
-        so the caller need not read them back) and how many were already present.
+    def add_values(self, values: list[tuple]) -> tuple[list[tuple], int]:
+        """Insert rows made by :func:`article_values` whose id is not stored yet, in one transaction.
+
+        Returns the rows that were new (in ``COLUMNS`` order, ready for the index, so
+        the caller need not read them back) and how many were already present. Only
+        the writer holding the lock inserts, so new rows simply take the next seqs and
+        go in with one ``executemany``.
         """
-        new_rows: list[tuple] = []
-        present = 0
+        present_ids: set[str] = set()
         with self.transaction() as db:
             version = self.bump_version()
-            for a in articles:
-                values = (
-                    a.id, a.external_id, a.url, a.source, a.title, a.body, a.published,
-                    json.dumps(a.authors, ensure_ascii=False), a.lang,
-                    json.dumps(a.metadata, ensure_ascii=False, default=str),
-                    a.provenance, a.ingested_at, version,
-                )
-                cur = db.execute(
-                    "INSERT OR IGNORE INTO articles (id, external_id, url, source, title, body, "
-                    "published, authors, lang, metadata, provenance, ingested_at, version) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    values,
-                )
-                if cur.rowcount:
-                    new_rows.append((cur.lastrowid, *values))
-                else:
-                    present += 1
-        return new_rows, present
+            ids = [v[0] for v in values]
+            for i in range(0, len(ids), 900):
+                chunk = ids[i : i + 900]
+                marks = ",".join("?" * len(chunk))
+                present_ids.update(r[0] for r in db.execute(f"SELECT id FROM articles WHERE id IN ({marks})", chunk))
+            seq = db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
+            new_rows: list[tuple] = []
+            for v in values:
+                if v[0] in present_ids:
+                    continue
+                present_ids.add(v[0])  # a repeat within the batch is "present" too
+                seq += 1
+                new_rows.append((seq, *v, version))
+            db.executemany(
+                "INSERT INTO articles (seq, id, external_id, url, source, title, body, published, "
+                "authors, lang, metadata, provenance, ingested_at, version) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                new_rows,
+            )
+        return new_rows, len(values) - len(new_rows)
 
     def touch(self, seqs: Iterable[int]) -> None:
         """Mark articles changed (e.g. enriched) so the index picks them up; inside a transaction."""
