@@ -2,12 +2,18 @@
 
     newsdesk --data DIR serve --port 8765 &
     python docs/screenshots.py http://127.0.0.1:8765
+
+DIR should hold the Reuters articles and ../shared/seed/, enriched (`newsdesk
+enrich`), so the article and entity pages show entities and quotes.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
 
 from playwright.sync_api import sync_playwright
 
@@ -24,6 +30,12 @@ def main(base: str) -> None:
         page.screenshot(path=str(HERE / "screenshot-search.png"), full_page=False)
         page.goto(f"{base}/timeline?q=coffee&interval=month")
         page.screenshot(path=str(HERE / "screenshot-timeline.png"), full_page=False)
+        with urlopen(f"{base}/api/search?q=jeff+sessions&limit=1&facets=false") as resp:
+            seed_id = json.load(resp)["results"][0]["id"]
+        page.goto(f"{base}/articles/{seed_id}?q=jeff+sessions")
+        page.screenshot(path=str(HERE / "screenshot-article.png"), full_page=False)
+        page.goto(f"{base}/entities/{quote('Jeff Sessions')}")
+        page.screenshot(path=str(HERE / "screenshot-entity.png"), full_page=False)
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{base}/?q=jeff+sessions")
         page.screenshot(path="/tmp/newsdesk-phone.png")

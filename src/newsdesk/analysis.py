@@ -453,5 +453,31 @@ def facets(
         "sources": [{"value": names.get(b["key"], b["key"]), "count": int(b["doc_count"])}
                     for b in agg["sources"]["buckets"]],
         "months": [{"value": m, "count": c} for m, c in sorted(months.items())],
-        "entities": [{"value": b["key"], "count": int(b["doc_count"])} for b in agg["entities"]["buckets"]],
+        "entities": _entity_facet(desk, agg["entities"]["buckets"]),
     }
+
+
+def _entity_facet(desk: Desk, buckets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entity buckets (index terms are normalised names) with display name and type.
+
+    The ``entity`` field only holds values once ``newsdesk enrich`` has run, so
+    before that there are no buckets and this is []. ``value`` is the display
+    name, which ``entity:"..."`` accepts in any case.
+    """
+    if not buckets:
+        return []
+    norms = [b["key"] for b in buckets]
+    known: dict[str, tuple[str, str]] = {}
+    try:
+        marks = ",".join("?" * len(norms))
+        for norm, name, etype in desk.store.db.execute(
+            f"SELECT norm, name, type FROM entities WHERE norm IN ({marks})", norms
+        ):
+            known[norm] = (name, etype)
+    except sqlite3.OperationalError:  # no entities table: an index built by another desk
+        pass
+    out = []
+    for b in buckets:
+        name, etype = known.get(b["key"], (b["key"], ""))
+        out.append({"value": name, "type": etype, "norm": b["key"], "count": int(b["doc_count"])})
+    return out

@@ -98,9 +98,18 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
     help="Operator between words that have none.",
 )
 @click.option("--all", "show_dups", is_flag=True, help="Keep exact duplicates (collapsed by default).")
+@click.option(
+    "--facets",
+    "with_facets",
+    is_flag=True,
+    help="After the results, the top sources, months and entities of ALL matches (not just this "
+    "page); entities need `newsdesk enrich`. With --json: one extra final line {\"facets\": "
+    "{\"sources\": [...], \"months\": [...], \"entities\": [...]}}, each item {value, count}; entities also carry type.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result line.")
 @click.pass_context
-def search(ctx, query, limit, offset, since, until, source, sort, recency, operator, show_dups, as_json):
+def search(ctx, query, limit, offset, since, until, source, sort, recency, operator, show_dups, with_facets,
+           as_json):
     """Search the desk for QUERY and print ranked results with highlighted snippets.
 
     \b
@@ -118,11 +127,14 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
             source=list(source) or None, sort=sort, recency=recency,
             operator=operator.upper(), collapse=not show_dups,
         )
+        facets = desk.facets(q, since=since, until=until, source=list(source) or None) if with_facets else None
     finally:
         desk.close()
     if as_json:
         for hit in results:
             print_json(hit.to_dict())
+        if facets is not None:
+            print_json({"facets": facets})
         return
     color = interactive()
     if not results.hits:
@@ -130,9 +142,12 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
             click.echo(f"{results.total:,} matches for {q!r}, none on this page (see --limit, --offset)")
         else:
             click.echo(f"no results for {q!r}")
+        if facets is not None and results.total:
+            _print_facets(facets, color)
         return
     first, last = results.offset + 1, results.offset + len(results.hits)
-    click.echo(f"{results.total:,} matches for {q!r}, showing {first}–{last}\n")
+    noun = "match" if results.total == 1 else "matches"
+    click.echo(f"{results.total:,} {noun} for {q!r}, showing {first}–{last}\n")
     for hit in results:
         date = hit.published[:10] if hit.published else "(undated)"
         title = hit.title or "(no headline)"
@@ -144,6 +159,30 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
         click.echo("     " + render_highlight(hit.snippet, color))
         click.echo(click.style(f"     id {hit.id}", dim=True) if color else f"     id {hit.id}" + (
             f"  external_id {hit.external_id}" if hit.external_id else ""))
+        click.echo()
+    if facets is not None:
+        _print_facets(facets, color)
+
+
+MONTHS_SHOWN = 24  # the latest months of a long span in text output
+
+
+def _print_facets(facets: dict, color: bool) -> None:
+    """Top sources, months and entities of all matches, as three short columns of counts."""
+    for key in ("sources", "months", "entities"):
+        items = facets.get(key) or []
+        click.echo(click.style(key, bold=True) if color else key)
+        if key == "months" and len(items) > MONTHS_SHOWN:  # all of them are in --json
+            click.echo(f"  … {len(items) - MONTHS_SHOWN} earlier months")
+            items = items[-MONTHS_SHOWN:]
+        if not items:
+            hint = {"entities": " (run `newsdesk enrich` to extract them)", "months": " (no dated matches)"}.get(key, "")
+            click.echo(f"  none{hint}")
+        for item in items:
+            label = item["value"] or "(none)"
+            if item.get("type"):
+                label += f" ({item['type']})"
+            click.echo(f"  {item['count']:>8,}  {label}")
         click.echo()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections import Counter
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -208,3 +209,91 @@ def list_quotes(
     if query:
         join, join_params = _in_query(desk, query, "q.seq")
     return _quotes(desk, "WHERE " + " AND ".join(where), params, limit, offset, join, join_params)
+
+
+# -- one article ------------------------------------------------------------------
+def _article_seq(desk: Desk, article_id: str) -> tuple[int, str, str]:
+    """(seq, title, body) of an article by id or external id; NotFoundError if none."""
+    row = desk.store.db.execute(
+        "SELECT seq, title, body FROM articles WHERE id = ? OR external_id = ? ORDER BY id = ? DESC LIMIT 1",
+        (article_id, article_id, article_id),
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(f"no article with id or external id {article_id!r} in {desk.path}")
+    return row[0], row[1] or "", row[2] or ""
+
+
+def _surfaces(name: str, aliases: list[str], text: str) -> list[str]:
+    """The forms of an entity to mark in one article: its name and those aliases the text holds.
+
+    Mentions are not stored per article, so the entity's corpus-wide aliases
+    stand in, kept only where they occur in this text as whole words (a leading
+    "the" dropped: "the Justice Department" marks "Justice Department").
+    """
+    out: list[str] = []
+    for form in [name, *aliases]:
+        form = form.strip()
+        if form[:4].lower() == "the ":
+            form = form[4:].strip()
+        if len(form) < 2 or form in out or (form[0].islower() and not name[:1].islower()):
+            continue  # "notify Immigration and Customs Enforcement": a tagger's overreach
+        if re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text):
+            out.append(form)
+    return out
+
+
+def article_entities(desk: Desk, article_id: str) -> list[dict[str, Any]]:
+    """The entities of one article, most salient first: what the article page highlights.
+
+    Each: ``name``, ``type``, ``mentions`` (count in the article), ``salience``,
+    ``in_title``, ``in_lead`` and ``surfaces`` (the spellings found in this
+    article's text). A spelling shared by two of the article's entities goes to
+    the more salient one only, so one mention never links to two pages.
+    [] when the article has not been enriched.
+    """
+    if not schema.exists(desk.store.db):
+        return []
+    seq, title, body = _article_seq(desk, article_id)
+    rows = desk.store.db.execute(
+        "SELECT e.name, e.type, e.aliases, ae.count, ae.salience, ae.in_title, ae.in_lead "
+        "FROM article_entities ae JOIN entities e ON e.id = ae.entity_id WHERE ae.seq = ? "
+        "ORDER BY ae.salience DESC, ae.count DESC, e.name",
+        (seq,),
+    ).fetchall()
+    text = f"{title}\n{body}"
+    names = {r[0] for r in rows}
+    taken: set[str] = set()
+    out = []
+    for name, etype, aliases_json, count, salience, in_title, in_lead in rows:
+        aliases = [a for a in json.loads(aliases_json) if a not in names]
+        forms = [f for f in _surfaces(name, aliases, text) if f not in taken]
+        taken.update(forms)
+        out.append({
+            "name": name,
+            "type": etype,
+            "mentions": count,
+            "salience": salience,
+            "in_title": bool(in_title),
+            "in_lead": bool(in_lead),
+            "surfaces": forms,
+        })
+    return out
+
+
+def article_quotes(desk: Desk, article_id: str) -> list[dict[str, Any]]:
+    """The quotations in one article, in reading order: ``text``, ``speaker`` (canonical
+    entity name, or the name as written, or "" when unattributed), ``cue`` and the
+    ``start``/``end`` character offsets into the body. [] when not enriched.
+    """
+    if not schema.exists(desk.store.db):
+        return []
+    seq = _article_seq(desk, article_id)[0]
+    rows = desk.store.db.execute(
+        'SELECT q.text, coalesce(e.name, q.speaker_name), e.type, q.cue, q.start, q."end" FROM quotes q '
+        "LEFT JOIN entities e ON e.id = q.speaker_entity_id WHERE q.seq = ? ORDER BY q.start",
+        (seq,),
+    ).fetchall()
+    return [
+        {"text": t, "speaker": sp or "", "speaker_type": st or "", "cue": cue, "start": s, "end": e}
+        for t, sp, st, cue, s, e in rows
+    ]

@@ -12,9 +12,10 @@ from __future__ import annotations
 import math
 import os
 import re
+from datetime import date, timedelta
 from html import escape
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -130,18 +131,48 @@ def timeline_page(
     return _page(request, "timeline.html", **ctx)
 
 
-def _mark_entities(body: str, names: list[str]) -> Markup:
-    """The body, escaped, with entity names linked to their pages; paragraphs kept."""
-    text = escape(body)
-    names = sorted({n for n in names if n and len(n) > 1}, key=len, reverse=True)[:200]
-    if names:
-        pattern = re.compile(r"\b(" + "|".join(re.escape(escape(n)) for n in names) + r")\b")
-        text = pattern.sub(
-            lambda m: f'<a class="ent" href="{_url("/entities/" + m.group(1))}"><mark>{m.group(1)}</mark></a>',
-            text,
-        )
-    paras = [p.strip() for p in re.split(r"\n\s*\n|\n(?=\s{2,})", text) if p.strip()]
-    return Markup("".join(f"<p>{p}</p>" for p in paras))
+TYPE_LABELS = {"PERSON": "person", "ORG": "organisation", "GPE": "place", "LOC": "place",
+               "NORP": "group", "EVENT": "event", "FAC": "place"}
+
+
+def _mark_entities(body: str, entities: list[dict[str, Any]]) -> Markup:
+    """The body, escaped, with entity mentions marked and linked to their entity pages.
+
+    Each mention becomes ``<a class="ent entity-TYPE" href="/entities/Name"><mark>…</mark></a>``
+    with the type in a ``title`` and in an underline style (solid person, dashed
+    organisation, dotted place…), so the type is readable without colour.
+    Matching runs on the raw text and every piece is escaped on its way out.
+    Paragraphs (blank lines, or indented lines) are kept.
+    """
+    forms: dict[str, dict[str, Any]] = {}
+    for e in entities:
+        for form in e.get("surfaces") or [e.get("name", "")]:
+            if form and len(form) > 1 and form not in forms:
+                forms[form] = e
+    ordered = sorted(forms, key=len, reverse=True)[:300]
+    pattern = (
+        re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f in ordered) + r")(?!\w)") if ordered else None
+    )
+
+    def mark(text: str) -> str:
+        if pattern is None:
+            return escape(text)
+        out, pos = [], 0
+        for m in pattern.finditer(text):
+            e = forms[m.group(1)]
+            etype = str(e.get("type") or "")
+            label = TYPE_LABELS.get(etype, etype.lower() or "entity")
+            cls = "ent entity-" + re.sub(r"[^A-Za-z]", "", etype or "OTHER")
+            href = escape(_entity_url(str(e.get("name", ""))))
+            out.append(escape(text[pos : m.start()]))
+            out.append(f'<a class="{cls}" href="{href}" title="{escape(label)}: {escape(str(e.get("name", "")))}">'
+                       f"<mark>{escape(m.group(1))}</mark></a>")
+            pos = m.end()
+        out.append(escape(text[pos:]))
+        return "".join(out)
+
+    paras = [p.strip() for p in re.split(r"\n\s*\n|\n(?=\s{2,})", body) if p.strip()]
+    return Markup("".join(f"<p>{mark(p)}</p>" for p in paras))
 
 
 def _article_enrichment(desk: Any, article_id: str) -> tuple[list[dict], list[dict]]:
@@ -167,12 +198,12 @@ def article_page(request: Request, article_id: str, q: Q = "") -> HTMLResponse:
     desk = request.app.state.desk
     art = desk.get(article_id)
     ents, quotes = _article_enrichment(desk, art.id)
-    names = [e.get("name", "") for e in ents] + [m for e in ents for m in e.get("mentions", [])]
-    return _page(request, "article.html", a=art, q=q, body=_mark_entities(art.body, names),
-                 entities=ents, quotes=quotes, similar=analysis.similar(desk, art.id, 5))
+    types = sorted({TYPE_LABELS.get(e.get("type", ""), "") for e in ents} - {""})
+    return _page(request, "article.html", a=art, q=q, body=_mark_entities(art.body, ents),
+                 entities=ents, quotes=quotes, types=types, similar=analysis.similar(desk, art.id, 5))
 
 
-@router.get("/entities/{name}", response_class=HTMLResponse)
+@router.get("/entities/{name:path}", response_class=HTMLResponse)
 def entity_page(request: Request, name: str) -> HTMLResponse:
     desk = request.app.state.desk
     try:
@@ -180,13 +211,59 @@ def entity_page(request: Request, name: str) -> HTMLResponse:
     except ImportError:
         info = None
     except NewsdeskError as err:
-        return render_error(request, 404, str(err))  # type: ignore[return-value]
+        if "enrich" in str(err):  # enrichment has not run: say how to get entity pages
+            info = None
+        else:
+            return render_error(request, 404, str(err))  # type: ignore[return-value]
     chart = None
     if info and info.get("timeline"):
-        tl = info["timeline"]
-        if isinstance(tl, list):
-            buckets = [{"period": str(b.get("period", b.get("month", ""))), "count": b.get("count", 0),
-                        "all": 0, "share": 0.0, "value": b.get("count", 0)} for b in tl]
-            chart = Markup(svg_timeline({"interval": "month", "normalize": False,
-                                         "series": [{"query": name, "buckets": buckets}]}))
+        unit = info.get("timeline_unit", "month")
+        counts = {str(b["period"]): int(b["count"]) for b in info["timeline"]}
+        buckets = [{"period": p, "count": counts.get(p, 0), "all": 0, "share": 0.0, "value": counts.get(p, 0)}
+                   for p in _fill_periods(list(counts), unit)]
+        chart = Markup(svg_timeline({"interval": unit, "normalize": False,
+                                     "series": [{"query": info["name"], "buckets": buckets}]}))
     return _page(request, "entity.html", name=name, info=info, chart=chart)
+
+
+def _fill_periods(periods: list[str], unit: str) -> list[str]:
+    """Every period from the first to the last ("2018-03-01", "1987-W09", "1987-03"), so
+    a quiet spell shows as zero on the chart instead of being skipped."""
+    if not periods:
+        return []
+    first, last = min(periods), max(periods)
+    try:
+        if unit == "day":
+            cur, end = date.fromisoformat(first), date.fromisoformat(last)
+            step = timedelta(days=1)
+            fmt = date.isoformat
+        elif unit == "week":
+            y0, w0 = first.split("-W")
+            y1, w1 = last.split("-W")
+            cur, end = date.fromisocalendar(int(y0), int(w0), 1), date.fromisocalendar(int(y1), int(w1), 1)
+            step = timedelta(days=7)
+
+            def fmt(d: date) -> str:
+                y, w, _ = d.isocalendar()
+                return f"{y}-W{w:02d}"
+        else:
+            out, (y, m) = [], map(int, first.split("-"))
+            while f"{y:04d}-{m:02d}" <= last and len(out) < 5000:
+                out.append(f"{y:04d}-{m:02d}")
+                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+            return out
+    except ValueError:
+        return sorted(periods)
+    out = []
+    while cur <= end and len(out) < 5000:
+        out.append(fmt(cur))
+        cur += step
+    return out
+
+
+def _entity_url(name: str) -> str:
+    """The entity page of ``name`` (slashes and all quoted: "U.S./Canada" is one name)."""
+    return "/entities/" + quote(name, safe="")
+
+
+templates.env.globals["entity_url"] = _entity_url
