@@ -220,3 +220,68 @@ def test_ctrl_c_mid_ingest_then_rerun(tmp_path):
     with newsdesk.open(data) as d:
         assert d.stats()["articles"] == 21578
         assert d.index.num_docs() == 21578
+
+
+def test_unreadable_index_is_rebuilt_from_the_store(desk, tmp_path):
+    desk.ingest(write_jsonl(tmp_path / "a.jsonl", ARTICLES))
+    path = desk.path
+    desk.close()
+    Path(path, "index", "meta.json").write_text("garbage{")
+    with newsdesk.open(path) as d:
+        assert d.index.num_docs() == 3
+        assert d.search("storm").total == 1
+
+
+def test_half_done_rebuild_is_redone_on_open(desk, tmp_path):
+    """A reindex killed before it finished leaves no completion marker: the next open rebuilds."""
+    desk.ingest(write_jsonl(tmp_path / "a.jsonl", ARTICLES))
+    path = desk.path
+    desk.close()
+    Path(path, "index", "newsdesk-index.json").unlink()  # what a killed rebuild leaves
+    with newsdesk.open(path) as d:
+        assert d.index.num_docs() == 3
+    with newsdesk.open(path) as d:  # and it stays complete afterwards
+        assert not d.index.rebuilt and d.index.num_docs() == 3
+
+
+def test_record_with_lone_surrogate_is_stored_not_fatal(desk, tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"title":"lone \\ud800 surrogate","body":"body","x":"\\udc00"}\n{"title":"ok","body":"fine"}\n')
+    s = desk.ingest(path)
+    assert (s.new, s.rejected) == (2, 0)
+    assert desk.search("lone")[0].title == "lone \ufffd surrogate"
+
+
+@pytest.mark.slow
+def test_sigkill_mid_reindex_then_open(tmp_path, reuters_dir):
+    """kill -9 during `newsdesk reindex`: the next open rebuilds the whole index."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(reuters_dir, data)
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk", "--data", str(data), "reindex"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with newsdesk.open(data) as d:
+        assert d.index.num_docs() == d.store.count() == 21579
+
+
+def test_mistyped_map_column_rejects_the_file_not_the_records(desk, tmp_path):
+    jl = write_jsonl(tmp_path / "m.jsonl", [{"title": "a", "content": "b"}, {"title": "c", "content": "d"}])
+    csv = tmp_path / "m.csv"
+    csv.write_text("Headline,Story\nx,y\n")
+    s = desk.ingest([str(jl), str(csv)], mapping={"body": "nosuchcol"})
+    assert (s.new, s.rejected) == (0, 2)
+    assert all("--map body=nosuchcol: no such column" in r.reason for r in s.rejects)
+    assert desk.ingest([str(jl)], mapping={"body": "Content"}).new == 2  # loose names still match
+
+
+def test_dangling_symlink_in_a_directory_is_one_reject(desk, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "a.jsonl", ARTICLES)
+    (src / "gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    s = desk.ingest(src)
+    assert (s.new, s.rejected) == (3, 1)

@@ -158,7 +158,10 @@ class Desk:
 
             for item in items:
                 if isinstance(item, Record):
-                    item = to_article(item, now)
+                    try:
+                        item = to_article(item, now)
+                    except Exception as err:  # one odd record never costs the batch
+                        item = Reject(item.provenance, f"cannot normalise: {type(err).__name__}: {err}")
                 if isinstance(item, Reject):
                     summary.rejected += 1
                     if len(summary.rejects) < 1000:
@@ -264,10 +267,8 @@ def _load_plugins() -> None:
 
 def _fresh_index(path: str) -> Index:
     """An empty index in ``path`` that knows it must be rebuilt from the store."""
-    Index(path).wipe()
-    index = Index(path)
-    index.rebuilt = True
-    return index
+    Index.wipe_dir(path)
+    return Index(path)
 
 
 def open(path: str | os.PathLike[str] | None = None, create: bool = True) -> Desk:  # noqa: A001

@@ -140,27 +140,54 @@ class Index:
         self.schema = build_schema()
         self._writer: tantivy.IndexWriter | None = None
         os.makedirs(self.path, exist_ok=True)
-        marker = os.path.join(self.path, "newsdesk-index.json")
-        fresh = not os.path.exists(marker)
-        if not fresh:
-            with open(marker) as fh:
-                if json.load(fh).get("schema") != INDEX_SCHEMA_VERSION:
-                    fresh = True
+        self._marker = os.path.join(self.path, "newsdesk-index.json")
+        # The marker is written only once the index holds everything in the store, so an
+        # index that is missing, from another schema, half rebuilt (a killed reindex) or
+        # unreadable is thrown away and rebuilt from the store, which is the record.
+        fresh = not self._complete_marker()
         if fresh:
             self.wipe()
         try:
             self.tv = tantivy.Index(self.schema, path=self.path, reuse=True)
-        except ValueError as err:
-            raise DataDirError(f"{self.path}: cannot open the search index: {err}") from None
+        except ValueError:
+            self.wipe()
+            fresh = True
+            try:
+                self.tv = tantivy.Index(self.schema, path=self.path, reuse=True)
+            except ValueError as err:
+                raise DataDirError(
+                    f"{self.path}: cannot create the search index: {err}; delete that folder "
+                    "and run newsdesk reindex"
+                ) from None
         self.tv.config_reader(reload_policy="commit")
         self.rebuilt = fresh
+
+    def _complete_marker(self) -> bool:
+        try:
+            with open(self._marker) as fh:
+                return json.load(fh).get("schema") == INDEX_SCHEMA_VERSION
+        except (OSError, ValueError):
+            return False
+
+    def _mark_complete(self) -> None:
+        tmp = self._marker + ".tmp"
+        with open(tmp, "w") as fh:
+            json.dump({"schema": INDEX_SCHEMA_VERSION, "tantivy": tantivy.__version__}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self._marker)
+
+    @staticmethod
+    def wipe_dir(directory: str) -> None:
+        """Delete the index of the data directory ``directory`` (it is rebuilt on next open)."""
+        path = os.path.join(directory, "index")
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path, exist_ok=True)
 
     def wipe(self) -> None:
         """Delete the index files; the next catch-up rebuilds everything from the store."""
         shutil.rmtree(self.path, ignore_errors=True)
         os.makedirs(self.path, exist_ok=True)
-        with open(os.path.join(self.path, "newsdesk-index.json"), "w") as fh:
-            json.dump({"schema": INDEX_SCHEMA_VERSION, "tantivy": tantivy.__name__}, fh)
 
     # -- writing ------------------------------------------------------------
     def writer(self) -> tantivy.IndexWriter:
@@ -199,6 +226,9 @@ class Index:
             done_version = 0
         target = store.version
         if done_version >= target:
+            if self.rebuilt:  # an empty store: the empty index is complete
+                self._mark_complete()
+                self.rebuilt = False
             return 0
         # a fresh index holds nothing to replace; otherwise a crashed run may have
         # committed some of these rows to the index already: delete-before-add
@@ -210,7 +240,9 @@ class Index:
             if progress:
                 progress(len(rows))
         self.commit(store, target)
-        self.rebuilt = False
+        if self.rebuilt:
+            self._mark_complete()
+            self.rebuilt = False
         return indexed
 
     # -- reading ------------------------------------------------------------

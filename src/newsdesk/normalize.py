@@ -25,6 +25,7 @@ from .model import Article, Record, Reject
 
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|ito|ns_\w+)$", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _BLANKS = re.compile(r"\n{3,}")
 
 
@@ -54,7 +55,7 @@ def clean_text(text: str) -> str:
     if not text:
         return ""
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
+        text = _valid_unicode(unicodedata.normalize("NFC", text))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
@@ -70,8 +71,17 @@ def clean_line(text: str) -> str:
     if not text:
         return ""
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
+        text = _valid_unicode(unicodedata.normalize("NFC", text))
     return " ".join(_CONTROL.sub("", text).split())
+
+
+def _valid_unicode(text: str) -> str:
+    """Replace lone surrogates (valid in JSON, invalid in UTF-8 and SQLite) with U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATES.sub("\ufffd", text)
+    return text
 
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")

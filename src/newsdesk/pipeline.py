@@ -35,13 +35,21 @@ def worth_it(inputs: list[str], options: ReadOptions) -> bool:
         if item.startswith(("http://", "https://")):
             return False
         if os.path.isfile(item):
-            total += os.path.getsize(item)
+            total += _size(item)
         elif os.path.isdir(item):
             for dirpath, _dirs, files in os.walk(item):
-                total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
+                total += sum(_size(os.path.join(dirpath, f)) for f in files)
                 if total >= PARALLEL_MIN_BYTES:
                     return True
     return total >= PARALLEL_MIN_BYTES
+
+
+def _size(path: str) -> int:
+    """Size of a file; 0 for what cannot be stat'ed (a dangling link: the reader rejects it)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int) -> None:
@@ -60,7 +68,10 @@ def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int
         batch: list[tuple | Reject] = []
         for item in read_inputs(inputs, options):
             if isinstance(item, Record):
-                item = to_article(item, now)
+                try:
+                    item = to_article(item, now)
+                except Exception as err:  # one odd record never costs the batch
+                    item = Reject(item.provenance, f"cannot normalise: {type(err).__name__}: {err}")
             # rows go ready-made (JSON encoded here, on the reader's core); Rejects as they are
             batch.append(article_values(item) if isinstance(item, Article) else item)
             if len(batch) >= BATCH:

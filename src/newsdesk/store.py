@@ -85,11 +85,21 @@ def article_values(a: Article) -> tuple:
     """
     return (
         a.id, a.external_id, a.url, a.source, a.title, a.body, a.published,
-        json.dumps(a.authors, ensure_ascii=False) if a.authors else "[]",
+        _json(a.authors) if a.authors else "[]",
         a.lang,
-        json.dumps(a.metadata, ensure_ascii=False, default=str) if a.metadata else "{}",
+        _json(a.metadata) if a.metadata else "{}",
         a.provenance, a.ingested_at,
     )
+
+
+def _json(value: Any) -> str:
+    """JSON text SQLite can store: UTF-8, falling back to \\u escapes for lone surrogates."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, ensure_ascii=True, default=str)
+    return text
 
 
 class WriteLock:

@@ -161,6 +161,8 @@ def read_file(path: str, options: ReadOptions, root: str = "") -> Iterator[Recor
         yield Reject(err.path + (f":{err.position}" if err.position else ""), err.reason)
     except (OSError, EOFError, UnicodeDecodeError, zlib.error) as err:
         yield Reject(path, f"cannot read: {err}")
+    except Exception as err:  # a reader bug or a library's surprise: this file only, not the batch
+        yield Reject(path, f"cannot read as {fmt}: {type(err).__name__}: {err}")
 
 
 def read_inputs(inputs: Iterable[str], options: ReadOptions) -> Iterator[Record | Reject]:

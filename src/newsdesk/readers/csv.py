@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from ..model import Record, Reject
 from . import ReadOptions, open_binary
-from .fields import to_record
+from .fields import missing_columns, to_record
 
 FIELD_LIMIT = 64 * 1024 * 1024  # one cell; a runaway quote stops here instead of eating memory
 PROBE_BYTES = 1024 * 1024
@@ -44,6 +44,10 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
             return
         delimiter = _delimiter(path, first)
         header = _header(next(csv.reader([first], delimiter=delimiter)))
+        problem = missing_columns(options.mapping, header)
+        if problem:
+            yield Reject(f"{path}:{header_line}", problem)
+            return
         rows = csv.reader(text, delimiter=delimiter)
         done = 0  # physical lines consumed before the current row
         while True:

@@ -8,6 +8,7 @@ people tags, for example).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -82,6 +83,19 @@ def as_authors(value: Any) -> list[str]:
 def _key(name: str) -> str:
     """Column names compared loosely: "Pub Date", "pub-date" and "pub_date" are one name."""
     return name.lower().replace(" ", "").replace("_", "").replace("-", "")
+
+
+def missing_columns(mapping: dict[str, str], columns: Iterable[str]) -> str:
+    """"" if every ``--map`` column is among ``columns``, else a one-line reason naming them.
+
+    A mistyped column would otherwise quietly store headline-only articles under new ids.
+    """
+    have = {_key(c) for c in columns}
+    missing = [f"{ours}={col}" for ours, col in mapping.items() if _key(col) not in have]
+    if not missing:
+        return ""
+    shown = ", ".join(sorted(columns)[:12])
+    return f"--map {', '.join(missing)}: no such column here (columns: {shown})"
 
 
 # loose column name -> (our field, rank among its candidates); built once

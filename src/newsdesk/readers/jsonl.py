@@ -13,27 +13,36 @@ from collections.abc import Iterator
 
 from ..model import Record, Reject
 from . import ReadOptions, open_binary
-from .fields import to_record
+from .fields import missing_columns, to_record
 
 
 def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
     whole_file = path.lower().removesuffix(".gz").endswith(".json")
+    checked = not options.mapping  # --map columns are checked against the first object
     with open_binary(path) as fh:
         lineno = 0
+        first = True
         for raw in fh:
             lineno += 1
             stripped = raw.lstrip(b"\xef\xbb\xbf \t\r\n")
             if not stripped:
                 continue
-            if stripped.startswith(b"[") or (whole_file and not _is_complete(raw)):
+            if first and (stripped.startswith(b"[") or (whole_file and not _is_complete(raw))):
                 # one JSON document (an array of articles, or one pretty-printed object)
                 yield from _read_document(path, raw + fh.read(), options)
                 return
-            yield from _parse_line(path, lineno, raw, options)
-            break
-        start = lineno + 1
-        for n, raw in enumerate(fh, start):
-            yield from _parse_line(path, n, raw, options)
+            first = False
+            item = _parse_line(path, lineno, raw)
+            if isinstance(item, Reject):
+                yield item
+                continue
+            if not checked:
+                checked = True
+                problem = missing_columns(options.mapping, item)
+                if problem:  # a mistyped --map would store every record wrongly
+                    yield Reject(f"{path}:{lineno}", problem + "; the file was not read")
+                    return
+            yield to_record(item, options.mapping, f"{path}:{lineno}")
 
 
 def _is_complete(line: bytes) -> bool:
@@ -44,23 +53,18 @@ def _is_complete(line: bytes) -> bool:
     return True
 
 
-def _parse_line(path: str, lineno: int, raw: bytes, options: ReadOptions) -> Iterator[Record | Reject]:
+def _parse_line(path: str, lineno: int, raw: bytes) -> dict | Reject:
+    """One line as a JSON object, or the Reject saying why it is not one."""
     where = f"{path}:{lineno}"
-    line = raw.strip()
-    if not line:
-        return
     try:
-        obj = json.loads(line.decode("utf-8-sig"))
+        obj = json.loads(raw.strip().decode("utf-8-sig"))
     except UnicodeDecodeError as err:
-        yield Reject(where, f"not UTF-8 (byte {err.start}): {err.reason}")
-        return
+        return Reject(where, f"not UTF-8 (byte {err.start}): {err.reason}")
     except json.JSONDecodeError as err:
-        yield Reject(where, f"invalid JSON at column {err.colno}: {err.msg}")
-        return
+        return Reject(where, f"invalid JSON at column {err.colno}: {err.msg}")
     if not isinstance(obj, dict):
-        yield Reject(where, f"expected a JSON object, got {type(obj).__name__}")
-        return
-    yield to_record(obj, options.mapping, where)
+        return Reject(where, f"expected a JSON object, got {type(obj).__name__}")
+    return obj
 
 
 def _read_document(path: str, data: bytes, options: ReadOptions) -> Iterator[Record | Reject]:
@@ -70,6 +74,11 @@ def _read_document(path: str, data: bytes, options: ReadOptions) -> Iterator[Rec
         yield Reject(path, f"invalid JSON document: {err}")
         return
     items = doc if isinstance(doc, list) else [doc]
+    first = next((o for o in items if isinstance(o, dict)), None)
+    problem = missing_columns(options.mapping, first) if options.mapping and first is not None else ""
+    if problem:
+        yield Reject(path, problem + "; the file was not read")
+        return
     for i, obj in enumerate(items, 1):
         where = f"{path}#{i}" if isinstance(doc, list) else path
         if isinstance(obj, dict):
