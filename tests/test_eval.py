@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +13,8 @@ from newsdesk import evaluate as ev
 from newsdesk.cli import cli
 from newsdesk.errors import NewsdeskError
 from newsdesk.model import Record
+
+from .conftest import run_cli
 
 
 @pytest.fixture
@@ -53,7 +56,7 @@ def test_cli_json_and_run_out(judged):
     out = CliRunner().invoke(cli, ["--data", desk.path, "eval", "--queries", str(tmp / "q.tsv"),
                                    "--qrels", str(tmp / "qrels.txt"), "--json", "--run-out", str(tmp / "run.trec")])
     assert out.exit_code == 0, out.output
-    metrics = json.loads(out.output)
+    metrics = json.loads(out.stdout)
     assert set(metrics) >= {"nDCG@10", "MAP", "MRR@10", "R@100", "P@10"}
     first = (tmp / "run.trec").read_text().splitlines()[0].split()
     assert first[0] in ("q1", "q2") and first[1] == "Q0" and first[3] == "1"
@@ -93,5 +96,46 @@ def test_time_loader_maps_positions():
 def test_time_collection_eval_beats_floor():
     out = CliRunner().invoke(cli, ["eval", "--collection", "time", "--json"])
     assert out.exit_code == 0, out.output
-    m = json.loads(out.output)
+    m = json.loads(out.stdout)  # stderr warns about the 4 TIME queries without judgements
     assert m["queries"] == 79 and m["MAP"] > 0.55  # BM25 alone reaches about 0.63
+
+
+def _eval(desk, tmp, *extra):
+    return run_cli("eval", "--queries", str(tmp / "q.tsv"), "--qrels", str(tmp / "qrels.txt"), *extra,
+                   data=Path(desk.path))
+
+
+def test_unwritable_run_out_fails_before_running(tmp_path):
+    (tmp_path / "q.tsv").write_text("q1\tcocoa\n")
+    (tmp_path / "qrels.txt").write_text("q1 0 c1 1\n")
+    proc = run_cli("eval", "--queries", str(tmp_path / "q.tsv"), "--qrels", str(tmp_path / "qrels.txt"),
+                   "--run-out", "/nonexistent/dir/x.trec", data=tmp_path / "no-desk")
+    # the run file is checked first: the missing desk is never reached
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "/nonexistent/dir/x.trec: cannot write the run" in proc.stderr
+
+
+def test_empty_queries_or_qrels_are_one_line_errors(judged):
+    desk, tmp = judged
+    (tmp / "q.tsv").write_text("# only a comment\n\n")
+    proc = _eval(desk, tmp)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "no queries" in proc.stderr
+    assert "nan" not in proc.stdout
+    (tmp / "q.tsv").write_text("q1\tcocoa\n")
+    (tmp / "qrels.txt").write_text("")
+    proc = _eval(desk, tmp)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "no judgements" in proc.stderr
+    (tmp / "qrels.txt").write_text("zz 0 c1 1\n")  # judgements, but for no query asked
+    proc = _eval(desk, tmp)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "none of the 1 queries" in proc.stderr
+
+
+def test_unjudged_queries_are_left_out_with_a_warning(judged):
+    desk, tmp = judged
+    (tmp / "q.tsv").write_text("q1\tcocoa\nq2\toil prices\nq9\tzinc\nq8\ttin\n")
+    proc = _eval(desk, tmp, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert "2 of 4 queries have no relevance judgements" in proc.stderr and "q9, q8" in proc.stderr
+    metrics = json.loads(proc.stdout)
+    assert metrics["queries"] == 2 and metrics["nDCG@10"] == pytest.approx(1.0)  # not dragged down by q8, q9

@@ -41,6 +41,8 @@ def load_queries(path: str | os.PathLike[str]) -> dict[str, str]:
             raise NewsdeskError(f"{path}:{n}: expected 'qid<TAB>query text'")
         qid, text = line.split("\t", 1)
         queries[qid.strip()] = text.strip()
+    if not queries:
+        raise NewsdeskError(f"{path}: no queries in the file (expected 'qid<TAB>query text' lines)")
     return queries
 
 
@@ -61,7 +63,19 @@ def load_qrels(path: str | os.PathLike[str]) -> Qrels:
             qrels.setdefault(parts[0], {})[parts[2]] = int(parts[3])
         except ValueError:
             raise NewsdeskError(f"{path}:{n}: the grade {parts[3]!r} is not a whole number") from None
+    if not qrels:
+        raise NewsdeskError(f"{path}: no judgements in the file (expected 'qid 0 docid grade' lines)")
     return qrels
+
+
+def judged_only(queries: dict[str, str], qrels: Qrels) -> tuple[dict[str, str], list[str]]:
+    """The queries that have a relevant document in ``qrels``, and the ids of those that have none.
+
+    As trec_eval does, a query nobody judged is left out rather than scored 0:
+    it says nothing about the ranking.
+    """
+    judged = {q: t for q, t in queries.items() if any(g > 0 for g in qrels.get(q, {}).values())}
+    return judged, [q for q in queries if q not in judged]
 
 
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
@@ -103,6 +117,8 @@ def measure(run: Run, qrels: Qrels, metrics: Iterable[str] = METRICS) -> dict[st
         raise MissingExtraError("ir-measures", "eval") from None
     measures = [ir_measures.parse_measure(m) for m in metrics]
     judged = {q: d for q, d in qrels.items() if any(g > 0 for g in d.values())}
+    if not judged:
+        raise NewsdeskError("no query has a relevant document in the qrels: nothing to measure")
     full_run = {q: run.get(q) or {"__none__": 0.0} for q in judged}
     agg = ir_measures.calc_aggregate(measures, judged, full_run)
     return {LABELS.get(str(m), str(m)): float(agg[m]) for m in measures} | {"queries": len(judged)}
@@ -110,11 +126,26 @@ def measure(run: Run, qrels: Qrels, metrics: Iterable[str] = METRICS) -> dict[st
 
 def write_run(run: Run, path: str | os.PathLike[str], tag: str = "newsdesk") -> None:
     """The run in TREC format: ``qid Q0 docid rank score tag``."""
-    with open(path, "w", encoding="utf-8") as fh:
-        for qid, docs in run.items():
-            ranked = sorted(docs.items(), key=lambda kv: -kv[1])
-            for rank, (docid, score) in enumerate(ranked, 1):
-                fh.write(f"{qid} Q0 {docid} {rank} {score:g} {tag}\n")
+    try:
+        with open(path, "w", encoding="utf-8") as fh:
+            for qid, docs in run.items():
+                ranked = sorted(docs.items(), key=lambda kv: -kv[1])
+                for rank, (docid, score) in enumerate(ranked, 1):
+                    fh.write(f"{qid} Q0 {docid} {rank} {score:g} {tag}\n")
+    except OSError as err:
+        raise NewsdeskError(f"{path}: cannot write the run: {err.strerror}") from None
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Fail now, not after every query has run, if the run file cannot be written."""
+    path = os.fspath(path)
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise NewsdeskError(f"{path}: cannot write the run: it is a directory")
+    if not os.path.isdir(parent):
+        raise NewsdeskError(f"{path}: cannot write the run: the directory {parent} does not exist")
+    if not os.access(path if os.path.exists(path) else parent, os.W_OK):
+        raise NewsdeskError(f"{path}: cannot write the run: permission denied")
 
 
 @dataclass

@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
+import tempfile
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,6 +28,7 @@ from ..errors import NewsdeskError, NotFoundError, QuerySyntaxError, WriterBusyE
 from ..keys import verify_key
 
 log = logging.getLogger("newsdesk.api")
+UPLOAD_PREFIX = "newsdesk-upload-"  # temporary directories of uploaded files
 
 
 class ApiError(Exception):
@@ -51,8 +54,32 @@ def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api") and request.url.path not in ("/openapi.json",)
 
 
+_UPLOAD_DIR = re.compile(re.escape(os.path.join(tempfile.gettempdir(), UPLOAD_PREFIX)) + r"[^/\\\s]*[/\\]")
+
+
+def scrub(text: str, desk: Desk | None) -> str:
+    """A message fit for a client: no server paths (data directory, upload temp files) in it.
+
+    Messages written for the command line name the data directory; over HTTP
+    that says where the server keeps its files, so it becomes "the desk". An
+    upload's temporary directory is dropped, leaving the uploaded file's name.
+    """
+    text = _UPLOAD_DIR.sub("", text)
+    if desk is None:
+        return text
+    given = desk.path
+    for path in sorted({os.path.realpath(given), os.path.abspath(given)}, key=len, reverse=True):
+        text = text.replace(path, "the desk")
+    if given and not os.path.isabs(given):  # as typed on the command line: only as a whole word
+        text = re.sub(r"(?<![\w.~/-])" + re.escape(given.rstrip("/")) + r"(?![\w.-])", "the desk", text)
+    return text
+
+
 def _error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None,
                     **extra: Any) -> Response:
+    desk = getattr(request.app.state, "desk", None)
+    message = scrub(message, desk)
+    extra = {k: scrub(v, desk) if isinstance(v, str) else v for k, v in extra.items()}
     if _wants_html(request) and status != 401:
         from ..web import render_error
 

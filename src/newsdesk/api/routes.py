@@ -16,7 +16,7 @@ from ..desk import Desk
 from ..errors import NotFoundError
 from ..normalize import parse_date
 from ..search import build_query
-from .app import ApiError, require_key, require_read_key
+from .app import UPLOAD_PREFIX, ApiError, require_key, require_read_key, scrub
 
 MAX_QUERY = 1000  # characters in a query
 MAX_LIMIT = 100  # results per page
@@ -199,7 +199,7 @@ async def ingest(
 ) -> dict[str, Any]:
     """Send JSON Lines as ``application/x-ndjson``, or upload a file (``file`` field) in any reader format."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    tmp = tempfile.mkdtemp(prefix="newsdesk-upload-")
+    tmp = tempfile.mkdtemp(prefix=UPLOAD_PREFIX)
     try:
         if ctype == "multipart/form-data":
             form = await request.form(max_files=1)
@@ -229,7 +229,9 @@ async def ingest(
             raise ApiError(415, "send JSON Lines as 'Content-Type: application/x-ndjson', "
                            "or a file as multipart/form-data in the 'file' field")
         summary = await run_in_threadpool(_ingest_file, request, path, format)
-        return summary.to_dict()
+        out = summary.to_dict()  # rejects name the uploaded file, not where the server put it
+        out["rejects"] = [scrub(r.replace(tmp + os.sep, ""), desk_of(request)) for r in out["rejects"]]
+        return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

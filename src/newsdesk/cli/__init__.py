@@ -55,6 +55,10 @@ SUMMARIES: dict[str, str] = {
 }
 
 
+class _PipeClosed(Exception):
+    """The reader of stdout went away (``newsdesk search … | head -1``): not an error."""
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -72,10 +76,61 @@ class LazyGroup(click.Group):
             raise
         return getattr(module, attr)
 
+    def invoke(self, ctx: click.Context):
+        # click.main swallows a broken pipe into a bare exit 1; hand it to main() instead
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _PipeClosed from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, SUMMARIES.get(name, "")) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+class QueryCommand(click.Command):
+    """A command whose QUERY words may start with '-' (``newsdesk search james -treasury``).
+
+    Click would read ``-treasury`` as the options ``-t -r -e ...``. Before click
+    parses, every argument that starts with a single '-' and is not one of this
+    command's options (nor its value) is moved behind ``--``, where click takes
+    it as query text; the order of the query words is kept. Unknown ``--long``
+    options still fail as usage errors, and ``--`` works as usual.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _query_words_last(self.get_params(ctx), args))
+
+
+def _query_words_last(params: list[click.Parameter], args: list[str]) -> list[str]:
+    takes_value: dict[str, int] = {}  # option name -> how many values follow it
+    for param in params:
+        if isinstance(param, click.Option):
+            n = 0 if (param.is_flag or param.count) else param.nargs
+            for name in (*param.opts, *param.secondary_opts):
+                takes_value[name] = n
+    options: list[str] = []
+    words: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            words += args[i + 1:]
+            break
+        name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+        if arg.startswith("--") or name in takes_value:
+            options.append(arg)
+            n = takes_value.get(name, 0) if "=" not in arg else 0
+            options += args[i + 1:i + 1 + n]
+            i += 1 + n
+            continue
+        if takes_value.get(arg[:2]) and arg[2:].isdigit():  # -n5
+            options.append(arg)
+        else:
+            words.append(arg)  # a query word, perhaps one such as -treasury
+        i += 1
+    return options + ["--", *words] if words else options
 
 
 def _unavailable(name: str) -> click.Command:
@@ -132,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
     except NewsdeskError as err:
         click.echo(f"newsdesk: {err}", err=True)
         sys.exit(err.exit_code)
-    except BrokenPipeError:
-        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - head/less closed the pipe: not an error
+    except (_PipeClosed, BrokenPipeError):
+        _quiet_stdout()
         sys.exit(0)
     except Exception as err:  # a traceback never reaches a user unless asked for
         if os.environ.get("NEWSDESK_DEBUG"):
@@ -144,4 +199,18 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(1)
+    try:
+        sys.stdout.flush()  # here, not at interpreter exit, so a closed pipe is caught
+    except BrokenPipeError:
+        _quiet_stdout()
     sys.exit(0)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the final flush at exit cannot fail on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured output)
+        pass

@@ -8,6 +8,7 @@ import click
 
 from .. import analysis
 from ..errors import MissingExtraError, NewsdeskError
+from . import QueryCommand
 from .common import open_desk, print_json
 
 _filters = [
@@ -23,7 +24,7 @@ def filters(fn):
     return fn
 
 
-@click.command()
+@click.command(cls=QueryCommand)
 @click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
 @click.option("--interval", type=click.Choice(analysis.INTERVALS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Share of all articles in each period instead of counts.")
@@ -97,7 +98,7 @@ def _draw_png(data: dict, path: str) -> None:
         plt.close(fig)
 
 
-@click.command()
+@click.command(cls=QueryCommand)
 @click.argument("kind", type=click.Choice(["terms", "sources", "entities"]))
 @click.argument("query", default="*")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
@@ -138,7 +139,7 @@ def top(ctx, kind, query, limit, as_json, since, until, source):
             click.echo(f"{name:<32} {it.get('type', ''):<8} {it.get('count', it.get('articles', '')):>8}")
 
 
-@click.command()
+@click.command(cls=QueryCommand)
 @click.argument("query")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write CSV to FILE ('-' for stdout).")
 @click.option("--jsonl", "jsonl_path", type=click.Path(dir_okay=False), help="Write JSON Lines to FILE ('-' for stdout).")

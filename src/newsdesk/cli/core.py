@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import glob
+import os
 import sys
 
 import click
@@ -9,6 +11,7 @@ import click
 from ..errors import NewsdeskError
 from ..readers import FORMATS
 from ..readers.fields import parse_mapping
+from . import QueryCommand
 from .common import interactive, open_desk, print_json, progress_bar, render_highlight
 
 
@@ -34,12 +37,17 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
     .html .htm .rss .atom .xml .warc .warc.gz) or by sniffing the content.
     Ingest is idempotent: an article already stored is counted, not added
     again. Bad records are skipped with a one-line reason, also appended to
-    rejects.log in the data directory.
+    rejects.log in the data directory. An INPUT that does not exist is an
+    error (exit 1) once the other inputs are stored.
     """
     try:
         field_map = parse_mapping(list(mapping))
     except ValueError as err:
         raise click.UsageError(str(err)) from None
+    missing = [i for i in inputs if _missing_input(i)]
+    inputs = [i for i in inputs if i not in missing]
+    if not inputs:
+        _report_missing(missing)
     desk = open_desk(ctx, create=True)
     try:
         with progress_bar("ingesting") as advance:
@@ -59,6 +67,7 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
         if enriched is not None:
             out["enriched"] = enriched
         print_json(out)
+        _report_missing(missing)
         return
     for reject in summary.rejects[:20]:
         click.echo(f"rejected {reject}", err=True)
@@ -68,9 +77,24 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
     click.echo(f"{summary} ({summary.seconds:.1f}s, {rate:,.0f} articles/s)")
     if enriched is not None:
         click.echo(f"enriched {enriched} articles")
+    _report_missing(missing)
 
 
-@click.command()
+def _missing_input(item: str) -> bool:
+    """A file named on the command line that is not there (globs and URLs are the readers' business)."""
+    return not item.startswith(("http://", "https://")) and not glob.has_magic(item) and not os.path.exists(item)
+
+
+def _report_missing(missing: list[str]) -> None:
+    """A typo in a file name is an error, not one more reject: say so and exit 1."""
+    if not missing:
+        return
+    for item in missing[:-1]:
+        click.echo(f"newsdesk: {item}: no such file or directory", err=True)
+    raise NewsdeskError(f"{missing[-1]}: no such file or directory")
+
+
+@click.command(cls=QueryCommand)
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", "-n", default=10, show_default=True, help="How many results.")
 @click.option("--offset", default=0, show_default=True, help="Skip this many results (paging).")
@@ -118,6 +142,9 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
       "james baker" -treasury       a phrase, without a word
       (opec OR "oil prices") AND saudi
       title:cocoa published:[1987-03-01 TO 1987-03-31]
+
+    Words starting with '-' are query text (-treasury excludes a word);
+    put `--` before the query to be explicit: newsdesk search -- -cocoa
     """
     q = " ".join(query)
     desk = open_desk(ctx)
@@ -157,8 +184,8 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
         else:
             click.echo(head + title)
         click.echo("     " + render_highlight(hit.snippet, color))
-        click.echo(click.style(f"     id {hit.id}", dim=True) if color else f"     id {hit.id}" + (
-            f"  external_id {hit.external_id}" if hit.external_id else ""))
+        ids = f"     id {hit.id}" + (f"  external_id {hit.external_id}" if hit.external_id else "")
+        click.echo(click.style(ids, dim=True) if color else ids)
         click.echo()
     if facets is not None:
         _print_facets(facets, color)

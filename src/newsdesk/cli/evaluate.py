@@ -34,6 +34,8 @@ def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, 
     """
     from .. import evaluate as ev
 
+    if run_out:
+        ev.check_writable(run_out)
     if pairs:
         desk = open_desk(ctx)
         try:
@@ -53,9 +55,10 @@ def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, 
         return
     if not (queries and qrels):
         raise click.UsageError("give --queries and --qrels, or --pairs DIR, or --collection NAME")
+    qs, qr = ev.load_queries(queries), ev.load_qrels(qrels)
+    qs, qr = _judged(qs, qr)
     desk = open_desk(ctx)
     try:
-        qs, qr = ev.load_queries(queries), ev.load_qrels(qrels)
         run = ev.run_queries(desk, qs, depth=limit, operator=operator, collapse=collapse)
     finally:
         desk.close()
@@ -83,10 +86,26 @@ def _eval_collection(name, limit, operator, collapse, run_out, as_json) -> None:
                     raise NewsdeskError(f"{paths['corpus']}: Reuters not found (set NEWSDESK_SHARED)")
                 desk.ingest(str(paths["corpus"]))
                 qs, qr = ev.load_queries(paths["queries"]), ev.load_qrels(paths["qrels"])
+            qs, qr = _judged(qs, qr)
             run = ev.run_queries(desk, qs, depth=limit, operator=operator, collapse=collapse)
         finally:
             desk.close()
     _report(run, qr, run_out, as_json)
+
+
+def _judged(queries: dict, qrels: dict) -> tuple[dict, dict]:
+    """Only queries with relevance judgements count (as in trec_eval); warn about the others."""
+    from .. import evaluate as ev
+
+    judged, unjudged = ev.judged_only(queries, qrels)
+    if not judged:
+        raise NewsdeskError(f"none of the {len(queries)} queries has a relevant document in the qrels "
+                            "(do the query ids match?)")
+    if unjudged:
+        shown = ", ".join(unjudged[:5]) + (", …" if len(unjudged) > 5 else "")
+        click.echo(f"warning: {len(unjudged)} of {len(queries)} queries have no relevance judgements "
+                   f"and are left out: {shown}", err=True)
+    return judged, {q: qrels[q] for q in judged}
 
 
 def _report(run, qrels, run_out, as_json) -> None:

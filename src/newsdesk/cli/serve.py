@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 
 from .. import keys as keys_mod
-from ..errors import MissingExtraError
+from ..errors import MissingExtraError, NewsdeskError
 from .common import open_desk, print_json
 
 
@@ -26,6 +28,7 @@ def serve(ctx, host, port, read_key):
         from ..api import create_app
     except ImportError as err:
         raise MissingExtraError(getattr(err, "name", None) or "fastapi", "api") from None
+    _check_can_listen(host, port)
     desk = open_desk(ctx, create=True)
     app = create_app(desk, read_key=read_key)
     click.echo(f"newsdesk serving {desk.path} on http://{host}:{port}/ (API docs: /docs)", err=True)
@@ -33,6 +36,23 @@ def serve(ctx, host, port, read_key):
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         desk.close()
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Bind HOST:PORT once, so a busy port is one clear line before anything says 'serving'."""
+    if port == 0:  # any free port: nothing to check
+        return
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as err:
+        raise NewsdeskError(f"cannot listen on {host}:{port}: unknown host ({err})") from None
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind(addr)
+        except OSError as err:
+            reason = (err.strerror or str(err)).lower()
+            raise NewsdeskError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 @click.group()

@@ -28,6 +28,11 @@ def _require(desk: Desk) -> None:
         raise NotFoundError(f"no entities in {desk.path} yet: run `newsdesk enrich` first")
 
 
+def _like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern, matched literally: '%' and '_' are no wildcards (ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def resolve(desk: Desk, name: str) -> tuple[int, str, str, list[str]]:
     """(id, name, type, aliases) of the entity a user typed; NotFoundError suggests close ones."""
     _require(desk)
@@ -36,8 +41,9 @@ def resolve(desk: Desk, name: str) -> tuple[int, str, str, list[str]]:
     row = db.execute("SELECT id, name, type, aliases FROM entities WHERE norm=?", (key,)).fetchone()
     if row is None:  # an alias ("Sessions", "Mr. Sessions") of exactly one well-covered entity
         like = db.execute(
-            "SELECT id, name, type, aliases FROM entities WHERE aliases LIKE ? ORDER BY articles DESC LIMIT 1",
-            (f'%"{name.strip()}"%',),
+            "SELECT id, name, type, aliases FROM entities WHERE aliases LIKE ? ESCAPE '\\' "
+            "ORDER BY articles DESC LIMIT 1",
+            (f'%"{_like_literal(name.strip())}"%',),
         ).fetchone()
         row = like
     if row is None:
