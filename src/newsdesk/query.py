@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 import tantivy
 
 from .errors import QuerySyntaxError
+from .index import MAX_DATE, MIN_DATE
 
 DEFAULT_FIELD = "text"
 DEFAULT_FIELDS = [DEFAULT_FIELD]
@@ -127,6 +128,18 @@ class Tok:
 _WORD_STOP = set(" \t\r\n()[]{}\":^~") | {"<", ">"}
 
 
+_TIMESTAMP_SO_FAR = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt][\d:.,+-]*\d")
+
+
+def _timestamp_colon(q: str, start: int, j: int) -> bool:
+    """Whether ``q[j]`` is a ':' inside an ISO timestamp (``2018-01-01T10:00:00+01:00``)
+    rather than a field separator, so timestamps need no quotes."""
+    return (
+        q[j] == ":" and j + 1 < len(q) and q[j + 1].isdigit()
+        and _TIMESTAMP_SO_FAR.fullmatch(q, start, j) is not None
+    )
+
+
 def tokenize(q: str) -> list[Tok]:
     toks: list[Tok] = []
     i, n = 0, len(q)
@@ -171,7 +184,7 @@ def tokenize(q: str) -> list[Tok]:
             continue
         j = i
         buf = []
-        while j < n and q[j] not in _WORD_STOP:
+        while j < n and (q[j] not in _WORD_STOP or _timestamp_colon(q, i, j)):
             if q[j] == "\\" and j + 1 < n:
                 j += 1
                 buf.append("\\" + q[j] if q[j] in "*?" else q[j])
@@ -341,16 +354,32 @@ class Parser:
                 return self._day(tok)
             text = tok.text
             wildcard = bool(re.search(r"(?<!\\)[*?]", text))
+            if wildcard and (fld in STEMMED or fld in WORDS):
+                self._check_wildcard(tok)
             return Term(fld, text, wildcard)
         raise self.fail("a term, a \"phrase\" or '('")
+
+    def _check_wildcard(self, tok: Tok) -> None:
+        """A wildcard must stick to a letter or digit: punctuation is not indexed, so
+        ``c#*`` could only ever mean ``c*`` (which is not what was asked)."""
+        pieces = _wildcard_pieces(tok.text)
+        if len(pieces) > 1:
+            for piece in pieces:
+                if not any(c.isalnum() for c in piece):
+                    m = re.search(r"(?<![^\W_])[*?]+(?![^\W_])", self.q[tok.pos:tok.end])
+                    raise QuerySyntaxError(
+                        self.q, tok.pos + (m.start() if m else 0),
+                        f"expected a letter or digit right before the wildcard in {tok.text!r} "
+                        "(punctuation is not indexed: drop the wildcard, or put it right after a letter)",
+                    )
 
     def parse_range(self, fld: str) -> Node:
         open_tok = self.take()
         if fld != "published":
             raise QuerySyntaxError(self.q, open_tok.pos, f"expected a range only on published:, not {fld}:")
-        lo_tok = self.expect("WORD", "a start date (YYYY-MM-DD or *)")
+        lo_tok = self._bound_tok("a start date (YYYY-MM-DD or *)")
         self.expect("TO", "'TO' between the two dates of the range")
-        hi_tok = self.expect("WORD", "an end date (YYYY-MM-DD or *)")
+        hi_tok = self._bound_tok("an end date (YYYY-MM-DD or *)")
         close = open_tok.kind == "[" and "]" or "}"
         if self.tok.kind not in ("]", "}"):
             raise self.fail(f"'{close}' to close the range")
@@ -363,6 +392,11 @@ class Parser:
             return MatchAll()
         return Range(fld, lo, hi, include_lo or lo is None, include_hi or hi is None)
 
+    def _bound_tok(self, what: str) -> Tok:
+        if self.tok.kind not in ("WORD", "PHRASE"):
+            raise self.fail(what)
+        return self.take()
+
     def _day(self, tok: Tok) -> Range:
         """``published:2018-01-05`` (or a month, or a year): the whole period."""
         return Range("published", self._date(tok), self._date(tok, end=True))
@@ -370,11 +404,13 @@ class Parser:
     def _date(self, tok: Tok, end: bool = False) -> datetime:
         """A date bound; ``end`` moves a date-only value to the last second of its period."""
         try:
-            return parse_date_bound(tok.text, self.now, end)
-        except ValueError:
+            return parse_date_bound(tok.text, end, self.now)
+        except DateOutOfRange:
             raise QuerySyntaxError(
-                self.q, tok.pos, f"expected a date (YYYY-MM-DD, YYYY-MM, YYYY, now-7d or *), found {tok.text!r}"
+                self.q, tok.pos, f"expected a date from {date_range_text()}, found {tok.text!r}"
             ) from None
+        except (ValueError, OverflowError):
+            raise QuerySyntaxError(self.q, tok.pos, f"expected a date ({DATE_FORMS} or *), found {tok.text!r}") from None
 
 
 @dataclass
@@ -409,34 +445,119 @@ def _disjunction(items: list[Node]) -> Bool:
     return b
 
 
-_REL = re.compile(r"^now(?:([+-])(\d+)([dwmyh]))?(?:/d)?$")
-_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1),
-          "m": timedelta(days=30), "y": timedelta(days=365)}
+DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 timestamp, now or now-7d"
+# Elasticsearch date math: case matters, m is minutes and M months
+_MATH = re.compile(r"([+-])(\d+)([yMwdhHms])")
+_ROUND = re.compile(r"/([yMwdhHms])")
+_FIXED = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
+          "H": timedelta(hours=1), "m": timedelta(minutes=1), "s": timedelta(seconds=1)}
+_ISO_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt ](\d{1,2})(:\d{2})?(:\d{2})?([.,]\d+)?(Z|z|[+-]\d{2}(:?\d{2})?)?")
 
 
-def parse_date_bound(text: str, now: datetime, end: bool = False) -> datetime:
-    """``2018-01-05``, ``2018-01``, ``2018``, ISO 8601 with time, ``now``, ``now-7d``."""
-    t = text.strip().lower()
-    m = _REL.match(t)
-    if m:
-        if not m.group(1):
-            return now
-        delta = _UNITS[m.group(3)] * int(m.group(2))
-        return now - delta if m.group(1) == "-" else now + delta
+class DateOutOfRange(ValueError):
+    """A well-formed date that the index cannot hold (outside ``index.MIN_DATE..MAX_DATE``)."""
+
+
+def date_range_text() -> str:
+    """The dates the index can hold, for error messages."""
+    return f"{MIN_DATE:%Y-%m-%d} to {MAX_DATE:%Y-%m-%d}"
+
+
+def _add_months(dt: datetime, months: int) -> datetime:
+    """Calendar months, the day clamped to the month's length (Jan 31 + 1M = Feb 28/29)."""
+    y, m = divmod(dt.month - 1 + months, 12)
+    year, month = dt.year + y, m + 1
+    nxt = datetime(year + month // 12, month % 12 + 1, 1)  # raises ValueError past year 9999
+    last = (nxt - timedelta(days=1)).day
+    return dt.replace(year=year, month=month, day=min(dt.day, last))
+
+
+def _round(dt: datetime, unit: str, end: bool) -> datetime:
+    """``/d`` rounding: down to the period's start, or (``end``) to its last second."""
+    if unit == "y":
+        start = dt.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        nxt = start.replace(year=start.year + 1)
+    elif unit == "M":
+        start = dt.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        nxt = _add_months(start, 1)
+    elif unit == "w":  # ISO weeks start on Monday
+        start = dt.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=dt.weekday())
+        nxt = start + timedelta(weeks=1)
+    else:
+        keep = {"d": 3, "h": 4, "H": 4, "m": 5, "s": 6}[unit]
+        parts = [dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second][:keep]
+        parts += [1] * max(0, 3 - len(parts))
+        start = datetime(*parts, tzinfo=dt.tzinfo)
+        nxt = start + _FIXED[unit]
+    return nxt - timedelta(seconds=1) if end else start
+
+
+def _relative(t: str, now: datetime, end: bool) -> datetime:
+    """``now``, ``now-7d``, ``now-1M+2h/d``: Elasticsearch date math."""
+    dt, i = now, 3
+    while i < len(t) and t[i] in "+-":
+        m = _MATH.match(t, i)
+        if not m:
+            raise ValueError(f"bad date math in {t!r}")
+        n = int(m.group(2)) * (1 if m.group(1) == "+" else -1)
+        unit = m.group(3)
+        try:
+            dt = _add_months(dt, n * {"y": 12, "M": 1}[unit]) if unit in "yM" else dt + _FIXED[unit] * n
+        except ValueError:  # past year 1..9999
+            raise OverflowError(t) from None
+        i = m.end()
+    if i < len(t):
+        m = _ROUND.fullmatch(t, i)
+        if not m:
+            raise ValueError(f"bad date math in {t!r}")
+        dt = _round(dt, m.group(1), end)
+    return dt
+
+
+def _absolute(t: str, end: bool) -> datetime:
     if re.fullmatch(r"\d{4}", t):
         return datetime(int(t) + end, 1, 1, tzinfo=UTC) - timedelta(seconds=end)
     if re.fullmatch(r"\d{4}-\d{1,2}", t):
-        y, mo = map(int, t.split("-"))
-        start = datetime(y, mo, 1, tzinfo=UTC)
-        if not end:
-            return start
-        nxt = datetime(y + mo // 12, mo % 12 + 1, 1, tzinfo=UTC)
-        return nxt - timedelta(seconds=1)
+        start = datetime(*map(int, t.split("-")), 1, tzinfo=UTC)
+        return _round(start, "M", end)
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", t):
-        start = datetime.strptime(t, "%Y-%m-%d").replace(tzinfo=UTC)
-        return start + timedelta(days=1, seconds=-1) if end else start
-    dt = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+        return _round(datetime(*map(int, t.split("-")), tzinfo=UTC), "d", end)
+    m = _ISO_TIME.fullmatch(t)
+    if not m:
+        raise ValueError(f"not a date: {t!r}")
+    iso = t[:10] + "T" + t[11:]
+    dt = datetime.fromisoformat(iso[:-1] + "+00:00" if iso[-1] in "Zz" else iso)
+    dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    if end and not m.group(4):  # a timestamp to the hour or minute covers that hour/minute
+        dt = _round(dt, "s" if m.group(3) else "m" if m.group(2) else "h", True)
+    return dt
+
+
+def parse_date_bound(text: str, end: bool = False, now: datetime | None = None) -> datetime:
+    """A date bound in UTC, as the query language and ``--since/--until`` read it.
+
+    Accepts ``2018``, ``2018-01``, ``2018-01-05``, ISO 8601 timestamps (``Z`` or an
+    offset; none means UTC), ``now`` and Elasticsearch date math (``now-7d``,
+    ``now-1M/M``; ``m`` minutes, ``M`` months). ``end`` moves a value with less than
+    second precision to the last second of its period (``2018-01`` -> Jan 31 23:59:59),
+    which is what an inclusive upper bound means. Raises ``DateOutOfRange`` (a
+    ValueError) for dates the index cannot hold, ValueError for anything else.
+    """
+    t = text.strip()
+    try:
+        if t[:3].lower() == "now":
+            dt = _relative(t, now or datetime.now(UTC), end)
+        else:
+            if re.match(r"\d{4}", t) and not MIN_DATE.year <= int(t[:4]) <= MAX_DATE.year:
+                raise OverflowError(t)  # 9999 cannot even be rounded to its year's end
+            dt = _absolute(t, end)
+    except OverflowError:  # now-999999999d
+        raise DateOutOfRange(f"{text!r} is outside the dates the index holds ({date_range_text()})") from None
+    if end and dt > MAX_DATE and parse_date_bound(text, False, now) <= MAX_DATE:
+        dt = MAX_DATE  # "until 2260-01-01": up to the last date the index holds
+    if not MIN_DATE <= dt <= MAX_DATE:
+        raise DateOutOfRange(f"{text!r} is outside the dates the index holds ({date_range_text()})")
+    return dt
 
 
 def parse_tree(query: str, default_operator: str = "AND", now: datetime | None = None) -> Node:
@@ -456,22 +577,82 @@ def analyze(fld: str, text: str) -> list[str]:
     return [text.strip().lower()] if text.strip() else []
 
 
+# endings whose stem is shorter than the word: "immigrat*" must also find the stem "immigr"
+# (immigrate, immigration, immigrant); a handful of exact terms, so it stays cheap
+_SUFFIXES = ("e", "s", "es", "ed", "ing", "ion", "ions", "er", "ers", "y", "ies", "al", "ally",
+             "ly", "ment", "ness", "ity", "ive", "ous", "ate", "ation", "ism", "ist", "ant",
+             "ance", "ence", "able", "ible")
+
+
+def _wildcard_pieces(text: str) -> list[str]:
+    """The words of a wildcard term as the index's tokenizer splits them (on anything
+    but letters and digits), keeping ``*``/``?``: ``x-ray*`` -> ``["x", "ray*"]``."""
+    pieces, buf, i = [], [], 0
+    while i < len(text):
+        c = text[i]
+        if c == "\\":  # an escaped character is literal punctuation: a separator
+            i += 1
+            c = " "
+        if c.isalnum() or c in "*?":
+            buf.append(c)
+        elif buf:
+            pieces.append("".join(buf))
+            buf = []
+        i += 1
+    if buf:
+        pieces.append("".join(buf))
+    return pieces
+
+
+def _wildcard_regex(fld: str, piece: str) -> str:
+    """The regex over a field's terms for one wildcard word (lower-cased, not stemmed).
+
+    On a stemmed field a trailing-``*`` prefix also matches the stems of its likely
+    completions, because the index holds ``immigr`` for *immigration*."""
+    piece = piece.lower()
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in piece)
+    prefix = piece[:-1]
+    if fld in STEMMED and piece.endswith("*") and prefix.isalnum():
+        stems = set()
+        for word in [prefix] + [prefix + suffix for suffix in _SUFFIXES]:
+            terms = STEM_ANALYZER.analyze(word)
+            if len(terms) == 1 and not terms[0].startswith(prefix):
+                stems.add(terms[0])
+        regex = "|".join([regex] + sorted(re.escape(st) for st in stems))
+    return regex
+
+
 def _wildcard(schema: tantivy.Schema, fld: str, text: str) -> tantivy.Query:
-    """``immigr*`` / ``wom?n``: a regex over the field's terms (lower-cased, not stemmed)."""
-    parts = re.split(r"((?<!\\)[*?])", text.lower())
-    regex = "".join(".*" if p == "*" else "." if p == "?" else re.escape(p.replace("\\", "")) for p in parts)
-    if regex in ("", ".*"):
-        return tantivy.Query.all_query() if regex == ".*" else tantivy.Query.empty_query()
-    queries = [tantivy.Query.regex_query(schema, fld, regex)]
-    # a stemmed field holds "immigr" for "immigration": also try the stem of the literal prefix
-    prefix = parts[0]
-    if fld in STEMMED and prefix and len(parts) == 3 and parts[1] == "*" and not parts[2]:
-        stems = STEM_ANALYZER.analyze(prefix)
-        if len(stems) == 1 and stems[0] != prefix:
-            queries.append(tantivy.Query.regex_query(schema, fld, re.escape(stems[0]) + ".*"))
-    if len(queries) == 1:
-        return queries[0]
-    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+    """``immigr*`` / ``wom?n``: a regex over the field's terms; constant score, as in Lucene.
+
+    On tokenized fields a term with inner punctuation is split like the text was
+    (``x-ray*`` -> the phrase "x" then a word starting with "ray")."""
+    if fld in STEMMED or fld in WORDS:
+        pieces = _wildcard_pieces(text)
+    else:
+        pieces = [re.sub(r"\\(.)", lambda m: "\\" + m.group(1) if m.group(1) in "*?" else m.group(1), text)]
+    if not pieces:
+        return tantivy.Query.empty_query()
+    if len(pieces) == 1:
+        piece = pieces[0]
+        if fld not in STEMMED and fld not in WORDS:  # exact fields: any character
+            parts = re.split(r"((?<!\\)[*?])", piece.lower())
+            regex = "".join(".*" if p == "*" else "." if p == "?" else re.escape(p.replace("\\", "")) for p in parts)
+        else:
+            regex = _wildcard_regex(fld, piece)
+        if regex == ".*":
+            return tantivy.Query.all_query()
+        return tantivy.Query.regex_query(schema, fld, regex)
+    words = [
+        _wildcard_regex(fld, p) if any(c in "*?" for c in p) else re.escape(_one_term(fld, p))
+        for p in pieces
+    ]
+    return tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(schema, fld, words), 1.0)
+
+
+def _one_term(fld: str, word: str) -> str:
+    terms = analyze(fld, word)
+    return terms[0] if terms else word.lower()
 
 
 def _date_range(schema: tantivy.Schema, node: Range) -> tantivy.Query:

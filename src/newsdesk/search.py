@@ -45,6 +45,7 @@ PROX_SLOP = 1
 PROX_MAX_TERMS = 12  # pairs of the first N query words only: long queries stay fast
 DEDUP_EXTRA = 5  # extra hits fetched so a page stays full after collapsing duplicates
 RECENCY_POOL = 100  # candidates re-scored by the recency boost
+MAX_WINDOW = 1_000_000  # deepest result a page may reach (offset + limit)
 
 
 @dataclass
@@ -67,13 +68,26 @@ class SearchResults:
 
 
 def _date_bound(value: str | datetime | None, name: str, end: bool = False) -> datetime | None:
+    """A --since/--until bound, read like a date in the query language (``2018-03``,
+    ``now-7d``...); ``end`` makes ``--until 2018-03`` cover all of March."""
     if value is None or value == "":
         return None
-    dt = parse_date(value)
+    out_of_range = f"--{name} {value!r}: outside the dates the index holds ({query_mod.date_range_text()})"
+    if isinstance(value, str):
+        try:
+            return query_mod.parse_date_bound(value, end)
+        except query_mod.DateOutOfRange:
+            raise NewsdeskError(out_of_range) from None
+        except (ValueError, OverflowError):
+            pass  # other formats news dates come in (RFC 822, epoch seconds), as before
+    try:
+        dt = parse_date(value)
+    except (ValueError, OverflowError, OSError):
+        dt = None
     if dt is None:
-        raise NewsdeskError(f"--{name} {value!r}: not a date (use YYYY-MM-DD or ISO 8601)")
-    if end and isinstance(value, str) and len(value.strip()) == 10:
-        dt = dt.replace(hour=23, minute=59, second=59)
+        raise NewsdeskError(f"--{name} {value!r}: not a date (use {query_mod.DATE_FORMS})")
+    if not MIN_DATE <= dt <= MAX_DATE:
+        raise NewsdeskError(out_of_range)
     return dt
 
 
@@ -217,36 +231,19 @@ def search(
     tq, tree = _build(desk, q, since, until, source, operator)
     searcher = desk.index.searcher()
     want = offset + limit
+    if want > MAX_WINDOW:
+        raise NewsdeskError(
+            f"--offset + --limit may not exceed {MAX_WINDOW:,} (use `newsdesk export` for every match)"
+        )
     fetch = max(1, want + (DEDUP_EXTRA if collapse else 0))  # tantivy panics on a limit of 0
     if half_life:
         fetch = max(fetch, RECENCY_POOL)
-    if sort == "relevance":
-        result = searcher.search(tq, fetch, count=True)
-    else:
-        order = tantivy.Order.Desc if sort == "date" else tantivy.Order.Asc
-        result = searcher.search(tq, fetch, count=True, order_by_field="published", order=order)
-    total = result.count or 0
-    addrs = result.hits
-    just = [a for _s, a in addrs]
-    seqs = searcher.fast_field_values("seq", just) if addrs else []
-    dups = searcher.fast_field_values("dup", just) if addrs and collapse else [0] * len(seqs)
-    scored = [
-        (float(s) if sort == "relevance" else 0.0, seq, dup)
-        for (s, _a), seq, dup in zip(addrs, seqs, dups, strict=True)
-    ]
-    if half_life:
-        published = desk.store.published_by_seq(seqs)
-        scored = _recency_rescore(scored, published, half_life)
-    keep: list[tuple[float, int]] = []
-    seen: set[int] = set()
-    for score, seq, dup in scored:
-        if collapse:  # exact duplicates share the content hash the index holds (index.content_hash)
-            if dup in seen:
-                continue
-            seen.add(dup)
-        keep.append((score, seq))
-        if len(keep) >= want:
+    while True:
+        keep, total, fetched = _ranked(desk, searcher, tq, fetch, want, sort, collapse, half_life)
+        # collapsing dropped duplicates: fetch deeper until the page is full or matches run out
+        if len(keep) >= want or fetched < fetch or fetch >= total or not collapse:
             break
+        fetch = min(max(total, 1), 2 * fetch + 2 * (want - len(keep)))
     keep = keep[offset:want]
     rows = desk.store.rows_by_seq([seq for _s, seq in keep])
     page = [(score, rows[seq]) for score, seq in keep if seq in rows]
@@ -268,6 +265,40 @@ def search(
             )
         )
     return SearchResults(query=q, total=total, hits=hits, offset=offset)
+
+
+def _ranked(
+    desk: Desk, searcher: tantivy.Searcher, tq: tantivy.Query, fetch: int, want: int,
+    sort: str, collapse: bool, half_life: float | None,
+) -> tuple[list[tuple[float, int]], int, int]:
+    """The first ``want`` (score, seq) of the top ``fetch`` hits, duplicates collapsed;
+    plus the number of matches and how many hits tantivy returned."""
+    if sort == "relevance":
+        result = searcher.search(tq, fetch, count=True)
+    else:
+        order = tantivy.Order.Desc if sort == "date" else tantivy.Order.Asc
+        result = searcher.search(tq, fetch, count=True, order_by_field="published", order=order)
+    addrs = result.hits
+    just = [a for _s, a in addrs]
+    seqs = searcher.fast_field_values("seq", just) if addrs else []
+    dups = searcher.fast_field_values("dup", just) if addrs and collapse else [0] * len(seqs)
+    scored = [
+        (float(s) if sort == "relevance" else 0.0, seq, dup)
+        for (s, _a), seq, dup in zip(addrs, seqs, dups, strict=True)
+    ]
+    if half_life:
+        scored = _recency_rescore(scored, desk.store.published_by_seq(seqs), half_life)
+    keep: list[tuple[float, int]] = []
+    seen: set[int] = set()
+    for score, seq, dup in scored:
+        if collapse:  # exact duplicates share the content hash the index holds (index.content_hash)
+            if dup in seen:
+                continue
+            seen.add(dup)
+        keep.append((score, seq))
+        if len(keep) >= want:
+            break
+    return keep, result.count or 0, len(addrs)
 
 
 def _recency_rescore(

@@ -12,9 +12,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from .. import analysis
+from .. import query as query_mod
 from ..desk import Desk
-from ..errors import NotFoundError
-from ..normalize import parse_date
+from ..errors import NewsdeskError, NotFoundError
 from ..search import build_query
 from .app import UPLOAD_PREFIX, ApiError, require_key, require_read_key, scrub
 
@@ -37,25 +37,18 @@ def desk_of(request: Request) -> Desk:
 
 
 def date_range(since: str | None, until: str | None) -> tuple[str | None, str | None]:
-    """Check the bounds a client sent, and give a one-sided range both ends.
+    """Check the bounds a client sent (a 400 naming the parameter, not an engine error).
 
-    The index stores dates between 1678 and 2261 (nanoseconds since 1970 in
-    64 bits); a bound outside that is a 400 here rather than an engine error.
+    Bounds are read exactly as ``--since/--until`` and the query language read them
+    (``query.parse_date_bound``: 2018, 2018-03, ISO timestamps, now-7d, within the
+    index's date range); an open end stays open.
     """
-    for name, value in (("since", since), ("until", until)):
+    for name, value, end in (("since", since, False), ("until", until, True)):
         if value:
             try:
-                dt = parse_date(value)
-            except (ValueError, OverflowError, OSError):
-                dt = None
-            if dt is None:
-                raise ApiError(400, f"{name}={value!r}: not a date (use YYYY-MM-DD or ISO 8601)")
-            if not 1678 <= dt.year <= 2261:
-                raise ApiError(400, f"{name}={value!r}: dates must lie between 1678 and 2261")
-    if since and not until:
-        until = "2261-12-31"
-    elif until and not since:
-        since = "1678-01-01"
+                query_mod.parse_date_bound(value, end=end)
+            except (ValueError, NewsdeskError) as err:
+                raise ApiError(400, f"{name}={value!r}: {err}") from None
     return since or None, until or None
 
 

@@ -98,8 +98,8 @@ def _report_missing(missing: list[str]) -> None:
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", "-n", default=10, show_default=True, help="How many results.")
 @click.option("--offset", default=0, show_default=True, help="Skip this many results (paging).")
-@click.option("--since", metavar="DATE", help="Only articles published on or after DATE (YYYY-MM-DD).")
-@click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE: 2018, 2018-03, 2018-03-05, an ISO 8601 timestamp, now-7d.")
+@click.option("--until", metavar="DATE", help="Only articles published on or before DATE (2018-03 = to the end of March).")
 @click.option("--source", multiple=True, help="Only articles from this source (repeat for several).")
 @click.option(
     "--sort",
