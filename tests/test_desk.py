@@ -285,3 +285,19 @@ def test_dangling_symlink_in_a_directory_is_one_reject(desk, tmp_path):
     (src / "gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
     s = desk.ingest(src)
     assert (s.new, s.rejected) == (3, 1)
+
+
+def test_paging_through_collapsed_duplicates_loses_nothing(desk, tmp_path):
+    """Pages stay full after exact duplicates are collapsed, and every distinct article shows once."""
+    recs = []
+    for i in range(12):
+        for copy in range(3 if i % 2 == 0 else 1):  # every other story sent three times
+            recs.append({"id": f"{i}-{copy}", "title": f"Harbour story {i}", "body": f"harbour news number {i}"})
+    desk.ingest(write_jsonl(tmp_path / "d.jsonl", recs))
+    seen = []
+    for offset in range(0, 30, 5):
+        page = desk.search("harbour", limit=5, offset=offset, snippets=False)
+        assert len(page) == (5 if offset < 10 else 2 if offset == 10 else 0)
+        seen += [h.title for h in page]
+    assert sorted(seen) == sorted(f"Harbour story {i}" for i in range(12))
+    assert len(desk.search("harbour", limit=50, collapse=False)) == 24
