@@ -110,17 +110,27 @@ class Highlighter:
         return " ".join("".join(out).split())
 
     def _best_window(self, text: str, matches: list[tuple[int, int, str]]) -> tuple[int, int]:
+        # slide a window of ``chars`` over the matches (two pointers): most distinct words wins
         best = (-1, -1, 0)
-        for i, (m_start, _e, _k) in enumerate(matches[:24]):
+        counts: dict[str, int] = {}
+        j = 0
+        for i in range(min(len(matches), 24)):
+            m_start = matches[i][0]
             stop = max(0, m_start - 40) + self.chars
-            inside = []
-            for _s, e, k in matches[i:]:
-                if e > stop:
-                    break
-                inside.append(k)
-            score = (len(set(inside)), len(inside))
+            while j < len(matches) and matches[j][1] <= stop:
+                key = matches[j][2]
+                counts[key] = counts.get(key, 0) + 1
+                j += 1
+            score = (len(counts), j - i)
             if score > best[:2]:
                 best = (*score, m_start)
+            if j > i:
+                key = matches[i][2]
+                counts[key] -= 1
+                if not counts[key]:
+                    del counts[key]
+            else:
+                j = i + 1
         start = _sentence_start(text, best[2], self.chars // 2)
         end = min(len(text), start + self.chars)
         if end < len(text):

@@ -245,7 +245,7 @@ def search(
             break
         fetch = min(max(total, 1), 2 * fetch + 2 * (want - len(keep)))
     keep = keep[offset:want]
-    rows = desk.store.rows_by_seq([seq for _s, seq in keep])
+    rows = desk.store.hit_rows([seq for _s, seq in keep])
     page = [(score, rows[seq]) for score, seq in keep if seq in rows]
     highlighter = Highlighter.for_query(tree) if snippets and page else None
     hits: list[Hit] = []

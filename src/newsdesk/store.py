@@ -270,6 +270,20 @@ class Store:
         marks = ",".join("?" * len(seqs))
         return {r[0]: r for r in self.db.execute(_SELECT + f" WHERE seq IN ({marks})", seqs)}
 
+    def hit_rows(self, seqs: list[int]) -> dict[int, tuple]:
+        """What a search hit shows, for the given seqs: the first 8 of COLUMNS (seq … published)."""
+        if not seqs:
+            return {}
+        marks = ",".join("?" * len(seqs))
+        return {
+            r[0]: r
+            for r in self.db.execute(
+                "SELECT seq, id, external_id, url, source, title, body, published FROM articles "
+                f"WHERE seq IN ({marks})",
+                seqs,
+            )
+        }
+
     def published_by_seq(self, seqs: list[int]) -> dict[int, str]:
         """Publication dates for the given seqs (recency ranking needs nothing else)."""
         if not seqs:
