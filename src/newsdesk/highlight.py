@@ -33,7 +33,9 @@ def query_words(node: query_mod.Node) -> tuple[set[str], set[str]]:
     """(stems, prefixes) of the words a query asks for in the text fields, not negated."""
     stems: set[str] = set()
     prefixes: set[str] = set()
-    if isinstance(node, query_mod.Term | query_mod.Phrase) and node.field in HIGHLIGHT_FIELDS:
+    if isinstance(node, query_mod.Term | query_mod.Phrase) and node.field == "entity":
+        stems.update(query_mod.STEM_ANALYZER.analyze(node.text))  # entity:"James Baker": its words
+    elif isinstance(node, query_mod.Term | query_mod.Phrase) and node.field in HIGHLIGHT_FIELDS:
         if isinstance(node, query_mod.Term) and node.wildcard:
             prefix = node.text.rstrip("*?").lower()
             if len(prefix) >= 2:
