@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,59 @@ def run_cli(*args: str, data: Path | None = None, check: bool = False, **kw) -> 
         cmd += ["--data", str(data)]
     cmd += list(args)
     return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=600, **kw)
+
+
+# -- a real `newsdesk serve`, and Debian's Chromium driven by Playwright -------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(data: Path, ready_path: str = "/") -> Iterator[str]:
+    """Run ``newsdesk serve`` on a free 127.0.0.1 port for ``data``; yield its base URL."""
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "newsdesk", "--data", str(data), "serve", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                httpx.get(base + ready_path, timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def needs_browser() -> None:
+    """Skip, saying how to fix it, when Chromium or Playwright is not installed."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make chromium) to run the browser tests")
+    pytest.importorskip("playwright")
+
+
+@contextlib.contextmanager
+def chromium_page(**context_options) -> Iterator:
+    """A page in headless Debian Chromium (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_context(**context_options).new_page()
+        finally:
+            browser.close()

