@@ -301,3 +301,13 @@ def test_paging_through_collapsed_duplicates_loses_nothing(desk, tmp_path):
         seen += [h.title for h in page]
     assert sorted(seen) == sorted(f"Harbour story {i}" for i in range(12))
     assert len(desk.search("harbour", limit=50, collapse=False)) == 24
+
+
+def test_words_in_most_articles_carry_no_weight(desk, tmp_path):
+    """A bare word found in over half the articles is left out (BM25's classic idf, ES's cutoff)."""
+    recs = [{"id": str(i), "title": f"Item {i}", "body": ("common " if i % 5 else "") + ("rare" if i < 10 else "filler")}
+            for i in range(250)]
+    desk.ingest(write_jsonl(tmp_path / "c.jsonl", recs))
+    assert desk.search("common rare", limit=50).total == 10  # not just the 8 that also say "common"
+    assert desk.search('"common rare"', limit=50).total == 8  # phrases keep every word
+    assert desk.search("common", limit=50).total == 200  # a query of common words only is kept whole

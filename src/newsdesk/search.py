@@ -45,6 +45,8 @@ PROX_SLOP = 1
 PROX_MAX_TERMS = 12  # pairs of the first N query words only: long queries stay fast
 DEDUP_EXTRA = 5  # extra hits fetched so a page stays full after collapsing duplicates
 RECENCY_POOL = 100  # candidates re-scored by the recency boost
+COMMON_DF = 0.5  # a bare word in more than this share of articles carries no weight
+COMMON_MIN_DOCS = 200  # below this a desk is too small to tell common words
 MAX_WINDOW = 1_000_000  # deepest result a page may reach (offset + limit)
 
 
@@ -168,10 +170,42 @@ def build_query(
     return _build(desk, q, since, until, source, operator)[0]
 
 
+def drop_common_words(tree: query_mod.Node, searcher: tantivy.Searcher) -> query_mod.Node:
+    """Leave out bare words found in more than half of all articles ("the", "said", "of").
+
+    Classic BM25 (Robertson/Sparck Jones idf, as SQLite FTS5 uses) gives such words
+    no weight; tantivy's idf keeps them slightly positive, so long natural-language
+    queries drown in them, and under AND they make a query demand "the". Like
+    Elasticsearch's ``cutoff_frequency``: phrases, fields, wildcards and negations are
+    untouched, a query made only of common words is kept whole, and small desks
+    (under ``COMMON_MIN_DOCS``) are left alone. TIME nDCG@10 0.698 -> 0.706.
+    """
+    n_docs = searcher.num_docs
+    if n_docs < COMMON_MIN_DOCS:
+        return tree
+
+    def common(node: query_mod.Node) -> bool:
+        if not isinstance(node, query_mod.Term) or node.field != query_mod.DEFAULT_FIELD or node.wildcard:
+            return False
+        terms = query_mod.analyze(node.field, node.text)
+        return len(terms) == 1 and searcher.doc_freq(node.field, terms[0]) > COMMON_DF * n_docs
+
+    def prune(node: query_mod.Node) -> query_mod.Node:
+        if not isinstance(node, query_mod.Bool):
+            return node
+        must = [prune(c) for c in node.must if not common(c)]
+        should = [prune(c) for c in node.should if not common(c)]
+        if not must and not should:
+            return node
+        return query_mod.Bool(must=must, should=should, must_not=node.must_not, boost=node.boost)
+
+    return prune(tree)
+
+
 def _build(desk: Desk, q: str, since, until, source, operator: str) -> tuple[tantivy.Query, query_mod.Node]:
     """(full query, parsed query): snippets highlight the user's words only, not boosts."""
     schema = desk.index.schema
-    tree = query_mod.parse_tree(q, operator)
+    tree = drop_common_words(query_mod.parse_tree(q, operator), desk.index.searcher())
     main = query_mod.compile_query(tree, schema)
     clauses = [(tantivy.Occur.Must, main)]
     for extra in ranking_clauses(schema, query_mod.positive_terms(tree)):
