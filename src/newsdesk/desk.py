@@ -73,32 +73,35 @@ class Desk:
         self.close()
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the data directory's write lock (and this process's) for a block of writes."""
+    def _exclusive(self) -> Iterator[bool]:
+        """Hold this process's lock and the data directory's write lock; yields False when
+        this thread already held them (re-entry), so only the outermost block releases."""
         with self._thread_lock:
-            if self._lock.held:  # re-entrant within one process
-                yield
+            if self._lock.held:
+                yield False
                 return
             self._lock.acquire()
             try:
-                self.index.catch_up(self.store)
-                yield
+                yield True
             finally:
                 self.index.close_writer()
                 self._lock.release()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock for a block of writes, the index caught up with the store first."""
+        with self._exclusive() as outermost:
+            if outermost:
+                self.index.catch_up(self.store)
+            yield
 
     def reconcile(self, progress: Progress | None = None) -> int:
         """Index whatever the store holds that the index lacks; skipped if someone is writing."""
         if int(self.store.get_meta("indexed_version", "0")) >= self.store.version and not self.index.rebuilt:
             return 0
         try:
-            with self._thread_lock:
-                self._lock.acquire()
-                try:
-                    return self.index.catch_up(self.store, progress)
-                finally:
-                    self.index.close_writer()
-                    self._lock.release()
+            with self._exclusive():
+                return self.index.catch_up(self.store, progress)
         except WriterBusyError:
             return 0  # the writer catches up itself
 
@@ -158,10 +161,7 @@ class Desk:
 
             for item in items:
                 if isinstance(item, Record):
-                    try:
-                        item = to_article(item, now)
-                    except Exception as err:  # one odd record never costs the batch
-                        item = Reject(item.provenance, f"cannot normalise: {type(err).__name__}: {err}")
+                    item = to_article(item, now)
                 if isinstance(item, Reject):
                     summary.rejected += 1
                     if len(summary.rejects) < 1000:
@@ -183,15 +183,10 @@ class Desk:
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Throw the index away and rebuild it from the store alone; returns articles indexed."""
-        with self._thread_lock:
-            self._lock.acquire()
-            try:
-                self.index.close_writer()
-                self.index = _fresh_index(self.path)
-                return self.index.catch_up(self.store, progress)
-            finally:
-                self.index.close_writer()
-                self._lock.release()
+        with self._exclusive():
+            self.index.close_writer()
+            self.index = _fresh_index(self.path)
+            return self.index.catch_up(self.store, progress)
 
     # -- reading ------------------------------------------------------------
     def search(self, query: str, limit: int = 10, offset: int = 0, **filters: Any) -> SearchResults:

@@ -31,7 +31,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -186,8 +186,7 @@ class Index:
 
     def wipe(self) -> None:
         """Delete the index files; the next catch-up rebuilds everything from the store."""
-        shutil.rmtree(self.path, ignore_errors=True)
-        os.makedirs(self.path, exist_ok=True)
+        self.wipe_dir(os.path.dirname(self.path))
 
     # -- writing ------------------------------------------------------------
     def writer(self) -> tantivy.IndexWriter:
@@ -251,8 +250,3 @@ class Index:
 
     def num_docs(self) -> int:
         return self.searcher().num_docs
-
-
-def iter_seqs(searcher: tantivy.Searcher, hits: Iterable[tuple[Any, Any]]) -> list[int]:
-    """The store seq of each (score, address) hit, in order."""
-    return [searcher.doc(addr)["seq"][0] for _score, addr in hits]

@@ -157,7 +157,18 @@ def article_id(url: str, external_id: str, title: str, body: str) -> str:
 
 
 def to_article(rec: Record, ingested_at: str = "") -> Article | Reject:
-    """Clean a Record into an Article, or say in one line why it cannot be one."""
+    """Clean a Record into an Article, or say in one line why it cannot be one.
+
+    Never raises: one odd record (a value of a type no reader expected) becomes a
+    Reject instead of costing the batch it came in.
+    """
+    try:
+        return _to_article(rec, ingested_at)
+    except Exception as err:
+        return Reject(rec.provenance, f"cannot normalise: {type(err).__name__}: {err}")
+
+
+def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
     title = clean_line(rec.title)
     body = clean_text(rec.body)
     external_id = clean_line(str(rec.external_id)) if rec.external_id is not None else ""

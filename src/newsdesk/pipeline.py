@@ -68,10 +68,7 @@ def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int
         batch: list[tuple | Reject] = []
         for item in read_inputs(inputs, options):
             if isinstance(item, Record):
-                try:
-                    item = to_article(item, now)
-                except Exception as err:  # one odd record never costs the batch
-                    item = Reject(item.provenance, f"cannot normalise: {type(err).__name__}: {err}")
+                item = to_article(item, now)
             # rows go ready-made (JSON encoded here, on the reader's core); Rejects as they are
             batch.append(article_values(item) if isinstance(item, Article) else item)
             if len(batch) >= BATCH:

@@ -33,12 +33,10 @@ from .dates import DATE_FORMS, DateOutOfRange, date_range_text, parse_date_bound
 from .errors import QuerySyntaxError
 
 DEFAULT_FIELD = "text"
-DEFAULT_FIELDS = [DEFAULT_FIELD]
 STEMMED = {"text", "title", "body"}
 WORDS = {"author", "url"}
 EXACT = {"source", "lang", "id", "salient"}
 FIELDS = sorted(STEMMED | WORDS | EXACT | {"entity", "published"})
-OPERATORS = ("AND", "OR")
 
 # the index's analyzers, built once (en_stem and tantivy's "default")
 STEM_ANALYZER = (
@@ -63,7 +61,6 @@ _TYPOGRAPHY = str.maketrans(
     }
 )
 _DASH_OPERATOR = re.compile(r"(^|[\s(])[\u2013\u2014](?=\S)")
-SPECIAL = set('()[]{}":^~+-!\\<>=')
 
 
 def normalise(query: str) -> str:

@@ -202,10 +202,12 @@ def drop_common_words(tree: query_mod.Node, searcher: tantivy.Searcher) -> query
     return prune(tree)
 
 
-def _build(desk: Desk, q: str, since, until, source, operator: str) -> tuple[tantivy.Query, query_mod.Node]:
+def _build(
+    desk: Desk, q: str, since, until, source, operator: str, searcher: tantivy.Searcher | None = None
+) -> tuple[tantivy.Query, query_mod.Node]:
     """(full query, parsed query): snippets highlight the user's words only, not boosts."""
     schema = desk.index.schema
-    tree = drop_common_words(query_mod.parse_tree(q, operator), desk.index.searcher())
+    tree = drop_common_words(query_mod.parse_tree(q, operator), searcher or desk.index.searcher())
     main = query_mod.compile_query(tree, schema)
     clauses = [(tantivy.Occur.Must, main)]
     for extra in ranking_clauses(schema, query_mod.positive_terms(tree)):
@@ -262,8 +264,8 @@ def search(
     if operator.upper() not in ("AND", "OR"):
         raise NewsdeskError(f"operator {operator!r}: choose AND or OR")
     half_life = _half_life_days(recency) if sort == "relevance" else None
-    tq, tree = _build(desk, q, since, until, source, operator)
-    searcher = desk.index.searcher()
+    searcher = desk.index.searcher()  # one snapshot for the common-word check and the search
+    tq, tree = _build(desk, q, since, until, source, operator, searcher)
     want = offset + limit
     if want > MAX_WINDOW:
         raise NewsdeskError(
@@ -351,8 +353,3 @@ def _recency_rescore(
         out.append((score * factor, seq, dup))
     out.sort(key=lambda x: -x[0])
     return out
-
-
-def make_snippet(highlighter: Highlighter, body: str, title: str) -> str:
-    """The best fragment of the body with matches in <b>…</b>; the lead if nothing matches."""
-    return highlighter.snippet(body, title)

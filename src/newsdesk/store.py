@@ -207,10 +207,6 @@ class Store:
         return self.version
 
     # -- writes -------------------------------------------------------------
-    def add_articles(self, articles: Iterable[Article]) -> tuple[list[tuple], int]:
-        """Insert the articles not yet stored, in one transaction (see :meth:`add_values`)."""
-        return self.add_values([article_values(a) for a in articles])
-
     def add_values(self, values: list[tuple]) -> tuple[list[tuple], int]:
         """Insert rows made by :func:`article_values` whose id is not stored yet, in one transaction.
 
@@ -263,33 +259,24 @@ class Store:
             ).fetchone()
         return row_to_article(row) if row else None
 
-    def rows_by_seq(self, seqs: list[int]) -> dict[int, tuple]:
-        """Rows for the given seqs (those that exist), keyed by seq."""
+    def _by_seq(self, columns: str, seqs: list[int]) -> list[tuple]:
+        """``SELECT seq, <columns>`` for the given seqs (those that exist), in no order."""
         if not seqs:
-            return {}
+            return []
         marks = ",".join("?" * len(seqs))
-        return {r[0]: r for r in self.db.execute(_SELECT + f" WHERE seq IN ({marks})", seqs)}
+        return self.db.execute(f"SELECT seq, {columns} FROM articles WHERE seq IN ({marks})", seqs).fetchall()
+
+    def rows_by_seq(self, seqs: list[int]) -> dict[int, tuple]:
+        """Whole rows (COLUMNS order) for the given seqs, keyed by seq."""
+        return {r[0]: r for r in self._by_seq(", ".join(COLUMNS[1:]), seqs)}
 
     def hit_rows(self, seqs: list[int]) -> dict[int, tuple]:
-        """What a search hit shows, for the given seqs: the first 8 of COLUMNS (seq … published)."""
-        if not seqs:
-            return {}
-        marks = ",".join("?" * len(seqs))
-        return {
-            r[0]: r
-            for r in self.db.execute(
-                "SELECT seq, id, external_id, url, source, title, body, published FROM articles "
-                f"WHERE seq IN ({marks})",
-                seqs,
-            )
-        }
+        """What a search hit shows: the first 8 of COLUMNS (seq … published), keyed by seq."""
+        return {r[0]: r for r in self._by_seq(", ".join(COLUMNS[1:8]), seqs)}
 
     def published_by_seq(self, seqs: list[int]) -> dict[int, str]:
         """Publication dates for the given seqs (recency ranking needs nothing else)."""
-        if not seqs:
-            return {}
-        marks = ",".join("?" * len(seqs))
-        return dict(self.db.execute(f"SELECT seq, published FROM articles WHERE seq IN ({marks})", seqs))
+        return dict(self._by_seq("published", seqs))
 
     def changed_since(self, version: int, batch: int = 2000) -> Iterator[list[tuple]]:
         """Batches of rows whose change stamp is above ``version``, oldest change first."""
@@ -305,11 +292,6 @@ class Store:
                 return
             yield rows
             last_version, last_seq = rows[-1][13], rows[-1][0]
-
-    def count_changed_since(self, version: int) -> int:
-        return self.db.execute(
-            "SELECT count(*) FROM articles WHERE version > ?", (version,)
-        ).fetchone()[0]
 
     def iter_rows(self, batch: int = 2000) -> Iterator[list[tuple]]:
         """Every row, in seq order, in batches."""

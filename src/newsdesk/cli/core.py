@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import glob
 import os
-import sys
 
 import click
 
@@ -283,11 +282,3 @@ def reindex(ctx):
     finally:
         desk.close()
     click.echo(f"reindexed {n:,} articles")
-
-
-def _fail(message: str) -> None:
-    raise NewsdeskError(message)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(1)
