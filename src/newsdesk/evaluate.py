@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import MissingExtraError, NewsdeskError
+from .model import Reject
 
 if TYPE_CHECKING:
     from .desk import Desk
@@ -74,8 +75,14 @@ def judged_only(queries: dict[str, str], qrels: Qrels) -> tuple[dict[str, str], 
     As trec_eval does, a query nobody judged is left out rather than scored 0:
     it says nothing about the ranking.
     """
-    judged = {q: t for q, t in queries.items() if any(g > 0 for g in qrels.get(q, {}).values())}
+    ids = judged_ids(qrels)
+    judged = {q: t for q, t in queries.items() if q in ids}
     return judged, [q for q in queries if q not in judged]
+
+
+def judged_ids(qrels: Qrels) -> set[str]:
+    """The query ids with at least one relevant document."""
+    return {q for q, docs in qrels.items() if any(g > 0 for g in docs.values())}
 
 
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
@@ -116,7 +123,7 @@ def measure(run: Run, qrels: Qrels, metrics: Iterable[str] = METRICS) -> dict[st
     except ModuleNotFoundError:
         raise MissingExtraError("ir-measures", "eval") from None
     measures = [ir_measures.parse_measure(m) for m in metrics]
-    judged = {q: d for q, d in qrels.items() if any(g > 0 for g in d.values())}
+    judged = {q: qrels[q] for q in judged_ids(qrels)}
     if not judged:
         raise NewsdeskError("no query has a relevant document in the qrels: nothing to measure")
     full_run = {q: run.get(q) or {"__none__": 0.0} for q in judged}
@@ -175,8 +182,6 @@ def known_items(desk: Desk, directory: str | os.PathLike[str], depth: int = 100,
     The article is recognised by external id (the file stem, as the text reader
     stores it) or, failing that, by its content (the id the desk derives from it).
     """
-    from .readers import ReadOptions, read_inputs
-
     files = sorted(Path(directory).glob("*.txt"))
     if not files:
         raise NewsdeskError(f"{directory}: no .txt pair files found")
@@ -184,7 +189,7 @@ def known_items(desk: Desk, directory: str | os.PathLike[str], depth: int = 100,
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
         query = text.splitlines()[0].strip() if text.strip() else ""
-        target = _target_id(desk, path, read_inputs, ReadOptions)
+        target = _target_id(desk, path)
         if target is None:
             result.missing.append(path.name)
             continue
@@ -194,16 +199,17 @@ def known_items(desk: Desk, directory: str | os.PathLike[str], depth: int = 100,
     return result
 
 
-def _target_id(desk: Desk, path: Path, read_inputs, ReadOptions) -> str | None:
+def _target_id(desk: Desk, path: Path) -> str | None:
+    """The desk's id for the article in pair file ``path``: by external id, else by content."""
+    from .model import Article
     from .normalize import to_article
+    from .readers import ReadOptions, read_file
 
-    row = desk.store.db.execute(
-        "SELECT id FROM articles WHERE external_id = ? LIMIT 1", (path.stem,)
-    ).fetchone()
-    if row:
-        return row[0]
-    for item in read_inputs([str(path)], ReadOptions()):
-        article = to_article(item, "") if not hasattr(item, "reason") else None
-        if article is not None and not hasattr(article, "reason") and desk.store.get(article.id) is not None:
+    stored = desk.store.get(path.stem)  # by id, else by external id (the text reader's file stem)
+    if stored is not None:
+        return stored.id
+    for item in read_file(str(path), ReadOptions()):
+        article = to_article(item) if not isinstance(item, Reject) else item
+        if isinstance(article, Article) and desk.store.get(article.id) is not None:
             return article.id
     return None
