@@ -16,6 +16,16 @@ from newsdesk import evaluate as ev  # noqa: E402
 CACHE = Path(os.environ.get("NEWSDESK_BENCH_CACHE", ROOT / ".bench-cache"))
 
 
+def percentile(values: list[float], p: float) -> float:
+    """The p-quantile (0..1) by linear interpolation: the one definition every bench reports."""
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    k = (len(values) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
 def reuters_desk() -> newsdesk.Desk:
     """Reuters-21578 (headline + body only) in a cached desk, built on first use."""
     path = CACHE / "reuters"

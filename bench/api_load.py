@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from _common import percentile
 
 QUERIES = ["oil", "coffee", "james baker", '"oil prices" AND saudi', "gold", "wheat OR corn", "dollar", "bank"]
 ROUTES = {
@@ -51,10 +51,9 @@ def run(base: str, route: str, concurrency: int, n: int) -> dict:
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(one, range(n)))
         wall = time.perf_counter() - t0
-    q = statistics.quantiles(lat, n=100)
+    p50, p95, p99 = (round(percentile(lat, p) * 1000, 1) for p in (0.5, 0.95, 0.99))
     return {"route": route, "concurrency": concurrency, "requests": n, "errors": errors,
-            "rps": round(n / wall, 1), "p50_ms": round(q[49] * 1000, 1), "p95_ms": round(q[94] * 1000, 1),
-            "p99_ms": round(q[98] * 1000, 1)}
+            "rps": round(n / wall, 1), "p50_ms": p50, "p95_ms": p95, "p99_ms": p99}
 
 
 def main() -> None:

@@ -18,18 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import ev, evalsets, percentile
+
 import newsdesk
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-REUTERS = SHARED / "data" / "reuters21578" / "reuters21578.jsonl.gz"
-QUERIES = SHARED / "data" / "reuters21578" / "queries.dev.tsv"
-
-
-def percentile(values: list[float], p: float) -> float:
-    values = sorted(values)
-    k = (len(values) - 1) * p
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+PATHS = evalsets.reuters_paths()
 
 
 def main() -> None:
@@ -45,10 +38,10 @@ def main() -> None:
     try:
         desk = newsdesk.open(data)
         t0 = time.perf_counter()
-        summary = desk.ingest(str(REUTERS))
+        summary = desk.ingest(str(PATHS["corpus"]))
         ingest_s = time.perf_counter() - t0
         n = summary.new + summary.present
-        queries = [line.split("\t", 1)[1].strip() for line in QUERIES.read_text().splitlines() if line.strip()]
+        queries = list(ev.load_queries(PATHS["queries"]).values())
         for q in queries:  # warm-up
             desk.search(q, limit=10)
         latencies = []

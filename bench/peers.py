@@ -21,14 +21,13 @@ import os
 import platform
 import shutil
 import sqlite3
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from _common import ROOT, ev, evalsets
+from _common import ROOT, ev, evalsets, percentile
 
 import newsdesk
 
@@ -212,8 +211,7 @@ def latency(fn, queries: list[str], rounds: int) -> tuple[float, float]:
             t = time.perf_counter()
             fn(q)
             times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    return percentile(times, 0.5), percentile(times, 0.95)
 
 
 def machine() -> str:

@@ -14,14 +14,13 @@ import gzip
 import json
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, ev, evalsets
+from _common import ROOT, ev, evalsets, percentile
 
 HERE = Path(__file__).resolve().parent
 QUERIES = [ev.as_keywords(t) for t in ev.load_queries(evalsets.reuters_paths()["queries"]).values()]
@@ -67,8 +66,7 @@ def run_child(*args: str) -> dict:
 
 
 def pct(times: list[float]) -> tuple[float, float]:
-    times = sorted(times)
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+    return percentile(times, 0.5), percentile(times, 0.95)
 
 
 def lat_newsdesk(data: str) -> tuple[float, float]:

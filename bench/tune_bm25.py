@@ -69,15 +69,19 @@ def k1b_rerank(cols, pool: int = 100) -> None:
         for qid, text in queries.items():
             q = ev.as_keywords(text)
             res = desk.search(q, limit=pool, snippets=False, operator="OR", collapse=False)
-            cands[qid] = (query_mod.positive_terms(query_mod.parse_tree(q, "OR")), res.hits)
+            hits = res.hits  # seqs resolved once here, not once per k1/b setting
+            seq_of = dict(desk.store.db.execute(
+                f"SELECT id, seq FROM articles WHERE id IN ({','.join('?' * len(hits))})", [h.id for h in hits]
+            )) if hits else {}
+            cands[qid] = (query_mod.positive_terms(query_mod.parse_tree(q, "OR")),
+                          [(seq_of[h.id], h.external_id or h.id) for h in hits])
         stats = {}
         for k1, b in [(1.2, 0.75), (0.9, 0.4), (1.2, 0.4), (0.9, 0.75), (1.5, 0.75), (2.0, 0.75), (1.2, 0.9)]:
             t0 = time.perf_counter()
             run = {}
             for qid, (terms, hits) in cands.items():
                 scored = []
-                for h in hits:
-                    seq = desk.store.db.execute("SELECT seq FROM articles WHERE id=?", (h.id,)).fetchone()[0]
+                for seq, docid in hits:
                     s = 0.0
                     for t in set(terms):
                         df = stats.get(t)
@@ -87,7 +91,7 @@ def k1b_rerank(cols, pool: int = 100) -> None:
                         if tf:
                             idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
                             s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[seq] / avgdl))
-                    scored.append((s, h.external_id or h.id))
+                    scored.append((s, docid))
                 scored.sort(key=lambda x: -x[0])
                 run[qid] = {d: float(len(scored) - i) for i, (_s, d) in enumerate(scored)}
             m = ev.measure(run, qrels)
