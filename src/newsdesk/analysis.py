@@ -15,20 +15,21 @@ import math
 import random
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from typing import IO, TYPE_CHECKING, Any
 
 import tantivy
 
-from . import query as query_mod
-from .errors import NewsdeskError
+from . import search
+from .errors import NewsdeskError, NotEnrichedError
 from .highlight import Highlighter
 from .search import build_query, filter_clauses
 
 if TYPE_CHECKING:
     from .desk import Desk
+    from .model import Article
 
 INTERVALS = ("day", "week", "month")
 EXPORT_FIELDS = ("id", "published", "source", "title", "url", "snippet")
@@ -78,8 +79,37 @@ def _next_period(start: date, interval: str) -> date:
     return start + timedelta(days=1)
 
 
-def _label(start: date, interval: str) -> str:
+def period_label(start: date, interval: str) -> str:
+    """A period's name: "1987-03" for a month, its first day ("1987-03-02") for a day or week."""
     return start.strftime("%Y-%m") if interval == "month" else start.isoformat()
+
+
+def roll_up(days: Iterable[date] | Counter[date], interval: str) -> Counter[date]:
+    """Counts per period (keyed by the period's first day) of days or of per-day counts."""
+    daily = days if isinstance(days, Counter) else Counter(days)
+    out: Counter[date] = Counter()
+    for day, n in daily.items():
+        out[_period_start(day, interval)] += n
+    return out
+
+
+def period_range(starts: Iterable[date], interval: str) -> list[date]:
+    """Every period from the first to the last of ``starts``, without gaps, so a quiet
+    spell shows as zero instead of being skipped; NewsdeskError past ``MAX_PERIODS``."""
+    starts = list(starts)
+    periods: list[date] = []
+    if not starts:
+        return periods
+    cur, last = min(starts), max(starts)
+    while cur <= last:
+        periods.append(cur)
+        if len(periods) > MAX_PERIODS:
+            raise NewsdeskError(
+                f"a {interval}ly timeline would have over {MAX_PERIODS} periods: "
+                "use a longer interval or --since/--until"
+            )
+        cur = _next_period(cur, interval)
+    return periods
 
 
 def _daily_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> Counter[date]:
@@ -92,13 +122,6 @@ def _daily_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> Counter[d
         day = (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=bucket["key"])).date()
         counts[day] += int(bucket["doc_count"])
     return counts
-
-
-def _roll_up(daily: Counter[date], interval: str) -> Counter[date]:
-    out: Counter[date] = Counter()
-    for day, n in daily.items():
-        out[_period_start(day, interval)] += n
-    return out
 
 
 def timeline(
@@ -133,25 +156,14 @@ def timeline(
         if filters
         else tantivy.Query.all_query()
     )
-    totals = _roll_up(_daily_counts(searcher, all_q), interval)
+    totals = roll_up(_daily_counts(searcher, all_q), interval)
     per_query = []
     for q in queries:
         tq = build_query(desk, q, since, until, source)
-        counts = _roll_up(_daily_counts(searcher, tq), interval)
+        counts = roll_up(_daily_counts(searcher, tq), interval)
         total = count_matches(searcher, tq)
         per_query.append((q, tq, counts, total))
-    starts = [p for _q, _t, c, _n in per_query for p in c]
-    periods: list[date] = []
-    if starts:
-        cur, last = min(starts), max(starts)
-        while cur <= last:
-            periods.append(cur)
-            if len(periods) > MAX_PERIODS:
-                raise NewsdeskError(
-                    f"a {interval}ly timeline would have over {MAX_PERIODS} periods: "
-                    "use a longer interval or --since/--until"
-                )
-            cur = _next_period(cur, interval)
+    periods = period_range((p for _q, _t, c, _n in per_query for p in c), interval)
     series = []
     for q, _tq, counts, total in per_query:
         buckets = []
@@ -160,7 +172,7 @@ def timeline(
             all_n = totals.get(p, 0)
             share = round(count / all_n, 6) if all_n else 0.0
             buckets.append({
-                "period": _label(p, interval),
+                "period": period_label(p, interval),
                 "count": count,
                 "all": all_n,
                 "share": share,
@@ -196,14 +208,13 @@ def _source_names(desk: Desk) -> dict[str, str]:
 
 
 def top_entities(desk: Desk, q: str | None, n: int = 10) -> list[dict[str, Any]]:
-    """The most mentioned entities among the matches; [] until ``newsdesk enrich`` has run."""
+    """The most mentioned entities among the matches (all articles for None or "*").
+
+    [] until ``newsdesk enrich`` has run; a query that does not parse still raises.
+    """
     try:
-        return list(desk.entities(top=n, query=q or None))
-    except (ImportError, sqlite3.OperationalError, NotImplementedError):
-        return []
-    except NewsdeskError as err:
-        if "syntax" in type(err).__name__.lower():
-            raise
+        return list(desk.entities(top=n, query=q))
+    except NotEnrichedError:
         return []
 
 
@@ -253,11 +264,11 @@ def top_terms(
     ``BOILERPLATE_SHARE`` of all articles and not twice as common among the matches
     (datelines, "Reuter") are left out.
     """
-    tq = build_query(desk, q, since, until, source)
-    searcher = desk.index.searcher()
     key = (desk.path, desk.store.version, q, n, str(since), str(until), str(source), sample)
     if key in _terms_cache:
         return _terms_cache[key]
+    searcher = desk.index.searcher()
+    tq = build_query(desk, q, since, until, source)
     result = _top_terms(desk, tq, searcher, n, sample)
     if len(_terms_cache) >= 256:
         _terms_cache.pop(next(iter(_terms_cache)))
@@ -356,10 +367,19 @@ def iter_export(
     desk: Desk, q: str, since: Any = None, until: Any = None, source: Any = None,
     snippets: bool = True, newest_first: bool = True,
 ) -> Iterator[dict[str, str]]:
-    """Every match as an export row, newest first; no cap, constant memory."""
-    tq = build_query(desk, q, since, until, source)
+    """Every match as an export row, newest first; no cap, constant memory.
+
+    The query is parsed here, before the rows are streamed, so a query that does
+    not parse raises QuerySyntaxError now (an HTTP 400), not mid-download.
+    """
     searcher = desk.index.searcher()
-    highlighter = Highlighter.for_query(query_mod.parse_tree(q, "AND")) if snippets else None
+    tq, tree = search._build(desk, q, since, until, source, "AND", searcher)
+    highlighter = Highlighter.for_query(tree) if snippets else None
+    return _export_rows(desk, tq, searcher, highlighter, newest_first)
+
+
+def _export_rows(desk: Desk, tq: tantivy.Query, searcher: tantivy.Searcher, highlighter: Highlighter | None,
+                 newest_first: bool) -> Iterator[dict[str, str]]:
     for page in matching_seqs(desk, tq, searcher=searcher, newest_first=newest_first):
         for i in range(0, len(page), HYDRATE_BATCH):
             part = page[i : i + HYDRATE_BATCH]
@@ -410,9 +430,12 @@ def export(desk: Desk, q: str, fmt: str, out: IO[str], **filters: Any) -> int:
 
 
 # -- similar articles ---------------------------------------------------------------
-def similar(desk: Desk, article_id: str, n: int = 5) -> list[dict[str, str]]:
-    """Articles like this one: a more-like-this query built from its title and body."""
-    art = desk.get(article_id)
+def similar(desk: Desk, article: Article | str, n: int = 5) -> list[dict[str, str]]:
+    """Articles like this one (an Article, or its id): a more-like-this query on its title and body.
+
+    A caller that already holds the Article passes it, saving a second lookup.
+    """
+    art = desk.get(article) if isinstance(article, str) else article
     text = f"{art.title}\n{art.body}"[:20_000]
     try:
         mlt = tantivy.Query.more_like_this_document_fields_query(

@@ -6,6 +6,7 @@
     ├── ReaderError               an input cannot be read at all (file, position, reason)
     ├── QuerySyntaxError          a query does not parse (position, expected); exit 2
     ├── NotFoundError             no article / entity by that name
+    │   └── NotEnrichedError      no entity data: ``newsdesk enrich`` has not run
     └── MissingExtraError         an optional dependency is not installed
 
 Errors carry the facts (file, line, position) as attributes so that the HTTP
@@ -68,6 +69,18 @@ class QuerySyntaxError(NewsdeskError):
 
 class NotFoundError(NewsdeskError):
     """Nothing by that id or name."""
+
+
+class NotEnrichedError(NotFoundError):
+    """Enrichment has not run on this desk, so there are no entities or quotes yet.
+
+    A class of its own so callers that show "run enrich first" (a page, an empty
+    list) catch exactly this, and an unknown name or a bad query still surfaces.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"no entities in {path} yet: run `newsdesk enrich` first")
 
 
 class MissingExtraError(NewsdeskError):

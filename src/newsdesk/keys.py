@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,11 @@ def _ensure(desk: Desk) -> None:
     desk.store.db.executescript(SCHEMA)
 
 
+def _has_table(desk: Desk) -> bool:
+    row = desk.store.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='api_keys'")
+    return row.fetchone() is not None
+
+
 def _digest(salt: str, key: str) -> str:
     return hashlib.sha256((salt + key).encode()).hexdigest()
 
@@ -59,13 +65,21 @@ def create_key(desk: Desk, name: str = "") -> str:
 
 
 def verify_key(desk: Desk, key: str | None) -> bool:
-    """True when ``key`` is a live (not revoked) key of this desk."""
+    """True when ``key`` is a live (not revoked) key of this desk.
+
+    Runs on every authenticated request, so it only reads: the table is made by
+    ``create_key``, and a desk without it simply has no keys.
+    """
     if not key or len(key) > 200:
         return False
-    _ensure(desk)
-    rows = desk.store.db.execute(
-        "SELECT salt, hash FROM api_keys WHERE prefix=? AND revoked_at=''", (key[:PREFIX_CHARS],)
-    ).fetchall()
+    try:
+        rows = desk.store.db.execute(
+            "SELECT salt, hash FROM api_keys WHERE prefix=? AND revoked_at=''", (key[:PREFIX_CHARS],)
+        ).fetchall()
+    except sqlite3.OperationalError:
+        if _has_table(desk):
+            raise
+        return False
     return any(hmac.compare_digest(_digest(salt, key), digest) for salt, digest in rows)
 
 

@@ -14,8 +14,7 @@ from fastapi.responses import StreamingResponse
 from .. import analysis
 from .. import query as query_mod
 from ..desk import Desk
-from ..errors import NewsdeskError, NotFoundError
-from ..search import build_query
+from ..errors import NewsdeskError, NotEnrichedError
 from .app import UPLOAD_PREFIX, ApiError, require_key, require_read_key, scrub
 
 MAX_QUERY = 1000  # characters in a query
@@ -66,12 +65,10 @@ def search(
 ) -> dict[str, Any]:
     desk = desk_of(request)
     since, until = date_range(since, until)
-    res = desk.search(q, limit=limit, offset=offset, since=since, until=until, source=source, sort=sort) \
-        if limit else desk.search(q, limit=1, offset=offset, since=since, until=until, source=source, sort=sort)
-    hits = res.hits if limit else []
+    res = desk.search(q, limit=limit, offset=offset, since=since, until=until, source=source, sort=sort)
     out: dict[str, Any] = {
         "query": q, "total": res.total, "offset": offset, "limit": limit,
-        "results": [h.to_dict() for h in hits],
+        "results": [h.to_dict() for h in res.hits],
     }
     if facets:
         out["facets"] = analysis.facets(desk, q, since, until, source)
@@ -117,17 +114,13 @@ def top(
     elif kind == "sources":
         items = analysis.top_sources(desk, q, limit, since, until, source)
     else:
-        build_query(desk, q)  # a bad query is a 400, not an empty list
-        items = analysis.top_entities(desk, q if q != "*" else None, limit)
+        items = analysis.top_entities(desk, q, limit)
     return {"query": q, "kind": kind, "items": items}
 
 
 @router.get("/entities/{name}", dependencies=read, summary="Everything about one entity (needs enrichment)")
 def entity(request: Request, name: Annotated[str, Path(max_length=300)]) -> dict[str, Any]:
-    try:
-        return desk_of(request).entity(name)
-    except ImportError:
-        raise NotFoundError("no entity data yet: run 'newsdesk enrich' on this desk first") from None
+    return desk_of(request).entity(name)  # unknown, or not enriched yet: 404 saying so
 
 
 @router.get("/quotes", dependencies=read, summary="Quotations with their speakers (needs enrichment)")
@@ -138,12 +131,9 @@ def quotes(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
-    desk = desk_of(request)
-    if q:
-        build_query(desk, q)
     try:
-        items = desk.quotes(by=by, query=q, limit=limit, offset=offset)
-    except (ImportError, NotFoundError):  # enrichment has not run yet: no quotes
+        items = desk_of(request).quotes(by=by, query=q, limit=limit, offset=offset)
+    except NotEnrichedError:  # no quotes yet; an unknown speaker is still a 404, a bad query a 400
         items = []
     return {"by": by, "query": q, "items": items}
 
@@ -151,8 +141,7 @@ def quotes(
 def _export(request: Request, q: str, since, until, source, fmt: str) -> StreamingResponse:
     desk = desk_of(request)
     since, until = date_range(since, until)
-    build_query(desk, q, since, until, source)  # fail with 400 before the stream starts
-    rows = analysis.iter_export(desk, q, since=since, until=until, source=source)
+    rows = analysis.iter_export(desk, q, since=since, until=until, source=source)  # a bad query: 400 here
     if fmt == "csv":
         body = analysis.csv_lines(rows)
         media = "text/csv; charset=utf-8"

@@ -120,7 +120,7 @@ def top(ctx, kind, query, limit, as_json, since, until, source):
         elif kind == "sources":
             items = analysis.top_sources(desk, query, limit, since, until, src)
         else:
-            items = analysis.top_entities(desk, None if query == "*" else query, limit)
+            items = analysis.top_entities(desk, query, limit)
     finally:
         desk.close()
     if as_json:

@@ -73,7 +73,7 @@ def entity(ctx, name, as_json):
         echo(f"\ncoverage per {page['timeline_unit']}:")
         peak = max(p["count"] for p in page["timeline"])
         for p in page["timeline"]:
-            echo(f"  {p['period']:<10} {'#' * max(1, round(30 * p['count'] / peak)):<30} {p['count']}")
+            echo(f"  {p['period']:<10} {'#' * max(1 if p['count'] else 0, round(30 * p['count'] / peak)):<30} {p['count']}")
     if page["co_mentions"]:
         echo("\nmentioned with: " + ", ".join(f"{c['name']} ({c['count']})" for c in page["co_mentions"]))
     if page["top_sources"]:

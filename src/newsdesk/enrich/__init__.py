@@ -60,11 +60,10 @@ def run(
 
     ner.load_nlp()  # fails fast (MissingExtraError); forked workers inherit the loaded model
     with desk.writing():
-        if redo:
-            schema.ensure(desk.store.db)
+        if redo and schema.exists(desk.store.db):  # no tables yet: nothing to forget
             with desk.store.transaction() as db:
                 desk.store.touch(schema.reset(db))
-        todo = pending(desk)
+        todo = pending(desk)  # makes the tables on a first run
         if not todo:
             return 0
         workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
@@ -87,11 +86,13 @@ def run(
 
 
 def _results(desk: Desk, todo: list[int], workers: int, batch_size: int) -> Iterator[list[dict[str, Any]]]:
-    """Analysed batches, in order: in this process, or from a pool of ``workers``."""
+    """Analysed batches, in order: in this process, or from a pool of ``workers``.
+
+    ``run`` has loaded the model already (``ner.load_nlp`` caches it).
+    """
     from . import ner
 
     if workers <= 1:
-        ner.load_nlp()
         for seqs in _batches(todo, batch_size):
             yield ner.analyse(ner.fetch(desk.store.db, seqs))
         return

@@ -8,13 +8,12 @@ Reads SQLite only; never imports spaCy (``newsdesk search`` must stay fast).
 * Search booster: a free-text query that names a known entity ("jeff sessions")
   gets a SHOULD clause that lifts articles where that entity is salient above
   passing mentions. One indexed lookup per query (the query's word n-grams
-  against ``entities.norm``), cached per database state.
+  against ``entities.norm``).
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import tantivy
@@ -60,26 +59,22 @@ def candidates(q: str) -> list[str]:
     return sorted(g for g in grams if len(g) > 2)
 
 
-@lru_cache(maxsize=512)
-def _known(db_id: int, data_version: int, q: str, db_ref: object) -> tuple[str, ...]:
+def known_entities(store: Store, q: str) -> tuple[str, ...]:
+    """The known entity norms a free-text query names (empty before enrichment).
+
+    One indexed ``norm IN (...)`` lookup; cheap enough that caching it would only
+    add invalidation to get wrong.
+    """
     grams = candidates(q)
-    if not grams:
+    if not grams or not schema.exists(store.db):
         return ()
     marks = ",".join("?" * len(grams))
-    rows = db_ref.execute(  # type: ignore[attr-defined]
+    rows = store.db.execute(
         f"SELECT norm FROM entities WHERE norm IN ({marks}) AND articles > 0", grams
     ).fetchall()
     names = [r[0] for r in rows]
     # "james baker" named: do not also boost "baker" or "james"
-    return tuple(n for n in names if not any(n != m and n in m.split() or (n != m and n in m) for m in names))
-
-
-def known_entities(store: Store, q: str) -> tuple[str, ...]:
-    """The known entity norms a free-text query names (empty before enrichment)."""
-    if not schema.exists(store.db):
-        return ()
-    # the store's change counter moves with every enrichment batch: a fresh cache key
-    return _known(id(store.db), store.version, q, store.db)
+    return tuple(n for n in names if not any(n != m and n in m for m in names))
 
 
 def booster(desk: Desk, q: str) -> tantivy.Query | None:

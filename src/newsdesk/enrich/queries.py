@@ -9,23 +9,25 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotFoundError
+import tantivy
+
+from ..errors import NotEnrichedError, NotFoundError
 from . import schema
 from .names import SALIENT, norm
 
 if TYPE_CHECKING:
     from ..desk import Desk
+    from ..model import Article
 
 LIST = 10  # articles / co-mentions / sources shown on an entity page
 
 
 def _require(desk: Desk) -> None:
     if not schema.exists(desk.store.db):
-        raise NotFoundError(f"no entities in {desk.path} yet: run `newsdesk enrich` first")
+        raise NotEnrichedError(desk.path)
 
 
 def _like_literal(text: str) -> str:
@@ -64,13 +66,15 @@ def _granularity(first: str, last: str) -> str:
     return "day" if span <= 60 else "week" if span <= 730 else "month"
 
 
-def _period(published: str, unit: str) -> str:
-    if unit == "day":
-        return published[:10]
-    if unit == "month":
-        return published[:7]
-    y, w, _ = datetime.fromisoformat(published[:10]).isocalendar()
-    return f"{y}-W{w:02d}"
+def _timeline(dates: list[str], unit: str) -> list[dict[str, Any]]:
+    """Articles per period from the first to the last, quiet periods as 0 (as ``timeline``)."""
+    from .. import analysis
+
+    counts = analysis.roll_up((date.fromisoformat(d[:10]) for d in dates), unit)
+    return [
+        {"period": analysis.period_label(p, unit), "count": counts.get(p, 0)}
+        for p in analysis.period_range(counts, unit)
+    ]
 
 
 def _article(row: tuple) -> dict[str, Any]:
@@ -103,7 +107,6 @@ def entity_page(desk: Desk, name: str) -> dict[str, Any]:
         )
     ]
     unit = _granularity(dates[0] if dates else "", dates[-1] if dates else "")
-    timeline = sorted(Counter(_period(d, unit) for d in dates).items())
     co = db.execute(
         "SELECT e.name, e.type, count(*) AS n FROM article_entities x "
         "JOIN article_entities y ON y.seq = x.seq AND y.entity_id != x.entity_id "
@@ -127,7 +130,7 @@ def entity_page(desk: Desk, name: str) -> dict[str, Any]:
         "aliases": aliases,
         "articles": n_articles,
         "timeline_unit": unit,
-        "timeline": [{"period": p, "count": c} for p, c in timeline],
+        "timeline": _timeline(dates, unit),
         "co_mentions": [{"name": n, "type": t, "count": c} for n, t, c in co],
         "top_sources": [{"source": s, "count": c} for s, c in sources],
         "latest": [_article(r) for r in latest],
@@ -136,33 +139,46 @@ def entity_page(desk: Desk, name: str) -> dict[str, Any]:
     }
 
 
-def query_seqs(desk: Desk, query: str) -> list[int]:
-    """The store seqs of every article matching a query (the query language, with boosts)."""
+def _parse(desk: Desk, query: str | None) -> tantivy.Query | None:
+    """The tantivy query of ``query`` (None for no query or "*": every article).
+
+    Parsed before ``_require`` so a query that does not parse is reported as
+    such even on a desk that has not been enriched.
+    """
+    if not query or query.strip() == "*":
+        return None
     from ..search import build_query
 
-    searcher = desk.index.searcher()
-    limit = max(1, searcher.num_docs)
-    hits = searcher.search(build_query(desk, query), limit).hits
-    return [searcher.doc(addr)["seq"][0] for _score, addr in hits]
+    return build_query(desk, query)
 
 
-def _in_query(desk: Desk, query: str, column: str) -> tuple[str, list[Any]]:
+def query_seqs(desk: Desk, query: str | tantivy.Query) -> list[int]:
+    """The store seqs of every article matching a query (a query string, or one already built)."""
+    from ..analysis import matching_seqs
+    from ..search import build_query
+
+    tq = build_query(desk, query) if isinstance(query, str) else query
+    return [seq for page in matching_seqs(desk, tq) for seq in page]
+
+
+def _in_query(desk: Desk, tq: tantivy.Query, column: str) -> tuple[str, list[Any]]:
     """A JOIN restricting ``column`` to the query's matches (json_each: no temp table, thread-safe)."""
-    return f"JOIN json_each(?) s ON s.value = {column} ", [json.dumps(query_seqs(desk, query))]
+    return f"JOIN json_each(?) s ON s.value = {column} ", [json.dumps(query_seqs(desk, tq))]
 
 
 def top_entities(
     desk: Desk, top: int = 20, type: str | None = None, query: str | None = None
 ) -> list[dict[str, Any]]:  # noqa: A002
-    """The entities in the most articles, overall or among a query's matches."""
+    """The entities in the most articles, overall or among a query's matches ("*": overall)."""
+    tq = _parse(desk, query)
     _require(desk)
     where, params = ["1"], []
     join, join_params = "", []
     if type:
         where.append("e.type = ?")
         params.append(type.upper())
-    if query:
-        join, join_params = _in_query(desk, query, "ae.seq")
+    if tq is not None:
+        join, join_params = _in_query(desk, tq, "ae.seq")
     rows = desk.store.db.execute(
         "SELECT e.name, e.type, count(*) AS n, sum(ae.salience >= ?) FROM article_entities ae "
         f"JOIN entities e ON e.id = ae.entity_id {join}WHERE {' AND '.join(where)} "
@@ -206,27 +222,43 @@ def list_quotes(
     desk: Desk, by: str | None = None, query: str | None = None, limit: int = 50, offset: int = 0
 ) -> list[dict[str, Any]]:
     """Quotations, newest first; ``by`` one speaker (NotFoundError if unknown), ``query`` within matches."""
+    tq = _parse(desk, query)
     _require(desk)
     where, params, join, join_params = ["1"], [], "", []
     if by:
         eid = resolve(desk, by)[0]
         where.append("q.speaker_entity_id = ?")
         params.append(eid)
-    if query:
-        join, join_params = _in_query(desk, query, "q.seq")
+    if tq is not None:
+        join, join_params = _in_query(desk, tq, "q.seq")
     return _quotes(desk, "WHERE " + " AND ".join(where), params, limit, offset, join, join_params)
 
 
 # -- one article ------------------------------------------------------------------
-def _article_seq(desk: Desk, article_id: str) -> tuple[int, str, str]:
-    """(seq, title, body) of an article by id or external id; NotFoundError if none."""
-    row = desk.store.db.execute(
-        "SELECT seq, title, body FROM articles WHERE id = ? OR external_id = ? ORDER BY id = ? DESC LIMIT 1",
-        (article_id, article_id, article_id),
-    ).fetchone()
+def _the_article(desk: Desk, article: Article | str) -> Article:
+    """The Article itself, looked up (by id or external id, as ``Desk.get``) only when given an id."""
+    return desk.get(article) if isinstance(article, str) else article
+
+
+def _article_seq(desk: Desk, article: Article) -> int:
+    """The store seq of an article (one lookup on the unique ``id``)."""
+    row = desk.store.db.execute("SELECT seq FROM articles WHERE id = ?", (article.id,)).fetchone()
     if row is None:
-        raise NotFoundError(f"no article with id or external id {article_id!r} in {desk.path}")
-    return row[0], row[1] or "", row[2] or ""
+        raise NotFoundError(f"no article with id {article.id!r} in {desk.path}")
+    return row[0]
+
+
+def article_enrichment(desk: Desk, article: Article | str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(entities, quotes) of one article, what its page shows; ([], []) before enrichment.
+
+    One lookup of the article's seq serves both (see ``article_entities`` and
+    ``article_quotes`` for the shapes).
+    """
+    if not schema.exists(desk.store.db):
+        return [], []
+    art = _the_article(desk, article)
+    seq = _article_seq(desk, art)
+    return _article_entities(desk, seq, art), _article_quotes(desk, seq)
 
 
 def _surfaces(name: str, aliases: list[str], text: str) -> list[str]:
@@ -248,7 +280,7 @@ def _surfaces(name: str, aliases: list[str], text: str) -> list[str]:
     return out
 
 
-def article_entities(desk: Desk, article_id: str) -> list[dict[str, Any]]:
+def article_entities(desk: Desk, article: Article | str) -> list[dict[str, Any]]:
     """The entities of one article, most salient first: what the article page highlights.
 
     Each: ``name``, ``type``, ``mentions`` (count in the article), ``salience``,
@@ -259,14 +291,18 @@ def article_entities(desk: Desk, article_id: str) -> list[dict[str, Any]]:
     """
     if not schema.exists(desk.store.db):
         return []
-    seq, title, body = _article_seq(desk, article_id)
+    art = _the_article(desk, article)
+    return _article_entities(desk, _article_seq(desk, art), art)
+
+
+def _article_entities(desk: Desk, seq: int, art: Article) -> list[dict[str, Any]]:
     rows = desk.store.db.execute(
         "SELECT e.name, e.type, e.aliases, ae.count, ae.salience, ae.in_title, ae.in_lead "
         "FROM article_entities ae JOIN entities e ON e.id = ae.entity_id WHERE ae.seq = ? "
         "ORDER BY ae.salience DESC, ae.count DESC, e.name",
         (seq,),
     ).fetchall()
-    text = f"{title}\n{body}"
+    text = f"{art.title or ''}\n{art.body or ''}"
     names = {r[0] for r in rows}
     taken: set[str] = set()
     out = []
@@ -286,14 +322,17 @@ def article_entities(desk: Desk, article_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def article_quotes(desk: Desk, article_id: str) -> list[dict[str, Any]]:
+def article_quotes(desk: Desk, article: Article | str) -> list[dict[str, Any]]:
     """The quotations in one article, in reading order: ``text``, ``speaker`` (canonical
     entity name, or the name as written, or "" when unattributed), ``cue`` and the
     ``start``/``end`` character offsets into the body. [] when not enriched.
     """
     if not schema.exists(desk.store.db):
         return []
-    seq = _article_seq(desk, article_id)[0]
+    return _article_quotes(desk, _article_seq(desk, _the_article(desk, article)))
+
+
+def _article_quotes(desk: Desk, seq: int) -> list[dict[str, Any]]:
     rows = desk.store.db.execute(
         'SELECT q.text, coalesce(e.name, q.speaker_name), e.type, q.cue, q.start, q."end" FROM quotes q '
         "LEFT JOIN entities e ON e.id = q.speaker_entity_id WHERE q.seq = ? ORDER BY q.start",

@@ -14,6 +14,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from .names import norm
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
     id        INTEGER PRIMARY KEY,
@@ -53,6 +55,7 @@ CREATE TABLE IF NOT EXISTS enriched (
 """
 
 MAX_ALIASES = 30
+CHUNK = 900  # names per SELECT ... IN (...), under SQLite's variable limit
 
 
 def ensure(db: sqlite3.Connection) -> None:
@@ -85,6 +88,22 @@ def _better_name(old: str, new: str) -> bool:
     return False  # short names keep their first form: "OPEC" must not become "Opec"
 
 
+def _entities_by_norm(db: sqlite3.Connection, norms: list[str]) -> dict[str, tuple]:
+    """{norm: (id, name, aliases, type_votes)} of the stored entities among ``norms``.
+
+    One query per ``CHUNK`` names rather than one per entity: a batch names hundreds.
+    """
+    out: dict[str, tuple] = {}
+    for i in range(0, len(norms), CHUNK):
+        part = norms[i : i + CHUNK]
+        marks = ",".join("?" * len(part))
+        for key, *row in db.execute(
+            f"SELECT norm, id, name, aliases, type_votes FROM entities WHERE norm IN ({marks})", part
+        ):
+            out[key] = tuple(row)
+    return out
+
+
 def write_results(db: sqlite3.Connection, results: list[dict[str, Any]]) -> None:
     """Store a batch of article results; call inside a transaction."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -104,13 +123,14 @@ def write_results(db: sqlite3.Connection, results: list[dict[str, Any]]) -> None
                 a["name"] = e["name"]
         for q in r["quotes"]:
             if q["speaker"]:
-                key = " ".join(q["speaker"].lower().split())
+                key = norm(q["speaker"])
                 agg.setdefault(key, {"name": q["speaker"], "votes": Counter(), "aliases": set(), "n": 0})
                 if not agg[key]["votes"]:
                     agg[key]["votes"][q["speaker_type"] or "PERSON"] += 0
     ids: dict[str, int] = {}
+    existing = _entities_by_norm(db, list(agg))
     for key, a in agg.items():
-        row = db.execute("SELECT id, name, aliases, type_votes FROM entities WHERE norm=?", (key,)).fetchone()
+        row = existing.get(key)
         if row is None:
             votes = a["votes"]
             etype = votes.most_common(1)[0][0] if votes else "PERSON"
@@ -144,7 +164,7 @@ def write_results(db: sqlite3.Connection, results: list[dict[str, Any]]) -> None
                 (r["seq"], ids[e["norm"]], e["count"], e["salience"], int(e["in_title"]), int(e["in_lead"]))
             )
         for q in r["quotes"]:
-            speaker_id = ids.get(" ".join(q["speaker"].lower().split())) if q["speaker"] else None
+            speaker_id = ids.get(norm(q["speaker"])) if q["speaker"] else None
             q_rows.append((r["seq"], q["text"], speaker_id, q["speaker"], q["cue"], q["start"], q["end"]))
     db.executemany(
         "INSERT OR REPLACE INTO article_entities (seq, entity_id, count, salience, in_title, in_lead) "

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import os
 import re
-from datetime import date, timedelta
 from html import escape
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -26,7 +25,8 @@ from markupsafe import Markup
 from .. import analysis
 from ..api.app import ApiError
 from ..api.routes import date_range
-from ..errors import NewsdeskError, QuerySyntaxError
+from ..enrich import queries as enrich_queries
+from ..errors import NewsdeskError, NotEnrichedError
 from .chart import svg_timeline
 
 HERE = os.path.dirname(__file__)
@@ -92,10 +92,7 @@ def search_page(
             ctx["results"] = res
             ctx["pages"] = max(1, math.ceil(res.total / PER_PAGE))
             ctx["facets"] = analysis.facets(desk, q, since or None, until or None, source or None)
-        except (QuerySyntaxError, ApiError) as err:
-            ctx["error"] = str(err)
-            return _page(request, "search.html", status=400, **ctx)
-        except NewsdeskError as err:
+        except (NewsdeskError, ApiError) as err:
             ctx["error"] = str(err)
             return _page(request, "search.html", status=400, **ctx)
     else:
@@ -175,90 +172,30 @@ def _mark_entities(body: str, entities: list[dict[str, Any]]) -> Markup:
     return Markup("".join(f"<p>{mark(p)}</p>" for p in paras))
 
 
-def _article_enrichment(desk: Any, article_id: str) -> tuple[list[dict], list[dict]]:
-    """Entities and quotes of one article when enrichment has run (else empty lists)."""
-    try:
-        from ..enrich import queries as eq
-    except ImportError:
-        return [], []
-    ents: list[dict] = []
-    quotes: list[dict] = []
-    try:
-        if hasattr(eq, "article_entities"):
-            ents = list(eq.article_entities(desk, article_id))
-        if hasattr(eq, "article_quotes"):
-            quotes = list(eq.article_quotes(desk, article_id))
-    except Exception:  # noqa: BLE001 - enrichment is optional; the page must still render
-        return [], []
-    return ents, quotes
-
-
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: str, q: Q = "") -> HTMLResponse:
     desk = request.app.state.desk
-    art = desk.get(article_id)
-    ents, quotes = _article_enrichment(desk, art.id)
+    art = desk.get(article_id)  # the one lookup; the rest is handed the Article
+    ents, quotes = enrich_queries.article_enrichment(desk, art)  # ([], []) before enrichment
     types = sorted({TYPE_LABELS.get(e.get("type", ""), "") for e in ents} - {""})
     return _page(request, "article.html", a=art, q=q, body=_mark_entities(art.body, ents),
-                 entities=ents, quotes=quotes, types=types, similar=analysis.similar(desk, art.id, 5))
+                 entities=ents, quotes=quotes, types=types, similar=analysis.similar(desk, art, 5))
 
 
 @router.get("/entities/{name:path}", response_class=HTMLResponse)
 def entity_page(request: Request, name: str) -> HTMLResponse:
-    desk = request.app.state.desk
+    """One entity; a page saying how to get entity pages before enrichment, else 404 if unknown."""
     try:
-        info = desk.entity(name)
-    except ImportError:
+        info = request.app.state.desk.entity(name)
+    except NotEnrichedError:
         info = None
-    except NewsdeskError as err:
-        if "enrich" in str(err):  # enrichment has not run: say how to get entity pages
-            info = None
-        else:
-            return render_error(request, 404, str(err))  # type: ignore[return-value]
     chart = None
-    if info and info.get("timeline"):
-        unit = info.get("timeline_unit", "month")
-        counts = {str(b["period"]): int(b["count"]) for b in info["timeline"]}
-        buckets = [{"period": p, "count": counts.get(p, 0), "all": 0, "share": 0.0, "value": counts.get(p, 0)}
-                   for p in _fill_periods(list(counts), unit)]
-        chart = Markup(svg_timeline({"interval": unit, "normalize": False,
+    if info and info["timeline"]:  # already gap-free: quiet periods are zeros
+        buckets = [{"period": b["period"], "count": b["count"], "all": 0, "share": 0.0, "value": b["count"]}
+                   for b in info["timeline"]]
+        chart = Markup(svg_timeline({"interval": info["timeline_unit"], "normalize": False,
                                      "series": [{"query": info["name"], "buckets": buckets}]}))
     return _page(request, "entity.html", name=name, info=info, chart=chart)
-
-
-def _fill_periods(periods: list[str], unit: str) -> list[str]:
-    """Every period from the first to the last ("2018-03-01", "1987-W09", "1987-03"), so
-    a quiet spell shows as zero on the chart instead of being skipped."""
-    if not periods:
-        return []
-    first, last = min(periods), max(periods)
-    try:
-        if unit == "day":
-            cur, end = date.fromisoformat(first), date.fromisoformat(last)
-            step = timedelta(days=1)
-            fmt = date.isoformat
-        elif unit == "week":
-            y0, w0 = first.split("-W")
-            y1, w1 = last.split("-W")
-            cur, end = date.fromisocalendar(int(y0), int(w0), 1), date.fromisocalendar(int(y1), int(w1), 1)
-            step = timedelta(days=7)
-
-            def fmt(d: date) -> str:
-                y, w, _ = d.isocalendar()
-                return f"{y}-W{w:02d}"
-        else:
-            out, (y, m) = [], map(int, first.split("-"))
-            while f"{y:04d}-{m:02d}" <= last and len(out) < 5000:
-                out.append(f"{y:04d}-{m:02d}")
-                y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-            return out
-    except ValueError:
-        return sorted(periods)
-    out = []
-    while cur <= end and len(out) < 5000:
-        out.append(fmt(cur))
-        cur += step
-    return out
 
 
 def _entity_url(name: str) -> str:
