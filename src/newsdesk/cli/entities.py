@@ -66,7 +66,8 @@ def entity(ctx, name, as_json):
         print_json(page)
         return
     echo = click.echo
-    echo(f"{page['name']} ({page['type']}) — {page['articles']} articles")
+    n = page['articles']
+    echo(f"{page['name']} ({page['type']}) — {n} article{'' if n == 1 else 's'}")
     if page["aliases"]:
         echo("also: " + ", ".join(page["aliases"][:12]))
     if page["timeline"]:
