@@ -34,7 +34,7 @@ def child_ingest(corpus: str, data: str) -> None:
         summary = desk.ingest(corpus)
     secs = time.perf_counter() - t
     print(json.dumps({"secs": secs, "new": summary.new,
-                      # the reader process (newsdesk.pipeline) is a child of this one
+                      # the reader process (newsdesk.readers.background) is a child of this one
                       "peak_mib": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                                       resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024}))
 
@@ -55,7 +55,7 @@ def child_tantivy(corpus: str, where: str) -> None:
     w.commit()
     w.wait_merging_threads()
     print(json.dumps({"secs": time.perf_counter() - t,
-                      # the reader process (newsdesk.pipeline) is a child of this one
+                      # the reader process (newsdesk.readers.background) is a child of this one
                       "peak_mib": max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                                       resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024}))
 

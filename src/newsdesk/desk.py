@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from . import pipeline
+from .readers import background as pipeline
 from .errors import DataDirError, NotFoundError, WriterBusyError
 from .index import Index
 from .model import Article, IngestSummary, Record, Reject

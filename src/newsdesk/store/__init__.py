@@ -24,34 +24,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .errors import DataDirError, WriterBusyError
-from .model import Article
+from ..errors import DataDirError, WriterBusyError
+from ..model import Article
 
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    seq          INTEGER PRIMARY KEY,          -- insertion order; the index's doc key
-    id           TEXT NOT NULL UNIQUE,         -- stable id (see normalize.article_id)
-    external_id  TEXT NOT NULL DEFAULT '',     -- the record's own id (docid, guid, DOCNO)
-    url          TEXT NOT NULL DEFAULT '',
-    source       TEXT NOT NULL DEFAULT '',
-    title        TEXT NOT NULL DEFAULT '',
-    body         TEXT NOT NULL DEFAULT '',
-    published    TEXT NOT NULL DEFAULT '',     -- ISO 8601 UTC, '' when unknown
-    authors      TEXT NOT NULL DEFAULT '[]',   -- JSON list
-    lang         TEXT NOT NULL DEFAULT '',
-    metadata     TEXT NOT NULL DEFAULT '{}',   -- JSON object: every unmapped input field
-    provenance   TEXT NOT NULL DEFAULT '',
-    ingested_at  TEXT NOT NULL DEFAULT '',
-    version      INTEGER NOT NULL              -- change counter stamp, see module docstring
-);
-CREATE INDEX IF NOT EXISTS articles_external_id ON articles(external_id);
-CREATE INDEX IF NOT EXISTS articles_version ON articles(version);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
-"""
+from .schema import MIGRATIONS, SCHEMA_VERSION, all_ddl
 
 COLUMNS = (
     "seq", "id", "external_id", "url", "source", "title", "body", "published",
@@ -160,6 +136,7 @@ class Store:
         have = self.db.execute(
             "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
         ).fetchone()
+        row = None
         if have:
             row = self.db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row and int(row[0]) > SCHEMA_VERSION:
@@ -167,11 +144,16 @@ class Store:
                     f"{self.path} was written by a newer newsdesk (schema {row[0]}, "
                     f"this one knows {SCHEMA_VERSION}); upgrade newsdesk"
                 )
-        self.db.executescript(SCHEMA)
+        stored = int(row[0]) if have and row else 0
+        for ddl in all_ddl():
+            self.db.executescript(ddl)
         with self.transaction():
+            for version in range(stored + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS.get(version, ()):
+                    self.db.execute(statement)
             self.db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(max(stored, SCHEMA_VERSION)),),
             )
             self.db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('version', '0')")
 

@@ -16,11 +16,11 @@ import queue
 import signal
 from collections.abc import Iterator
 
-from .errors import NewsdeskError
-from .model import Article, Record, Reject
-from .normalize import to_article
-from .readers import ReadOptions, read_inputs
-from .store import article_values
+from ..errors import NewsdeskError
+from ..model import Article, Record, Reject
+from ..normalize import to_article
+from . import ReadOptions, read_inputs
+from ..store import article_values
 
 BATCH = 500
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this the second process costs more than it saves

@@ -1,0 +1,29 @@
+"""One schema version for every table in ``newsdesk.db``, and the migrations between versions.
+
+Each module of this package that owns tables declares them in a ``DDL`` string
+(``CREATE TABLE IF NOT EXISTS`` / ``CREATE INDEX IF NOT EXISTS`` only, so running
+it twice is harmless) and is named in :data:`PARTS`. Opening a store runs every
+part's DDL, then the numbered :data:`MIGRATIONS` above the stored version, in one
+transaction, and stamps ``meta.schema_version``. A directory written by a newer
+newsdesk (a higher version than :data:`SCHEMA_VERSION`) is refused, not guessed at.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+SCHEMA_VERSION = 2
+
+#: modules of ``newsdesk.store`` that own tables, in creation order
+PARTS: tuple[str, ...] = ("articles",)
+
+#: version -> statements that bring a store of ``version - 1`` up to ``version``
+#: (beyond what the idempotent DDL of the parts already does)
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (),  # round 2: entity/key tables move under the schema version; new tables come from PARTS
+}
+
+
+def all_ddl() -> list[str]:
+    """The DDL of every part, in order."""
+    return [importlib.import_module(f"{__package__}.{name}").DDL for name in PARTS]
