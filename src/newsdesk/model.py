@@ -8,8 +8,9 @@ stable id); the store keeps Articles; search returns :class:`Hit`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(slots=True)
@@ -100,3 +101,33 @@ class IngestSummary:
             "rejects": [str(r) for r in self.rejects],
             "seconds": round(self.seconds, 3),
         }
+
+
+class StoredRow(NamedTuple):
+    """One ``articles`` row as the store hands it out: named fields, still a tuple.
+
+    JSON columns (``authors``, ``metadata``) are left as text; :meth:`article` decodes them.
+    """
+
+    seq: int
+    id: str
+    external_id: str
+    url: str
+    source: str
+    title: str
+    body: str
+    published: str
+    authors: str
+    lang: str
+    metadata: str
+    provenance: str
+    ingested_at: str
+    version: int
+
+    def article(self) -> Article:
+        return Article(
+            id=self.id, external_id=self.external_id, url=self.url, source=self.source,
+            title=self.title, body=self.body, published=self.published,
+            authors=json.loads(self.authors), lang=self.lang, metadata=json.loads(self.metadata),
+            provenance=self.provenance, ingested_at=self.ingested_at,
+        )

@@ -15,7 +15,7 @@ import importlib
 SCHEMA_VERSION = 2
 
 #: modules of ``newsdesk.store`` that own tables, in creation order
-PARTS: tuple[str, ...] = ("articles",)
+PARTS: tuple[str, ...] = ("articles", "stages")
 
 #: version -> statements that bring a store of ``version - 1`` up to ``version``
 #: (beyond what the idempotent DDL of the parts already does)
