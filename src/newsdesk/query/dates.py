@@ -13,8 +13,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from .index import MAX_DATE, MIN_DATE
-
+# The dates tantivy's date field can hold, as newsdesk uses them: the index leaves a
+# date outside them undated (index.to_document) and queries refuse them. Defined here,
+# below the index, so that parsing a query needs nothing from the index.
+MIN_DATE = datetime(1700, 1, 1, tzinfo=UTC)
+MAX_DATE = datetime(2260, 1, 1, tzinfo=UTC)
 DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 timestamp, now or now-7d"
 # Elasticsearch date math: case matters, m is minutes and M months
 _MATH = re.compile(r"([+-])(\d+)([yMwdhHms])")
@@ -25,7 +28,7 @@ _ISO_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt ](\d{1,2})(:\d{2})?(:\d{2})?([
 
 
 class DateOutOfRange(ValueError):
-    """A well-formed date that the index cannot hold (outside ``index.MIN_DATE..MAX_DATE``)."""
+    """A well-formed date that the index cannot hold (outside ``MIN_DATE..MAX_DATE``)."""
 
 
 def date_range_text() -> str:

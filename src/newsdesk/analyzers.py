@@ -1,0 +1,74 @@
+"""The text analysis of every indexed field, defined once for index, query and top terms.
+
+The index names tantivy's built-in tokenizers in its schema (``en_stem`` for
+headline and body, ``default`` for authors and URLs, ``raw`` for exact values).
+Everything that has to produce the *same terms* outside tantivy -- the query
+compiler turning words into terms, highlighting, top terms counting stems in
+stored text -- uses the analyzers below, which rebuild those chains with
+``tantivy.TextAnalyzerBuilder``. ``tests/query/test_compile.py`` checks on varied
+text (accents, CJK, digits, 40-byte words, punctuation) that they agree with the
+index's own tokenizers, positions included.
+
+The index keeps its built-in tokenizer names on purpose: the names are written
+into every index directory's schema, so registering our own chain under a new
+name would make older directories unreadable without a reindex.
+"""
+
+from __future__ import annotations
+
+import tantivy
+
+# tokenizer names as the index schema spells them (tantivy built-ins)
+STEM_TOKENIZER = "en_stem"
+WORD_TOKENIZER = "default"
+RAW_TOKENIZER = "raw"
+# tantivy's built-in chains drop tokens of 40 bytes or more (RemoveLongFilter(40))
+LONG_TOKEN_BYTES = 40
+
+# which analysis each query field gets (index.build_schema gives the fields these tokenizers)
+STEMMED_FIELDS = frozenset({"text", "title", "body"})  # en_stem: English Snowball stems
+WORD_FIELDS = frozenset({"author", "url"})  # default: lower-cased words
+EXACT_FIELDS = frozenset({"source", "lang", "id", "salient"})  # raw: the whole value, lower-cased
+ENTITY_FIELD = "entity"  # raw: normalised entity names (lower case, single spaces)
+DATE_FIELD = "published"
+FIELD_TOKENIZERS = {
+    **{f: STEM_TOKENIZER for f in STEMMED_FIELDS},
+    **{f: WORD_TOKENIZER for f in WORD_FIELDS},
+    **{f: RAW_TOKENIZER for f in EXACT_FIELDS | {ENTITY_FIELD}},
+}
+
+
+def _chain(stem: bool) -> tantivy.TextAnalyzer:
+    builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    builder = builder.filter(tantivy.Filter.remove_long(LONG_TOKEN_BYTES)).filter(tantivy.Filter.lowercase())
+    if stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    return builder.build()
+
+
+# built once: building a chain costs more than analysing a query
+STEM_ANALYZER = _chain(stem=True)  # == tantivy's "en_stem"
+WORD_ANALYZER = _chain(stem=False)  # == tantivy's "default"; also the surface form of a stem
+
+
+def analyze(fld: str, text: str) -> list[str]:
+    """The terms the index holds for ``text`` in field ``fld``, in order."""
+    if fld in STEMMED_FIELDS:
+        return STEM_ANALYZER.analyze(text)
+    if fld in WORD_FIELDS:
+        return WORD_ANALYZER.analyze(text)
+    if fld == ENTITY_FIELD:
+        return [" ".join(text.lower().split())]
+    return [text.strip().lower()] if text.strip() else []
+
+
+def analyze_positions(fld: str, text: str) -> list[tuple[int, str]]:
+    """``(position, term)`` pairs as the index stores them.
+
+    Positions matter for phrases: a dropped 40-byte token leaves a gap in the
+    index, so ``"foo <long word> bar"`` must ask for ``bar`` two positions after ``foo``.
+    """
+    if fld in STEMMED_FIELDS or fld in WORD_FIELDS:
+        analyzer = STEM_ANALYZER if fld in STEMMED_FIELDS else WORD_ANALYZER
+        return [(t.position, t.text) for t in analyzer.pre_tokenize(text).tokens]
+    return list(enumerate(analyze(fld, text)))
