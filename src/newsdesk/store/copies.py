@@ -1,0 +1,199 @@
+"""The copies stage's tables: near-duplicate groups and the persisted LSH band table.
+
+``copies`` holds one row per article the stage has seen: its copy group
+(``grp``, the smallest seq of the group's members, so it changes only when two
+groups merge), the seq of the group's original (``copy_of``; NULL on the
+original itself) and how many distinct shingles it had. ``copy_bands`` is the
+LSH index, one row per (band key, article), so a new article is matched
+against everything the desk holds with one indexed lookup per band instead of
+a pass over the desk; it can be rebuilt from the articles (see
+:func:`newsdesk.enrich.copies.CopiesStage.rebuild_bands`).
+
+Reads for the rest of newsdesk (search collapse, ``show``, ``top sources
+--originals``, ``timeline --unit originals``) are the plain functions at the
+end: :func:`copy_info`, :func:`groups_of`, :func:`originals_among`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from . import Store
+
+DDL = """
+CREATE TABLE IF NOT EXISTS copies (
+    seq       INTEGER PRIMARY KEY,     -- the article
+    grp       INTEGER NOT NULL,        -- copy group: smallest seq among its members
+    copy_of   INTEGER,                 -- seq of the group's original; NULL on the original
+    shingles  INTEGER NOT NULL         -- distinct word shingles (few: too short to compare)
+);
+CREATE INDEX IF NOT EXISTS copies_grp ON copies(grp);
+CREATE TABLE IF NOT EXISTS copy_bands (
+    key       INTEGER NOT NULL,        -- 63-bit hash of (band number, band's minhash values)
+    seq       INTEGER NOT NULL,
+    PRIMARY KEY (key, seq)
+) WITHOUT ROWID;
+"""
+
+_CHUNK = 900  # SQLite's default limit on host parameters is 999
+
+
+def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# -- the band table ----------------------------------------------------------
+def band_hits(store: Store, keys: Iterable[int]) -> dict[int, list[int]]:
+    """{band key: [seqs holding it]} for the keys that the band table holds."""
+    out: dict[int, list[int]] = {}
+    keys = sorted(set(keys))
+    for part in _chunks(keys):
+        marks = ",".join("?" * len(part))
+        for key, seq in store.db.execute(f"SELECT key, seq FROM copy_bands WHERE key IN ({marks})", part):
+            out.setdefault(key, []).append(seq)
+    return out
+
+
+def add_bands(store: Store, rows: Iterable[tuple[int, int]]) -> None:
+    """Insert (key, seq) band rows (already present ones are skipped); inside a transaction."""
+    store.db.executemany("INSERT OR IGNORE INTO copy_bands (key, seq) VALUES (?, ?)", sorted(rows))
+
+
+def remove_bands(store: Store, rows: Iterable[tuple[int, int]]) -> None:
+    """Delete exactly these (key, seq) rows (an article's own keys, before it is re-done)."""
+    store.db.executemany("DELETE FROM copy_bands WHERE key = ? AND seq = ?", list(rows))
+
+
+def band_rows(store: Store) -> int:
+    return store.db.execute("SELECT count(*) FROM (SELECT 1 FROM copy_bands LIMIT 1)").fetchone()[0]
+
+
+def clear_bands(store: Store) -> None:
+    store.db.execute("DELETE FROM copy_bands")
+
+
+def done_seqs(store: Store, after: int = 0, limit: int = 5000) -> list[int]:
+    """Seqs the stage has recorded, above ``after``, in order (paging for a band rebuild)."""
+    return [s for (s,) in store.db.execute(
+        "SELECT seq FROM copies WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
+    )]
+
+
+# -- groups --------------------------------------------------------------------
+def texts(store: Store, seqs: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+    """{seq: (title, body, published)} of stored articles (to re-shingle a candidate)."""
+    out: dict[int, tuple[str, str, str]] = {}
+    for part in _chunks(sorted(set(seqs))):
+        marks = ",".join("?" * len(part))
+        for seq, title, body, published in store.db.execute(
+            f"SELECT seq, title, body, published FROM articles WHERE seq IN ({marks})", part
+        ):
+            out[seq] = (title, body, published)
+    return out
+
+
+def groups_of(store: Store, seqs: Iterable[int]) -> dict[int, int]:
+    """{seq: copy group} for the seqs the stage has done."""
+    out: dict[int, int] = {}
+    for part in _chunks(sorted(set(seqs))):
+        marks = ",".join("?" * len(part))
+        out.update(store.db.execute(f"SELECT seq, grp FROM copies WHERE seq IN ({marks})", part))
+    return out
+
+
+def members(store: Store, groups: Iterable[int]) -> dict[int, list[int]]:
+    """{group: [member seqs]}."""
+    out: dict[int, list[int]] = {}
+    for part in _chunks(sorted(set(groups))):
+        marks = ",".join("?" * len(part))
+        for grp, seq in store.db.execute(f"SELECT grp, seq FROM copies WHERE grp IN ({marks})", part):
+            out.setdefault(grp, []).append(seq)
+    return out
+
+
+def order_keys(store: Store, seqs: Iterable[int]) -> dict[int, tuple[str, str, str]]:
+    """{seq: (published, source, id)}: what decides which member of a group is the original."""
+    out: dict[int, tuple[str, str, str]] = {}
+    for part in _chunks(sorted(set(seqs))):
+        marks = ",".join("?" * len(part))
+        for seq, pub, src, aid in store.db.execute(
+            f"SELECT seq, published, source, id FROM articles WHERE seq IN ({marks})", part
+        ):
+            out[seq] = (pub or "9999", src or "", aid)
+    return out
+
+
+def put(store: Store, rows: Iterable[tuple[int, int, int | None, int]]) -> None:
+    """Write (seq, grp, copy_of, shingles) rows, replacing what was there; inside a transaction."""
+    store.db.executemany(
+        "INSERT OR REPLACE INTO copies (seq, grp, copy_of, shingles) VALUES (?, ?, ?, ?)", list(rows)
+    )
+
+
+def delete(store: Store, seqs: Iterable[int]) -> None:
+    """Drop the rows of these seqs (before they are re-done); inside a transaction."""
+    store.db.executemany("DELETE FROM copies WHERE seq = ?", [(s,) for s in seqs])
+
+
+def update_groups(store: Store, rows: Iterable[tuple[int, int | None, int]]) -> None:
+    """Set (grp, copy_of) of existing rows: (grp, copy_of, seq) triples."""
+    store.db.executemany("UPDATE copies SET grp = ?, copy_of = ? WHERE seq = ?", list(rows))
+
+
+def reset(store: Store) -> None:
+    """Forget every group and band (``--redo copies``); inside a transaction."""
+    store.db.execute("DELETE FROM copies")
+    store.db.execute("DELETE FROM copy_bands")
+
+
+# -- reads for search, show, timeline and top sources --------------------------
+def copy_info(store: Store, seqs: Iterable[int]) -> dict[int, dict]:
+    """{seq: {"group": int, "copy_of": seq | None, "copies": [seqs]}} for done seqs.
+
+    ``copies`` lists the *other* members of the article's group in seq order (the
+    copies of an original, or the original and sibling copies of a copy), which is
+    what a hit's "+N copies" and ``show --json`` need. Map seqs to ids with the store.
+    """
+    groups = groups_of(store, seqs)
+    by_group = members(store, set(groups.values()))
+    out: dict[int, dict] = {}
+    copy_of: dict[int, int | None] = {}
+    for part in _chunks(sorted(groups)):
+        marks = ",".join("?" * len(part))
+        copy_of.update(store.db.execute(f"SELECT seq, copy_of FROM copies WHERE seq IN ({marks})", part))
+    for seq, grp in groups.items():
+        others = sorted(s for s in by_group.get(grp, ()) if s != seq)
+        out[seq] = {"group": grp, "copy_of": copy_of.get(seq), "copies": others}
+    return out
+
+
+def originals_among(store: Store, seqs: Iterable[int]) -> set[int]:
+    """The seqs that are originals (no ``copy_of``), counting articles not yet done as originals.
+
+    For ``timeline --unit originals`` and ``top sources --originals``: count an
+    article when it is in the returned set.
+    """
+    seqs = sorted(set(seqs))
+    copies: set[int] = set()
+    for part in _chunks(seqs):
+        marks = ",".join("?" * len(part))
+        copies.update(s for (s,) in store.db.execute(
+            f"SELECT seq FROM copies WHERE seq IN ({marks}) AND copy_of IS NOT NULL", part
+        ))
+    return set(seqs) - copies
+
+
+def group_stats(store: Store) -> tuple[int, int]:
+    """(groups with more than one member, articles in them): for ``stats`` and the bench."""
+    row = store.db.execute(
+        "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM copies GROUP BY grp HAVING n > 1)"
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def all_groups(store: Store) -> dict[int, int]:
+    """{seq: group} for every done article (the bench and tests read a whole desk's groups)."""
+    return dict(store.db.execute("SELECT seq, grp FROM copies"))
