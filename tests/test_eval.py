@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsdesk import evalsets
+from newsdesk.evaluate import collections as evalsets
 from newsdesk import evaluate as ev
 from newsdesk.cli import cli
 from newsdesk.errors import NewsdeskError

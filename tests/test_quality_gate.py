@@ -8,7 +8,7 @@ import json
 import pytest
 
 import newsdesk
-from newsdesk import evalsets
+from newsdesk.evaluate import collections as evalsets
 from newsdesk import evaluate as ev
 
 from .conftest import ROOT, SEED, needs_shared

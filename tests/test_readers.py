@@ -572,12 +572,24 @@ def test_arc(tmp_path):
 def test_directory_recursion():
     got = list(read_inputs([str(DATA / "feeds")], ReadOptions()))
     files = sorted({r.provenance.split("#")[0].rsplit("/", 1)[1] for r in got})
-    assert files == ["atom.xml", "local-pages.rss.tmpl", "rss1.rdf", "rss2.xml"]
-    assert len(records(got)) == 9 and not rejects(got)
+    assert files == ["atom.xml", "rss1.rdf", "rss2.xml"]  # local-pages.rss.tmpl: not a known extension
+    assert len(records(got)) == 7 and not rejects(got)
+
+
+def test_directory_reads_only_known_extensions_unless_a_format_is_forced(tmp_path):
+    (tmp_path / "story.txt").write_text("A story\nIts body.")
+    (tmp_path / "tool.py").write_text("print('not news')\n")
+    (tmp_path / "notes").write_text("No extension\nnot read either.")
+    got = list(read_inputs([str(tmp_path)], ReadOptions()))
+    assert [r.title for r in records(got)] == ["A story"] and not rejects(got)
+    forced = list(read_inputs([str(tmp_path)], ReadOptions(format="text")))
+    assert sorted(r.title for r in records(forced)) == ["A story", "No extension", "print('not news')"]
+    # a file named on its own is read whatever its extension (sniffed)
+    assert [r.title for r in records(list(read_inputs([str(tmp_path / "notes")], ReadOptions())))] == ["No extension"]
 
 
 def test_glob_recursive():
-    got = list(read_inputs([str(DATA / "**" / "*.jsonl")], ReadOptions()))
+    got = list(read_inputs([str(DATA / "jsonl" / "**" / "*.jsonl")], ReadOptions()))
     assert len(records(got)) == 5
     assert [r.provenance.rsplit("/", 1)[1] for r in rejects(got)] == ["broken.jsonl:2", "broken.jsonl:4"]
 
@@ -593,9 +605,8 @@ def test_hidden_files_skipped_and_missing_input(tmp_path):
 def test_broken_directory_yields_rejects_not_errors():
     got = list(read_inputs([str(DATA / "broken")], ReadOptions()))
     by_file = {r.provenance.rsplit("/", 1)[1].split("@")[0] for r in rejects(got)}
-    assert by_file == {
+    assert by_file == {  # garbage.bin: no known extension, so not picked up from a directory
         "empty.txt",
-        "garbage.bin",
         "not-a-feed.xml",
         "not-really-text.txt",
         "truncated.warc.gz",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsdesk import search as S
+from newsdesk.search import plan as plan_mod
 from newsdesk.errors import NewsdeskError
 from newsdesk.model import Record
 
@@ -40,7 +41,7 @@ def test_proximity_boost_lifts_adjacent_words(filled):
 
 
 def test_proximity_boost_can_be_switched_off(filled, monkeypatch):
-    monkeypatch.setattr(S, "PROX_BOOST", 0.0)
+    monkeypatch.setattr(plan_mod, "PROX_BOOST", 0.0)
     hits = filled.search("jeff sessions", snippets=False)
     scores = {h.external_id: h.score for h in hits}
     assert scores["near"] == pytest.approx(scores["far"], rel=0.05)

@@ -15,17 +15,26 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any
 
-from .readers import background as pipeline
-from .errors import DataDirError, NotFoundError, WriterBusyError
+from . import search as search_mod
+from .errors import BadParameter, DataDirError, NotEnrichedError, NotFoundError, WriterBusyError
 from .index import Index
 from .model import Article, IngestSummary, Record, Reject
-from .normalize import to_article
-from .readers import ReadOptions, read_inputs
-from .search import SearchResults
-from .search import search as _search
-from .store import Store, WriteLock, article_values
+from .normalize import resolve_ids, to_article
+
+# what the interfaces need from below, named here so that they import only this module
+from .periods import INTERVALS  # noqa: E402,F401
+from .readers import (
+    FORMATS,  # noqa: E402,F401
+    Note,
+    ReadOptions,
+    read_inputs,
+)
+from .readers import background as pipeline
+from .readers.fields import parse_mapping  # noqa: E402,F401
+from .search import SORTS, Corpus, SearchResults, date_bound  # noqa: E402,F401
+from .store import Store, WriteLock, article_values, revisions
 
 DEFAULT_DATA = "newsdesk-data"
 BATCH = 1000  # articles per store transaction
@@ -54,8 +63,12 @@ class Desk:
             except OSError as err:
                 raise DataDirError(f"{self.path}: cannot create the data directory: {err}") from None
         self.store = Store(self.path)
-        _load_plugins()
-        self.index = Index(self.path)
+        from .enrich import all_stages
+        from .enrich.hooks import entity_booster
+
+        self._stages = all_stages()  # light: no stage imports its heavy parts (spaCy) until it runs
+        self._boosters = (entity_booster,)
+        self.index = Index(self.path, extras=self._index_extras)
         self._lock = WriteLock(self.path)
         self._thread_lock = threading.RLock()
         self.reconcile()
@@ -113,19 +126,26 @@ class Desk:
         fetch_pages: bool = False,
         format: str | None = None,
         progress: Progress | None = None,
+        update: bool = False,
     ) -> IngestSummary:
-        """Read files, directories, globs or feed URLs and store + index every new article."""
+        """Read files, directories, globs or feed URLs and store + index every new article.
+
+        ``update``: replace stored articles whose text changed (keeping id and revisions)."""
         if isinstance(inputs, str | os.PathLike):
             inputs = [inputs]
         options = ReadOptions(mapping=mapping or {}, fetch_pages=fetch_pages, format=format)
         paths = [os.fspath(i) for i in inputs]
         if pipeline.worth_it(paths, options):
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return self.ingest_records(pipeline.read_in_background(paths, options, now), progress)
-        return self.ingest_records(read_inputs(paths, options), progress)
+            return self.ingest_records(pipeline.read_in_background(paths, options, now), progress, update=update)
+        return self.ingest_records(read_inputs(paths, options), progress, update=update)
 
     def ingest_records(
-        self, items: Iterable[Record | Article | Reject | tuple], progress: Progress | None = None
+        self,
+        items: Iterable[Record | Article | Reject | Note | tuple],
+        progress: Progress | None = None,
+        *,
+        update: bool = False,
     ) -> IngestSummary:
         """Store and index Records or Articles (Rejects are logged); every ingest path ends here.
 
@@ -138,13 +158,13 @@ class Desk:
             cursor = self.store.version
             since_commit = 0
             batch: list[tuple] = []  # store.article_values rows
-            seen: set[str] = set()
+            seen: set[tuple] = set()
 
             def flush() -> None:
                 nonlocal cursor, since_commit
                 if not batch:
                     return
-                rows, present = self.store.add_values(batch)
+                rows, present = self._store_batch(batch, update, summary, now)
                 summary.new += len(rows)
                 summary.present += present
                 if rows:  # new ids: nothing to replace in the index
@@ -162,6 +182,9 @@ class Desk:
             for item in items:
                 if isinstance(item, Record):
                     item = to_article(item, now)
+                if isinstance(item, Note):
+                    summary.notes.append(str(item))
+                    continue
                 if isinstance(item, Reject):
                     summary.rejected += 1
                     if len(summary.rejects) < 1000:
@@ -169,33 +192,82 @@ class Desk:
                     log.write(f"{now}\t{item}\n")
                     continue
                 values = article_values(item) if isinstance(item, Article) else item
-                if values[0] in seen:  # the same article twice in one batch
+                if values[:3] in seen:  # the same article twice in one batch (id, external id, url)
                     summary.present += 1
                     continue
-                seen.add(values[0])
+                seen.add(values[:3])
                 batch.append(values)
                 if len(batch) >= BATCH:
                     flush()
             flush()
             self.index.commit(self.store, self.store.version)
+            self._follow_up()  # issue 10: percolate the new seqs into saved searches, send what is due
         summary.seconds = time.monotonic() - started
         return summary
+
+    def _store_batch(
+        self, batch: list[tuple], update: bool, summary: IngestSummary, now: str
+    ) -> tuple[list[tuple], int]:
+        """Store one batch of rows: settle ids (docs/explanation/identity.md), insert the new
+        ones, and with ``update`` replace stored ones whose text changed (index re-indexes
+        them, stages redo them, the old text becomes a revision). Returns the new rows and
+        how many were present (updated ones included; ``summary.updated`` counts those)."""
+        rows, known, repeats = resolve_ids(batch, lambda ids: revisions.rows_by_id(self.store, ids))
+        if update:  # an article without a URL is found again by its external id when its text changed
+            for i, v in enumerate(rows):
+                if v[0] not in known and not v[2] and v[1]:
+                    stored = revisions.rows_by_external_id(self.store, v[1])
+                    if len(stored) == 1 and stored[0][1] not in known:
+                        rows[i] = (stored[0][1], *v[1:])
+                        known[stored[0][1]] = stored[0]
+        new_rows, present = self.store.add_values([v for v in rows if v[0] not in known])
+        changes = [(known[v[0]], v) for v in rows if update and v[0] in known and revisions.differs(known[v[0]], v)]
+        changed = revisions.replace(self.store, changes, now)
+        if changed:
+            self.index.add_rows(self.store, changed, replace=True)
+        summary.updated += len(changed)
+        return new_rows, present + repeats + sum(1 for v in rows if v[0] in known)
+
+    def revisions(self, key: str) -> list[dict[str, Any]]:
+        """An article's earlier texts (id or external id), oldest first; [] if it never changed."""
+        seq = revisions.seq_of(self.store, self.get(key).id)
+        return revisions.of(self.store, seq) if seq is not None else []
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Throw the index away and rebuild it from the store alone; returns articles indexed."""
         with self._exclusive():
             self.index.close_writer()
-            self.index = _fresh_index(self.path)
+            self.index = _fresh_index(self.path, self._index_extras)
             return self.index.catch_up(self.store, progress)
+
+    def refresh(self) -> None:
+        """See what other processes committed since (reload the index's searcher)."""
+        self.index.tv.reload()
+
+    # -- the parts the lower layers are handed -------------------------------
+    @property
+    def corpus(self) -> Corpus:
+        """Store + index + the enrichment stages' boosters: what search and analysis read."""
+        return Corpus(store=self.store, index=self.index, boosters=self._boosters)
+
+    def _index_extras(self, store: Store, seqs: list[int]) -> dict[int, dict[str, list[Any]]]:
+        """Index field values from every enrichment stage that provides some, merged per seq."""
+        out: dict[int, dict[str, list[Any]]] = {}
+        for stage in self._stages:
+            if stage.info.index_fields:
+                for seq, fields in stage.index_values(store, seqs).items():
+                    out.setdefault(seq, {}).update(fields)
+        return out
 
     # -- reading ------------------------------------------------------------
     def search(self, query: str, limit: int = 10, offset: int = 0, **filters: Any) -> SearchResults:
         """Ranked, highlighted hits for a query (see docs/query-language.md).
 
         Keyword filters: ``since``, ``until`` (dates), ``source`` (one or a list),
-        ``sort`` ("relevance", "date", "date-asc"), ``snippets`` (bool).
+        ``sort`` ("relevance", "date", "date-asc"), ``snippets`` (bool),
+        ``operator`` ("AND"/"OR"), ``recency`` (a half-life), ``collapse``.
         """
-        return _search(self, query, limit=limit, offset=offset, **filters)
+        return search_mod.search(self.corpus, query, limit=limit, offset=offset, **filters)
 
     def get(self, key: str) -> Article:
         """An article by its id or its external id; NotFoundError if there is none."""
@@ -203,6 +275,10 @@ class Desk:
         if article is None:
             raise NotFoundError(f"no article with id or external id {key!r} in {self.path}")
         return article
+
+    def count(self) -> int:
+        """How many articles the store holds."""
+        return self.store.count()
 
     def stats(self) -> dict[str, Any]:
         """Counts: articles, sources, date range, per month; plus index health."""
@@ -212,58 +288,492 @@ class Desk:
         return stats
 
     def facets(
-        self, query: str, since: Any = None, until: Any = None, source: str | list[str] | None = None
+        self, query: str, since: Any = None, until: Any = None, source: str | list[str] | None = None,
+        results: SearchResults | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """Top sources, months and entities of ALL a query's matches (what refines a search).
 
         ``{"sources"|"months"|"entities": [{"value", "count"}, ...]}``; entities also
-        carry ``type`` and are [] until ``newsdesk enrich`` has run.
+        carry ``type`` and are [] until ``newsdesk enrich`` has run. Pass the
+        ``results`` of a search just run for the same query to reuse its parsed
+        query and searcher snapshot (nothing is parsed or compiled twice).
         """
-        from .analysis import facets
+        from . import analysis
 
-        return facets(self, query, since, until, source)
+        if results is not None and results.plan is not None:
+            return analysis.facets_for_plan(self.corpus, results.plan)
+        return analysis.facets(self.corpus, query, since, until, source)
 
-    # -- entities and quotes (implemented in newsdesk.enrich; need `newsdesk enrich` first) --
+    def timeline(
+        self, queries: list[str] | str, interval: str = "month", normalize: bool = False,
+        since: Any = None, until: Any = None, source: Any = None,
+    ) -> dict[str, Any]:
+        """Matching articles per period for each query, with their share of all coverage."""
+        from . import analysis
+
+        return analysis.timeline(self.corpus, queries, interval, normalize, since, until, source)
+
+    def top(
+        self, kind: str, query: str = "*", n: int = 10, since: Any = None, until: Any = None, source: Any = None
+    ) -> list[dict[str, Any]]:
+        """Top ``terms``, ``sources`` or ``entities`` of a query's matches ("*": all articles).
+
+        Entities are [] until ``newsdesk enrich`` has run.
+        """
+        from . import analysis
+
+        if kind == "terms":
+            return analysis.top_terms(self.corpus, query, n, since, until, source)
+        if kind == "sources":
+            return analysis.top_sources(self.corpus, query, n, since, until, source)
+        if kind == "entities":
+            try:
+                return self.entities(top=n, query=query, since=since, until=until, source=source)
+            except NotEnrichedError:
+                return []
+        raise BadParameter("kind", kind, "choose terms, sources or entities")
+
+    def iter_export(self, query: str, snippets: bool = True, **filters: Any) -> Iterator[dict[str, Any]]:
+        """Every match of a query as an export row, newest first (parsed now, streamed lazily)."""
+        from . import analysis
+
+        return analysis.iter_export(self.corpus, query, snippets=snippets, extras=self._export_extras, **filters)
+
+    def export_lines(self, query: str, raw: bool = False, **filters: Any) -> Iterator[str]:
+        """Every match as CSV text, header first, one line at a time (for streaming over HTTP)."""
+        from . import analysis
+
+        return analysis.csv_lines(self.iter_export(query, **filters), raw=raw)
+
+    def export(self, query: str, fmt: str, out: IO[str], raw: bool = False, **filters: Any) -> int:
+        """Write every match of ``query`` to ``out`` as ``csv`` or ``jsonl``; returns rows written."""
+        from . import analysis
+
+        return analysis.export(self.corpus, query, fmt, out, raw=raw, extras=self._export_extras, **filters)
+
+    def _export_extras(self, seqs: list[int]) -> dict[int, dict[str, Any]]:
+        """Columns the stages add to export rows (copy_of, story), merged per seq."""
+        out: dict[int, dict[str, Any]] = {}
+        for stage in self._stages:
+            columns = getattr(stage, "export_columns", None)
+            if columns is not None:
+                for seq, cols in columns(self.store, seqs).items():
+                    out.setdefault(seq, {}).update(cols)
+        return out
+
+    def similar(self, article: Article | str, n: int = 5) -> list[dict[str, str]]:
+        """Articles like this one (an Article, or its id or external id)."""
+        from .analysis import STOPWORDS
+        from .search.similar import similar
+
+        art = self.get(article) if isinstance(article, str) else article
+        return similar(self.corpus, art, n, stop_words=sorted(STOPWORDS))
+
+    def article_page(self, key: str) -> dict[str, Any]:
+        """Everything an article's page shows: the article, its entities, quotes, similar articles
+        and earlier revisions, looked up once."""
+        from .enrich import read
+
+        art = self.get(key)
+        entities, quotes = read.article_enrichment(self.store, art)
+        return {
+            "article": art,
+            "entities": entities,
+            "quotes": quotes,
+            "similar": self.similar(art),
+            "revisions": self.revisions(art.id),
+        }
+
+    # -- entities and quotes (the entities stage; need `newsdesk enrich` first) --
+    def _matching(self, query: str | None, since: Any = None, until: Any = None, source: Any = None) -> list[int] | None:
+        """Seqs of a query's matches, or None for no query / "*" (every article).
+
+        Parsed before any "not enriched" check so that a query that does not
+        parse is reported as such even on a desk that has not been enriched.
+        """
+        from .search.match import all_seqs
+
+        if (not query or query.strip() == "*") and not (since or until or source):
+            return None
+        return all_seqs(search_mod.make_plan(self.corpus, query or "*", since, until, source))
+
     def entity(self, name: str) -> dict[str, Any]:
         """Everything about one entity (the object ``newsdesk entity NAME --json`` prints)."""
-        from .enrich.queries import entity_page
+        from .enrich import read
 
-        return entity_page(self, name)
+        return read.entity_page(self.store, name)
 
-    def entities(self, top: int = 20, type: str | None = None, query: str | None = None) -> list[dict[str, Any]]:  # noqa: A002
+    def entities(
+        self, top: int = 20, type: str | None = None, query: str | None = None,  # noqa: A002
+        since: Any = None, until: Any = None, source: Any = None,
+    ) -> list[dict[str, Any]]:
         """The most covered entities, overall or among a query's matches."""
-        from .enrich.queries import top_entities
+        from .enrich import read
 
-        return top_entities(self, top=top, type=type, query=query)
+        seqs = self._matching(query, since, until, source)
+        return read.top_entities(self.store, top=top, type=type, seqs=seqs)
 
-    def quotes(self, by: str | None = None, query: str | None = None, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Quotations, newest first, optionally by one speaker or within a query's matches."""
-        from .enrich.queries import list_quotes
+    def quotes(
+        self, by: str | None = None, query: str | None = None, limit: int = 50, offset: int = 0,
+        kind: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Quotations, newest first, optionally by one speaker, of one kind (full/partial),
+        or within a query's matches."""
+        from .enrich import read
 
-        return list_quotes(self, by=by, query=query, limit=limit, offset=offset)
+        seqs = self._matching(query)
+        return read.list_quotes(self.store, by=by, seqs=seqs, limit=limit, offset=offset, kind=kind)
+
+    # -- enrichment stages --------------------------------------------------
+    def stages(self) -> list[dict[str, Any]]:
+        """Every enrichment stage: name, version, summary, what it reads/writes, articles pending."""
+        from . import enrich
+
+        return [
+            {
+                "name": s.info.name, "version": s.info.version, "summary": s.info.summary,
+                "reads": list(s.info.reads), "writes": list(s.info.writes),
+                "index_fields": list(s.info.index_fields), "pending": len(enrich.pending(self.store, s)),
+            }
+            for s in self._stages
+        ]
+
+    def pending(self, stage: str = "entities") -> int:
+        """How many articles one stage has not done yet."""
+        from . import enrich
+
+        return len(enrich.pending(self.store, enrich.get_stage(stage)))
+
+    def enrich(
+        self, stage: str | None = None, redo: str | None = None, progress: Progress | None = None,
+        workers: int | None = None, batch_size: int | None = None,
+    ) -> dict[str, int]:
+        """Run enrichment stages over the articles they have not done; {stage: articles done now}.
+
+        ``stage`` runs one stage only (default: every stage, in order). ``redo`` names
+        a stage whose results are forgotten first so it runs on every article again
+        (after its rules changed); the other stages are untouched.
+        """
+        from . import enrich
+
+        everything = [s.info.name for s in self._stages]
+        if stage is not None:
+            enrich.get_stage(stage)  # unknown names fail before any work
+        if redo not in (None, "*"):
+            enrich.get_stage(redo)
+        names = [stage] if stage else everything
+        if redo not in (None, "*") and redo not in names:
+            names.append(redo)
+        redo_all = redo == "*"
+        done: dict[str, int] = {}
+        with self.writing():
+            for name in names:
+                done[name] = enrich.run_stage(
+                    self.store, enrich.get_stage(name), progress=progress, workers=workers,
+                    batch_size=batch_size or enrich.BATCH, redo=redo_all or name == redo,
+                    catch_up=lambda: self.index.catch_up(self.store),
+                )
+        return done
+
+    # -- API keys -------------------------------------------------------------
+    def create_key(self, name: str = "") -> str:
+        """Make a new API key and return it (the only time it is visible); only its hash is stored."""
+        from .store import keys
+
+        return keys.create_key(self.store, name)
+
+    def verify_key(self, key: str | None) -> bool:
+        """True when ``key`` is a live (not revoked) API key of this desk."""
+        from .store import keys
+
+        return keys.verify_key(self.store, key)
+
+    def list_keys(self) -> list[dict[str, Any]]:
+        """Every key's id, name, prefix and dates (never the key)."""
+        from .store import keys
+
+        return keys.list_keys(self.store)
+
+    def revoke_key(self, key_id: int) -> None:
+        """Revoke a key by its id (as ``keys list`` shows it)."""
+        from .store import keys
+
+        keys.revoke_key(self.store, key_id)
+
+    # -- evaluation -------------------------------------------------------------
+    def evaluate(
+        self, queries: str | os.PathLike[str] | dict[str, str], qrels: str | os.PathLike[str] | dict[str, dict[str, int]],
+        depth: int = 100, operator: str = "OR", collapse: bool = False, run_out: str | os.PathLike[str] | None = None,
+    ) -> dict[str, Any]:
+        """Measure ranking on judged queries (TREC files or dicts): nDCG@10, MAP, MRR@10, R@100, P@10.
+
+        Returns the metrics plus ``queries`` (judged, measured) and ``unjudged`` (ids left out).
+        Needs the ``eval`` extra (ir-measures).
+        """
+        from . import evaluate as ev
+
+        if isinstance(queries, dict) and isinstance(qrels, dict):
+            qs, qr, unjudged = ev.judged_set(queries, qrels)
+        else:
+            qs, qr, unjudged = ev.judged_files(queries, qrels)  # type: ignore[arg-type]
+        metrics = ev.evaluate(self, qs, qr, depth, operator, collapse, run_out)
+        return {**metrics, "unjudged": unjudged}
+
+    def known_items(self, directory: str | os.PathLike[str], depth: int = 100, operator: str = "AND") -> dict[str, Any]:
+        """Known-item search over seed-style pair files (first line the query, the file the article)."""
+        from . import evaluate as ev
+
+        return ev.known_items(self, directory, depth=depth, operator=operator).summary()
+
+    # -- following the news: feeds, saved searches, alerts, snapshots (issue 10) -------------
+    # Thin delegations; the logic is in newsdesk.feeds, newsdesk.alerts and newsdesk.snapshots.
+    @staticmethod
+    def _now_iso() -> str:
+        return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def add_feed(self, url: str, name: str | None = None, every: str | int = "15m",
+                 fetch_pages: bool = False) -> dict[str, Any]:
+        """Follow a feed; it is due at once, then every ``every`` (``15m``, ``1h``...)."""
+        from .feeds import subscriptions
+
+        with self._thread_lock:
+            return subscriptions.health(subscriptions.add(self.store, url, name, every, fetch_pages, self._now_iso()))
+
+    def feeds(self) -> list[dict[str, Any]]:
+        """Every feed with its health: last fetch, status, items seen, new, errors, next due."""
+        from .feeds import subscriptions
+        from .store import feeds as feeds_table
+
+        return [subscriptions.health(f) for f in feeds_table.all_feeds(self.store)]
+
+    def feed(self, name: str) -> dict[str, Any]:
+        """One feed's health and its recent fetches."""
+        from .feeds import subscriptions
+        from .store import feeds as feeds_table
+
+        found = subscriptions.get(self.store, name)
+        return {**subscriptions.health(found), "fetches": feeds_table.fetch_log(self.store, found["id"])}
+
+    def remove_feed(self, name: str) -> dict[str, Any]:
+        from .feeds import subscriptions
+
+        with self._thread_lock:
+            return subscriptions.health(subscriptions.remove(self.store, name))
+
+    def import_opml(self, path: str | os.PathLike[str], every: str | int = "15m") -> dict[str, list[str]]:
+        """Follow every feed of an OPML file; feeds already followed are skipped, not errors."""
+        from .errors import NewsdeskError
+        from .feeds import opml
+
+        done: dict[str, list[str]] = {"added": [], "skipped": []}
+        for item in opml.read(os.fspath(path)):
+            try:
+                self.add_feed(item["url"], item["name"] or None, every)
+                done["added"].append(item["url"])
+            except NewsdeskError as err:
+                done["skipped"].append(f"{item['url']}: {err}")
+        return done
+
+    def export_opml(self) -> str:
+        from .feeds import opml
+
+        return opml.write(self.feeds())
+
+    def poll(self, names: Iterable[str] | None = None, due_only: bool = False, force: bool = False,
+             **options: Any) -> list[Any]:
+        """Fetch feeds once and ingest what is new: every feed (``poll``), only the due ones
+        (``due_only``: what ``watch`` does), or the named ones. Feeds backing off after errors
+        wait their turn unless ``force``. ``options``: concurrency, host_spacing, timeout,
+        max_bytes, get, on_result (see newsdesk.feeds.poller.poll)."""
+        from .feeds import poller, subscriptions
+        from .store import feeds as feeds_table
+
+        now_ts = time.time()
+        if names:
+            chosen = [subscriptions.get(self.store, n) for n in names]
+        elif due_only:
+            chosen = feeds_table.due(self.store, now_ts)
+        else:
+            chosen = [f for f in feeds_table.all_feeds(self.store)
+                      if force or not f["errors"] or f["next_due"] <= now_ts]
+        return poller.poll(self.store, self.ingest_records, chosen, guard=lambda: self._thread_lock, **options)
+
+    def watch(self, stop: threading.Event | None = None, tick: float = 5.0,
+              on_round: Callable[[dict[str, Any]], Any] | None = None, **options: Any) -> None:
+        """Poll due feeds, percolate and deliver, round after round until ``stop`` is set
+        (``newsdesk watch``, ``serve --watch``). Another process writing is waited out."""
+        from .store import feeds as feeds_table
+
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            report: dict[str, Any] = {}
+            try:
+                report["feeds"] = self.poll(due_only=True, **options)
+                report["percolation"] = self.percolate()
+                report["delivery"] = self.deliver()
+            except WriterBusyError as err:
+                report["busy"] = str(err)
+            if on_round:
+                on_round(report)
+            upcoming = [f["next_due"] for f in feeds_table.all_feeds(self.store)]
+            wait = min([tick, *(t - time.time() for t in upcoming)])
+            stop.wait(max(0.2, wait))
+
+    def add_alert(self, name: str, query: str, notify: Iterable[str] = (), every: str = "now",
+                  spike: bool = False, interval: str = "day") -> dict[str, Any]:
+        """Save a search that alerts: ``notify`` holds ``atom``, ``webhook:URL``, ``email:ADDR``;
+        ``every`` now|hourly|daily|weekly; ``spike`` tells of bursts instead of each article.
+        Returns the alert, with the webhook ``secret`` (shown only here and by ``alert``)."""
+        from .alerts import saved
+
+        with self._thread_lock:
+            return saved.add(self.store, self.index.schema, name, query, list(notify), every, spike, interval,
+                             self._now_iso())
+
+    def alerts(self) -> list[dict[str, Any]]:
+        from .alerts import saved
+        from .store import alerts as alerts_table
+
+        return [saved.summary(self.store, a) for a in alerts_table.all_alerts(self.store)]
+
+    def alert(self, name: str, matches: int = 20, deliveries: int = 20) -> dict[str, Any]:
+        """One saved search: settings, secret, recent matches and the delivery log."""
+        from .alerts import saved
+        from .store import alerts as alerts_table
+
+        found = saved.get(self.store, name)
+        return {**saved.summary(self.store, found), "secret": found["secret"],
+                "recent": alerts_table.recent_matches(self.store, found["id"], matches),
+                "deliveries": alerts_table.deliveries(self.store, found["id"], deliveries)}
+
+    def remove_alert(self, name: str) -> None:
+        from .alerts import saved
+        from .store import alerts as alerts_table
+
+        with self._thread_lock:
+            alerts_table.remove(self.store, saved.get(self.store, name)["id"])
+
+    def test_alert(self, name: str, limit: int = 10) -> dict[str, Any]:
+        """What the saved search matches in the desk today, newest first (nothing is recorded or sent)."""
+        from .alerts import saved
+
+        found = saved.get(self.store, name)
+        results = self.search(found["query"], limit=limit, sort="date", snippets=False)
+        return {"name": name, "query": found["query"], "total": results.total,
+                "latest": [{"id": h.id, "title": h.title, "published": h.published, "source": h.source,
+                            "url": h.url} for h in results.hits]}
+
+    def percolate(self) -> Any:
+        """Match articles no saved search has seen yet against every saved search (ingest does this)."""
+        from .alerts.percolate import percolate
+
+        with self.writing():
+            return percolate(self.store, self.index)
+
+    def deliver(self, name: str | None = None, now: float | None = None, budget_s: float | None = None) -> Any:
+        """Send what the outbox holds that is due (webhooks, email); failures retry with backoff."""
+        from .alerts import deliver, saved
+
+        alert_id = saved.get(self.store, name)["id"] if name else None
+        return deliver.deliver(self.store, self.path, now_ts=now, alert_id=alert_id, budget_s=budget_s,
+                               guard=lambda: self._thread_lock)
+
+    def _follow_up(self) -> None:
+        """After an ingest's final commit: percolate the new seqs, then send what is due now
+        (at most a few seconds of it; ``watch`` and the next ingest send the rest)."""
+        from .alerts import deliver
+        from .alerts.percolate import percolate
+
+        percolate(self.store, self.index)
+        deliver.deliver(self.store, self.path, budget_s=10.0, guard=lambda: self._thread_lock)
+
+    def alert_feed(self, name: str, self_url: str = "", site_url: str = "", limit: int = 50) -> str:
+        """The saved search's Atom feed: its latest ``limit`` matches, newest first."""
+        from .alerts import atom, saved
+        from .store import alerts as alerts_table
+
+        found = saved.get(self.store, name)
+        return atom.render(found, alerts_table.recent_matches(self.store, found["id"], limit), self_url, site_url)
+
+    def spikes(self, query: str, interval: str = "day", first: int = 3) -> list[dict[str, Any]]:
+        """Periods in which the query's share of coverage spiked, each with its first articles."""
+        from .alerts import spikes
+        from .alerts.percolate import compile_saved
+
+        schema = self.index.schema
+        return spikes.bursts(self.store, self.index.searcher(), schema, compile_saved(query, schema), interval,
+                             first)
+
+    def create_snapshot(self, name: str, query: str, since: Any = None, until: Any = None, source: Any = None,
+                        sort: str = "relevance") -> dict[str, Any]:
+        """Freeze exactly what ``query`` returns now (every match, ranked) as snapshot ``name``."""
+        from . import snapshots
+
+        filters = {"since": since, "until": until, "source": source, "sort": sort}
+        with self._thread_lock:
+            total = self.search(query, limit=1, snippets=False, **filters).total
+            limit = max(1, min(total, snapshots.MAX_ROWS))
+            results = self.search(query, limit=limit, snippets=False, **filters)
+            return snapshots.freeze(self.store, name, query, filters, list(results.hits), results.total,
+                                    self._now_iso())
+
+    def snapshots(self) -> list[dict[str, Any]]:
+        from . import snapshots
+
+        return snapshots.listing(self.store)
+
+    def snapshot(self, name: str, rows: bool = False) -> dict[str, Any]:
+        """A snapshot's description (query, filters, desk version, time, checksum), its rows if asked."""
+        from . import snapshots
+
+        if rows:
+            meta, items = snapshots.rows(self.store, name)
+            return {**{k: v for k, v in meta.items() if k != "id"}, "rows": items}
+        return {k: v for k, v in snapshots.get(self.store, name).items() if k != "id"}
+
+    def export_snapshot(self, name: str, fmt: str = "csv") -> str:
+        """The snapshot as CSV or JSON Lines: the same bytes whatever the desk ingests later."""
+        from . import snapshots
+
+        return snapshots.export(self.store, name, fmt)
+
+    def delete_snapshot(self, name: str) -> None:
+        from . import snapshots
+
+        with self._thread_lock:
+            snapshots.delete(self.store, name)
 
 
-_plugins_loaded = False
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """NewsdeskError now, not after every query has run, if a run file cannot be written."""
+    from . import evaluate as ev
+
+    ev.check_writable(path)
 
 
-def _load_plugins() -> None:
-    """Import the light modules of later stages that hook into indexing and search.
+def evaluate_collection(
+    name: str, depth: int = 100, operator: str = "OR", collapse: bool = False,
+    run_out: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Evaluate a shared test collection (``time``, ``reuters``) in a temporary desk."""
+    import tempfile
 
-    ``newsdesk.enrich.hooks`` registers index fields (entity names) and search
-    boosts; it reads SQLite only, so it is cheap and needs no spaCy.
-    """
-    global _plugins_loaded
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
-    with contextlib.suppress(ModuleNotFoundError):
-        import newsdesk.enrich.hooks  # noqa: F401
+    from . import evaluate as ev
+
+    inputs, queries, qrels = ev.collection(name)
+    with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp, Desk(tmp) as desk:
+        items = list(inputs)
+        if items and isinstance(items[0], str):
+            desk.ingest(items)
+        else:
+            desk.ingest_records(items)
+        return desk.evaluate(queries, qrels, depth, operator, collapse, run_out)
 
 
-def _fresh_index(path: str) -> Index:
+def _fresh_index(path: str, extras: Any = None) -> Index:
     """An empty index in ``path`` that knows it must be rebuilt from the store."""
     Index.wipe_dir(path)
-    return Index(path)
+    return Index(path, extras=extras)
 
 
 def open(path: str | os.PathLike[str] | None = None, create: bool = True) -> Desk:  # noqa: A001

@@ -1,6 +1,7 @@
 """Every error newsdesk raises on purpose, in one tree.
 
     NewsdeskError                 base: the CLI prints ``str(err)`` as one line, exit 1
+    ├── BadParameter              a parameter's value is unusable (name, value, reason)
     ├── DataDirError              the data directory is missing, unreadable, or too new
     ├── WriterBusyError           another process is writing to the same data directory
     ├── ReaderError               an input cannot be read at all (file, position, reason)
@@ -20,6 +21,26 @@ class NewsdeskError(Exception):
     """Base of all newsdesk errors; ``str()`` is one line written for a person."""
 
     exit_code = 1
+
+
+class BadParameter(NewsdeskError):
+    """A parameter of a library call has a value newsdesk cannot use.
+
+    Carries the parameter's library ``name`` (``since``, ``sort``, ``limit``),
+    the ``value`` and the ``reason``, so each interface can word it in its own
+    terms: the CLI as ``--since 'x': reason``, the API as a 400 naming the
+    query parameter. ``str()`` is the library's own wording.
+    """
+
+    def __init__(self, name: str, value: object, reason: str) -> None:
+        self.name = name
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{name} {value!r}: {reason}")
+
+    def as_flag(self) -> str:
+        """The message as the CLI says it, naming the flag (``--since 'x': …``)."""
+        return f"--{self.name.replace('_', '-')} {self.value!r}: {self.reason}"
 
 
 class DataDirError(NewsdeskError):

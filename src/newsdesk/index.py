@@ -38,6 +38,7 @@ from typing import Any
 import tantivy
 
 from .errors import DataDirError
+from .query.dates import MAX_DATE, MIN_DATE
 from .store import Store
 
 INDEX_SCHEMA_VERSION = "4"
@@ -50,8 +51,6 @@ INDEX_SCHEMA_VERSION = "4"
 # TIME (few texts under 200 words) -0.002.
 MIN_TEXT_WORDS = 200
 PAD_TOKEN = "zqxnewsdeskpadzqx"
-MIN_DATE = datetime(1700, 1, 1, tzinfo=UTC)
-MAX_DATE = datetime(2260, 1, 1, tzinfo=UTC)
 STEM = "en_stem"
 
 
@@ -90,18 +89,12 @@ def parse_iso(value: str) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-# A hook enrichment registers to add entity fields to documents: seqs -> {seq: {field: [values]}}
-ExtrasProvider = Callable[[Store, list[int]], dict[int, dict[str, list[str]]]]
-_extras_providers: list[ExtrasProvider] = []
+# What the enrichment stages give the index (their ``index_values``), handed in by the Desk:
+# (store, seqs) -> {seq: {field: [values]}}; str values are text, int values unsigned
+ExtrasProvider = Callable[[Store, list[int]], dict[int, dict[str, list[Any]]]]
 
 
-def register_extras(provider: ExtrasProvider) -> None:
-    """Let a later stage (enrichment) contribute index field values per article."""
-    if provider not in _extras_providers:
-        _extras_providers.append(provider)
-
-
-def to_document(row: tuple, extras: dict[str, list[str]] | None = None) -> tantivy.Document:
+def to_document(row: tuple, extras: dict[str, list[Any]] | None = None) -> tantivy.Document:
     """A store row (store.COLUMNS order) as a tantivy document."""
     seq, aid, _ext, url, source, title, body, published, authors = row[:9]
     lang = row[9]
@@ -128,15 +121,19 @@ def to_document(row: tuple, extras: dict[str, list[str]] | None = None) -> tanti
         doc.add_date("published", dt)
     for field, values in (extras or {}).items():
         for value in values:
-            doc.add_text(field, value)
+            if isinstance(value, int):
+                doc.add_unsigned(field, value)
+            else:
+                doc.add_text(field, value)
     return doc
 
 
 class Index:
     """The tantivy index in ``DIR/index``, opened for reading; writing on demand."""
 
-    def __init__(self, directory: str) -> None:
+    def __init__(self, directory: str, extras: ExtrasProvider | None = None) -> None:
         self.path = os.path.join(directory, "index")
+        self.extras = extras
         self.schema = build_schema()
         self._writer: tantivy.IndexWriter | None = None
         os.makedirs(self.path, exist_ok=True)
@@ -202,11 +199,7 @@ class Index:
     def add_rows(self, store: Store, rows: list[tuple], replace: bool = True) -> None:
         """Queue rows into the writer (uncommitted); ``replace`` deletes each id first."""
         writer = self.writer()
-        extras: dict[int, dict[str, list[str]]] = {}
-        seqs = [r[0] for r in rows]
-        for provider in _extras_providers:
-            for seq, fields in provider(store, seqs).items():
-                extras.setdefault(seq, {}).update(fields)
+        extras = self.extras(store, [r[0] for r in rows]) if self.extras is not None else {}
         for row in rows:
             if replace:
                 writer.delete_documents_by_term("id", row[1])

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
+
+
+def now_iso() -> str:
+    """The current UTC time as the store writes it everywhere: ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(slots=True)
@@ -89,16 +95,21 @@ class IngestSummary:
     rejected: int = 0
     rejects: list[Reject] = field(default_factory=list)
     seconds: float = 0.0
+    updated: int = 0  # stored articles whose text changed (ingest --update); counted in present too
+    notes: list[str] = field(default_factory=list)  # e.g. a known field empty in every record of a file
 
     def __str__(self) -> str:
-        return f"{self.new} new, {self.present} already present, {self.rejected} rejected"
+        updated = f" ({self.updated} updated)" if self.updated else ""
+        return f"{self.new} new, {self.present} already present{updated}, {self.rejected} rejected"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "new": self.new,
             "present": self.present,
+            "updated": self.updated,
             "rejected": self.rejected,
             "rejects": [str(r) for r in self.rejects],
+            "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
         }
 

@@ -1,15 +1,25 @@
 """Turn a reader's loose :class:`Record` into a clean :class:`Article`.
 
 Dates become ISO 8601 UTC, URLs are canonicalised (host lower-cased, tracking
-parameters and fragments dropped), whitespace is tidied, and the article gets
-its stable id. The id is what makes ingest idempotent, so its recipe is fixed:
+parameters dropped; a fragment is kept only when it names an entry), whitespace
+is tidied, and the article gets its stable id. The id is what makes ingest
+idempotent, so its recipe is fixed (docs/explanation/identity.md has the cases):
 
-* a canonical URL, when there is one: ``sha256("url\\0" + url)``;
+* a canonical URL, when there is one: ``sha256("url\\0" + url)`` with the URL
+  *without* its fragment (the **base id**, unchanged since the first release);
 * otherwise the record's own identifier plus its normalised headline and body:
   ``sha256("text\\0" + external_id + "\\0" + headline + "\\0" + body)``.
   The external id is part of the recipe so that a collection's distinct
   records that happen to share their text (Reuters-21578 has 298) stay
   distinct, while the same input ingested twice still maps to the same id.
+
+A base id from a URL can be claimed by two distinct items that share a link
+(podcast episodes linking to the show page, live-blog entries that differ by
+``#fragment``). Which one keeps it is decided at store time, against what is
+stored (:func:`same_item`): an item whose *discriminator* (its guid / record id,
+else its entry fragment) differs from the holder's gets
+:func:`qualified_id` instead. So ids never change for items that did not
+collide, and colliding items are never merged.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -48,6 +59,88 @@ def canonical_url(url: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
     path = parts.path or "/"
     return urlunsplit((parts.scheme.lower(), host, path, urlencode(query), ""))
+
+
+# fragments that point into a page without naming an entry of it: the page is the article
+_NOISE_FRAGMENT = re.compile(
+    r"^(|top|main|content|main-content|maincontent|article|story|comments?|respond|reply|"
+    r"disqus_thread|comment-form|share|print|page|xtor=.*|utm_.*|ref=.*|at_.*|ns_.*|intcmp=.*|"
+    r"\.\w+|!)$",
+    re.I,
+)
+
+
+def entry_fragment(url: str) -> str:
+    """The URL's fragment when it names a distinct entry (``#post-3``, ``#c1234``), else "".
+
+    Live blogs and comment feeds give every entry the page's URL plus a fragment;
+    ``#comments``, ``#top`` and tracking fragments (``#xtor=RSS-1``) name no entry.
+    """
+    _, sep, frag = url.strip().partition("#")
+    if not sep:
+        return ""
+    frag = frag.strip()
+    return "" if _NOISE_FRAGMENT.match(frag) or len(frag) > 200 else frag
+
+
+def stored_url(url: str) -> str:
+    """The URL as stored and shown: :func:`canonical_url` plus the entry fragment, if any."""
+    canon = canonical_url(url)
+    frag = entry_fragment(url) if canon else ""
+    return f"{canon}#{frag}" if frag else canon
+
+
+def discriminator(external_id: str, url: str) -> str:
+    """What tells apart two items that share a URL: their own id, else their entry fragment.
+
+    ``url`` is the stored URL (:func:`stored_url`). An external id that is itself a
+    URL counts as what it canonicalises to, and adds nothing when that is the
+    item's own URL (an RSS guid that is the link, with or without tracking
+    parameters), so one article reached through two feeds stays one.
+    """
+    ext = (external_id or "").strip()
+    if ext.lower().startswith(("http://", "https://")):
+        ext = stored_url(ext) or ext
+        if ext == url:
+            ext = ""
+    if ext:
+        return ext
+    _, _, frag = url.partition("#")
+    return "#" + frag if frag else ""
+
+
+def same_item(held: tuple[str, str, str, str], incoming: tuple[str, str, str, str]) -> bool:
+    """Whether ``incoming`` is the item that holds a base id already (``held``), or a distinct one.
+
+    Both are ``(external_id, url, title, body)``. Same discriminator: same item.
+    An incoming item without one (a page, an export row) is the held item. A held
+    item without one (stored before discriminators counted, or a plain page) is
+    the incoming item only if their text is the same, so an old desk's stored
+    articles keep their ids while the items they had swallowed are stored at last.
+    """
+    mine = discriminator(incoming[0], incoming[1])
+    theirs = discriminator(held[0], held[1])
+    if mine == theirs or not mine:
+        return True
+    if theirs:
+        return False
+    return _text_key(held[2], held[3]) == _text_key(incoming[2], incoming[3])
+
+
+def _text_key(title: str, body: str) -> str:
+    return " ".join(title.casefold().split()) + "\0" + " ".join(body.casefold().split())
+
+
+def qualified_id(url: str, external_id: str) -> str:
+    """The id of an item whose base id is held by a distinct item with the same URL."""
+    base = url.partition("#")[0]
+    key = "url\0" + base + "\0" + discriminator(external_id, url)
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def base_url(url: str) -> str:
+    """The stored URL without its fragment: what the base id is made of."""
+    return url.partition("#")[0]
 
 
 def clean_text(text: str) -> str:
@@ -156,6 +249,23 @@ def article_id(url: str, external_id: str, title: str, body: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+MAX_METADATA_DEPTH = 20  # levels of lists/objects in one metadata value; JSON tools choke far deeper
+
+
+def _too_deep(metadata: dict, limit: int) -> str:
+    """The top-level key whose value nests deeper than ``limit``, or "" (iterative: no recursion)."""
+    for key, value in metadata.items():
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if isinstance(item, dict | list):
+                if depth > limit:
+                    return str(key)
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return ""
+
+
 def to_article(rec: Record, ingested_at: str = "") -> Article | Reject:
     """Clean a Record into an Article, or say in one line why it cannot be one.
 
@@ -172,11 +282,18 @@ def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
     title = clean_line(rec.title)
     body = clean_text(rec.body)
     external_id = clean_line(str(rec.external_id)) if rec.external_id is not None else ""
-    if not title and not body and not external_id:
-        return Reject(rec.provenance, "no headline and no body")
+    if not title and not body and not external_id and not canonical_url(rec.url):
+        return Reject(rec.provenance, "no headline and no body (and no id or link)")
     if title and body.startswith(title) and body[len(title) : len(title) + 1] in ("", "\n"):
         body = body[len(title) :].lstrip()
-    url = canonical_url(rec.url)
+    url = stored_url(rec.url)
+    too_deep = _too_deep(rec.metadata, MAX_METADATA_DEPTH)
+    if too_deep:
+        return Reject(
+            rec.provenance,
+            f"metadata field {too_deep!r} is nested more than {MAX_METADATA_DEPTH} levels deep; "
+            "flatten it or --map the fields you need",
+        )
     published = ""
     if rec.published not in ("", None):
         dt = parse_date(rec.published)
@@ -186,7 +303,7 @@ def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
     source = clean_line(rec.source) or (urlsplit(url).netloc.removeprefix("www.") if url else "")
     authors = [a for a in (clean_line(x) for x in rec.authors) if a]
     return Article(
-        id=article_id(url, external_id, title, body),
+        id=article_id(base_url(url), external_id, title, body),
         title=title,
         body=body,
         url=url,
@@ -199,3 +316,40 @@ def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
         provenance=rec.provenance,
         ingested_at=ingested_at,
     )
+
+
+def resolve_ids(
+    batch: list[tuple], lookup: Callable[[list[str]], dict[str, tuple]]
+) -> tuple[list[tuple], dict[str, tuple], int]:
+    """Give each row of a batch (``store.article_values`` rows) its final id.
+
+    ``lookup(ids)`` returns the stored rows (``store.COLUMNS`` order) of those ids
+    that are stored. A URL's base id stays with the item that holds it, in the
+    store or earlier in this batch; a distinct item that shares the URL gets
+    :func:`qualified_id`. Returns the rows with their final ids (repeats within
+    the batch dropped), the stored rows of the final ids that are stored already,
+    and how many repeats were dropped.
+    """
+    held = lookup(list({v[0] for v in batch}))
+    claims: dict[str, tuple[str, str, str, str]] = {i: (r[2], r[3], r[5], r[6]) for i, r in held.items()}
+    out: list[tuple] = []
+    seen: set[str] = set()
+    repeats = 0
+    for v in batch:
+        ident = (v[1], v[2], v[4], v[5])
+        vid = v[0]
+        holder = claims.get(vid)
+        if holder is not None and v[2] and not same_item(holder, ident):
+            vid = qualified_id(v[2], v[1])
+            v = (vid, *v[1:])
+        if vid in seen:
+            repeats += 1
+            continue
+        seen.add(vid)
+        claims.setdefault(vid, ident)
+        out.append(v)
+    qualified = [v[0] for v in out if v[0] not in held]
+    known = {i: r for i, r in held.items() if i in seen}
+    if qualified:
+        known.update(lookup(qualified))
+    return out, known, repeats

@@ -1,4 +1,4 @@
-"""The JSON API under /api: each route is one call on the Desk or newsdesk.analysis."""
+"""The JSON API under /api: each route is one call on the Desk."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from .. import analysis
-from .. import query as query_mod
 from ..desk import Desk
-from ..errors import NewsdeskError, NotEnrichedError
-from .app import UPLOAD_PREFIX, ApiError, require_key, require_read_key, scrub
+from ..errors import NotEnrichedError
+from .errors import UPLOAD_PREFIX, ApiError, date_range, require_key, require_read_key, scrub
 
 MAX_QUERY = 1000  # characters in a query
 MAX_LIMIT = 100  # results per page
@@ -33,22 +31,6 @@ Source = Annotated[list[str] | None, Query(max_length=200, description="Only the
 
 def desk_of(request: Request) -> Desk:
     return request.app.state.desk
-
-
-def date_range(since: str | None, until: str | None) -> tuple[str | None, str | None]:
-    """Check the bounds a client sent (a 400 naming the parameter, not an engine error).
-
-    Bounds are read exactly as ``--since/--until`` and the query language read them
-    (``query.parse_date_bound``: 2018, 2018-03, ISO timestamps, now-7d, within the
-    index's date range); an open end stays open.
-    """
-    for name, value, end in (("since", since, False), ("until", until, True)):
-        if value:
-            try:
-                query_mod.parse_date_bound(value, end=end)
-            except (ValueError, NewsdeskError) as err:
-                raise ApiError(400, f"{name}={value!r}: {err}") from None
-    return since or None, until or None
 
 
 @router.get("/search", dependencies=read, summary="Ranked, highlighted results and facets")
@@ -71,7 +53,7 @@ def search(
         "results": [h.to_dict() for h in res.hits],
     }
     if facets:
-        out["facets"] = analysis.facets(desk, q, since, until, source)
+        out["facets"] = desk.facets(q, results=res)  # the same parse and searcher snapshot
     return out
 
 
@@ -83,7 +65,7 @@ def article(request: Request, article_id: Annotated[str, Path(max_length=500)]) 
 @router.get("/timeline", dependencies=read, summary="Matches per day/week/month, with shares of all coverage")
 def timeline(
     request: Request,
-    q: Annotated[list[str], Query(max_length=MAX_QUERY, description="One or more queries")] = ("*",),  # type: ignore[assignment]
+    q: Annotated[list[str], Query(description="One or more queries")] = ("*",),  # type: ignore[assignment]
     interval: Literal["day", "week", "month"] = "month",
     normalize: bool = False,
     since: Since = None,
@@ -93,8 +75,12 @@ def timeline(
     queries = list(q)
     if len(queries) > 10:
         raise ApiError(400, "compare at most 10 queries on one timeline")
+    for one in queries:  # FastAPI's max_length does not reach into the items of a list
+        if len(one) > MAX_QUERY:
+            raise ApiError(400, f"q: a query may have at most {MAX_QUERY} characters (this one has {len(one)})",
+                           parameter="q")
     since, until = date_range(since, until)
-    return analysis.timeline(desk_of(request), queries, interval, normalize, since, until, source)
+    return desk_of(request).timeline(queries, interval, normalize, since, until, source)
 
 
 @router.get("/top/{kind}", dependencies=read, summary="Top terms, sources or entities of a query's matches")
@@ -107,14 +93,8 @@ def top(
     until: Until = None,
     source: Source = None,
 ) -> dict[str, Any]:
-    desk = desk_of(request)
     since, until = date_range(since, until)
-    if kind == "terms":
-        items = analysis.top_terms(desk, q, limit, since, until, source)
-    elif kind == "sources":
-        items = analysis.top_sources(desk, q, limit, since, until, source)
-    else:
-        items = analysis.top_entities(desk, q, limit)
+    items = desk_of(request).top(kind, q, limit, since, until, source)
     return {"query": q, "kind": kind, "items": items}
 
 
@@ -138,16 +118,16 @@ def quotes(
     return {"by": by, "query": q, "items": items}
 
 
-def _export(request: Request, q: str, since, until, source, fmt: str) -> StreamingResponse:
+def _export(request: Request, q: str, since, until, source, fmt: str, raw: bool = False) -> StreamingResponse:
     desk = desk_of(request)
     since, until = date_range(since, until)
-    rows = analysis.iter_export(desk, q, since=since, until=until, source=source)  # a bad query: 400 here
-    if fmt == "csv":
-        body = analysis.csv_lines(rows)
+    if fmt == "csv":  # a bad query raises here (a 400), before anything is streamed
+        body = desk.export_lines(q, raw=raw, since=since, until=until, source=source)
         media = "text/csv; charset=utf-8"
     else:
         import json
 
+        rows = desk.iter_export(q, since=since, until=until, source=source)
         body = (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         media = "application/x-ndjson"
     name = "newsdesk-export." + fmt
@@ -158,8 +138,9 @@ def _export(request: Request, q: str, since, until, source, fmt: str) -> Streami
 @router.get("/export.csv", dependencies=read, summary="Every match as CSV, streamed (no cap)",
             response_class=StreamingResponse)
 def export_csv(request: Request, q: Q = "*", since: Since = None, until: Until = None,
-               source: Source = None) -> StreamingResponse:
-    return _export(request, q, since, until, source, "csv")
+               source: Source = None, raw: bool = False) -> StreamingResponse:
+    """Cells starting with = + - @ are prefixed with ' so spreadsheets show them as text (raw=true: as they are)."""
+    return _export(request, q, since, until, source, "csv", raw)
 
 
 @router.get("/export.jsonl", dependencies=read, summary="Every match as JSON Lines, streamed (no cap)",
@@ -231,5 +212,5 @@ def _ingest_file(request: Request, path: str, fmt: str | None):
             summary = writer.ingest(path, format=fmt)
         finally:
             writer.close()
-        app_desk.index.tv.reload()
+        app_desk.refresh()
     return summary

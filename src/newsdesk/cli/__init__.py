@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from ..errors import NewsdeskError
+from ..errors import BadParameter, NewsdeskError
 
 # command name -> "module:function" under newsdesk.cli, imported on first use
 COMMANDS: dict[str, str] = {
@@ -33,6 +33,12 @@ COMMANDS: dict[str, str] = {
     "entity": "entities:entity",
     "entities": "entities:entities",
     "quotes": "entities:quotes",
+    "feeds": "follow:feeds",
+    "poll": "follow:poll",
+    "watch": "follow:watch",
+    "alerts": "follow:alerts",
+    "spikes": "follow:spikes",
+    "snapshot": "follow:snapshot",
 }
 
 # short help shown by ``newsdesk --help`` without importing the command's module
@@ -52,6 +58,12 @@ SUMMARIES: dict[str, str] = {
     "entity": "Everything about one person, organisation or place.",
     "entities": "The most covered entities, overall or within a query.",
     "quotes": "Who said what: quotations with their speakers.",
+    "feeds": "Follow RSS/Atom feeds: add, list, remove, OPML import/export.",
+    "poll": "Fetch the followed feeds once and ingest what is new.",
+    "watch": "Keep polling feeds and delivering alerts on schedule.",
+    "alerts": "Saved searches that alert by Atom, webhook or email.",
+    "spikes": "Days or hours when a query's share of coverage spiked.",
+    "snapshot": "Frozen result sets: create, list, show, export, delete.",
 }
 
 
@@ -184,6 +196,9 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except BadParameter as err:  # the library names its parameter; here it is a flag
+        click.echo(f"newsdesk: {err.as_flag()}", err=True)
+        sys.exit(err.exit_code)
     except NewsdeskError as err:
         click.echo(f"newsdesk: {err}", err=True)
         sys.exit(err.exit_code)

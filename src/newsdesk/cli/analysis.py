@@ -1,4 +1,4 @@
-"""Analysis commands: timeline, top, export (thin shells over newsdesk.analysis)."""
+"""Analysis commands: timeline, top, export (thin shells over the Desk's methods)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .. import analysis
+from ..desk import INTERVALS
 from ..errors import MissingExtraError, NewsdeskError
 from . import QueryCommand
 from .common import open_desk, print_json
@@ -26,7 +26,7 @@ def filters(fn):
 
 @click.command(cls=QueryCommand)
 @click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
-@click.option("--interval", type=click.Choice(analysis.INTERVALS), default="month", show_default=True)
+@click.option("--interval", type=click.Choice(INTERVALS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Share of all articles in each period instead of counts.")
 @click.option("--png", "png", type=click.Path(dir_okay=False, writable=True), help="Also draw the chart to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as one JSON object.")
@@ -40,11 +40,8 @@ def timeline(ctx, queries, interval, normalize, png, as_json, since, until, sour
       newsdesk timeline coffee --interval month --normalize
       newsdesk timeline coffee cocoa sugar --png attention.png
     """
-    desk = open_desk(ctx)
-    try:
-        data = analysis.timeline(desk, list(queries), interval, normalize, since, until, list(source) or None)
-    finally:
-        desk.close()
+    with open_desk(ctx) as desk:
+        data = desk.timeline(list(queries), interval, normalize, since, until, list(source) or None)
     if png:
         _draw_png(data, png)
     if as_json:
@@ -112,17 +109,8 @@ def top(ctx, kind, query, limit, as_json, since, until, source):
     with the whole desk; words and two-word phrases), not the most frequent.
     Entities need `newsdesk enrich` first.
     """
-    desk = open_desk(ctx)
-    src = list(source) or None
-    try:
-        if kind == "terms":
-            items = analysis.top_terms(desk, query, limit, since, until, src)
-        elif kind == "sources":
-            items = analysis.top_sources(desk, query, limit, since, until, src)
-        else:
-            items = analysis.top_entities(desk, query, limit)
-    finally:
-        desk.close()
+    with open_desk(ctx) as desk:
+        items = desk.top(kind, query, limit, since, until, list(source) or None)
     if as_json:
         print_json(items)
         return
@@ -143,26 +131,26 @@ def top(ctx, kind, query, limit, as_json, since, until, source):
 @click.argument("query")
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write CSV to FILE ('-' for stdout).")
 @click.option("--jsonl", "jsonl_path", type=click.Path(dir_okay=False), help="Write JSON Lines to FILE ('-' for stdout).")
+@click.option("--raw", is_flag=True, help="CSV: keep cells starting with = + - @ as they are (default: "
+              "prefix them with ' so spreadsheets do not run them as formulas).")
 @filters
 @click.pass_context
-def export(ctx, query, csv_path, jsonl_path, since, until, source):
-    """Write EVERY match of QUERY (no cap, newest first) with id, published, source, title, url, snippet."""
+def export(ctx, query, csv_path, jsonl_path, raw, since, until, source):
+    """Write EVERY match of QUERY (no cap, newest first; `*` for all articles) with id, external_id,
+    published, source, title, url, snippet, and copy_of/story once those stages have run."""
     if bool(csv_path) == bool(jsonl_path):
         raise click.UsageError("give exactly one of --csv FILE or --jsonl FILE")
     fmt, path = ("csv", csv_path) if csv_path else ("jsonl", jsonl_path)
-    desk = open_desk(ctx)
-    try:
+    with open_desk(ctx) as desk:
         if path == "-":
-            n = analysis.export(desk, query, fmt, sys.stdout, since=since, until=until, source=list(source) or None)
+            n = desk.export(query, fmt, sys.stdout, raw=raw, since=since, until=until, source=list(source) or None)
         else:
             try:
                 fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
             except OSError as err:
                 raise NewsdeskError(f"{path}: cannot write: {err}") from None
             with fh:
-                n = analysis.export(desk, query, fmt, fh, since=since, until=until, source=list(source) or None)
+                n = desk.export(query, fmt, fh, raw=raw, since=since, until=until, source=list(source) or None)
             click.echo(f"{n:,} articles written to {path}", err=False)
-    finally:
-        desk.close()
     if path == "-":
         click.echo(f"{n:,} articles exported", err=True)

@@ -7,9 +7,8 @@ import os
 
 import click
 
+from ..desk import FORMATS, parse_mapping
 from ..errors import NewsdeskError
-from ..readers import FORMATS
-from ..readers.fields import parse_mapping
 from . import QueryCommand
 from .common import interactive, open_desk, print_json, progress_bar, render_highlight
 
@@ -27,9 +26,15 @@ from .common import interactive, open_desk, print_json, progress_bar, render_hig
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), help="Read every input as this format.")
 @click.option("--fetch-pages", is_flag=True, help="For feed entries, fetch the linked page for its full text.")
 @click.option("--enrich", is_flag=True, help="Extract entities and quotes right after storing.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Replace stored articles whose text changed (same id; the old text is kept as a revision, "
+    "shown by `show`); without it, a stored article is left as it is.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
-def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
+def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, update, as_json):
     """Read INPUT files, directories (recursively), globs or feed URLs into the desk.
 
     Formats are chosen by extension (.txt .jsonl .jsonl.gz .ndjson .csv .tsv
@@ -51,14 +56,13 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
     try:
         with progress_bar("ingesting") as advance:
             summary = desk.ingest(
-                list(inputs), mapping=field_map, fetch_pages=fetch_pages, format=fmt, progress=advance
+                list(inputs), mapping=field_map, fetch_pages=fetch_pages, format=fmt, progress=advance,
+                update=update,
             )
         enriched = None
         if enrich:
-            from ..enrich import run as enrich_run  # noqa: PLC0415 - spaCy only when asked
-
-            with progress_bar("enriching") as advance:
-                enriched = enrich_run(desk, progress=advance)
+            with progress_bar("enriching") as advance:  # spaCy is loaded only now
+                enriched = next(iter(desk.enrich(progress=advance).values()), 0)
     finally:
         desk.close()
     if as_json:
@@ -67,6 +71,7 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
             out["enriched"] = enriched
         print_json(out)
         _report_missing(missing)
+        _all_rejected(summary)
         return
     for reject in summary.rejects[:20]:
         click.echo(f"rejected {reject}", err=True)
@@ -74,9 +79,18 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, as_json):
         click.echo(f"… and {summary.rejected - 20} more rejects, see {desk.path}/rejects.log", err=True)
     rate = (summary.new + summary.present) / summary.seconds if summary.seconds else 0
     click.echo(f"{summary} ({summary.seconds:.1f}s, {rate:,.0f} articles/s)")
+    for note in summary.notes:
+        click.echo(f"note: {note}", err=True)
     if enriched is not None:
         click.echo(f"enriched {enriched} articles")
     _report_missing(missing)
+    _all_rejected(summary)
+
+
+def _all_rejected(summary) -> None:
+    """Nothing stored and nothing already there, only rejects: the ingest failed (exit 1)."""
+    if summary.rejected and not (summary.new or summary.present):
+        raise NewsdeskError(f"every input was rejected ({summary.rejected:,} rejects; reasons above and in rejects.log)")
 
 
 def _missing_input(item: str) -> bool:
@@ -153,7 +167,7 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
             source=list(source) or None, sort=sort, recency=recency,
             operator=operator.upper(), collapse=not show_dups,
         )
-        facets = desk.facets(q, since=since, until=until, source=list(source) or None) if with_facets else None
+        facets = desk.facets(q, results=results) if with_facets else None  # the same parse and snapshot
     finally:
         desk.close()
     if as_json:
@@ -221,10 +235,11 @@ def show(ctx, article_id, as_json):
     desk = open_desk(ctx)
     try:
         article = desk.get(article_id)
+        revisions = desk.revisions(article.id)
     finally:
         desk.close()
     if as_json:
-        print_json(article.to_dict())
+        print_json({**article.to_dict(), "revisions": revisions})
         return
     click.echo(click.style(article.title or "(no headline)", bold=True))
     meta = [article.published or "(undated)", article.source]
@@ -241,6 +256,9 @@ def show(ctx, article_id, as_json):
         click.echo()
         for key, value in extra.items():
             click.echo(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    for rev in revisions:
+        click.echo()
+        click.echo(f"revision {rev['n']} (seen {rev['seen_at']}, replaced {rev['replaced_at']}): {rev['title']}")
 
 
 @click.command()
@@ -276,7 +294,7 @@ def reindex(ctx):
     """Rebuild the search index from the SQLite store alone (e.g. after an upgrade)."""
     desk = open_desk(ctx)
     try:
-        total = desk.store.count()
+        total = desk.count()
         with progress_bar("reindexing", total=total) as advance:
             n = desk.reindex(progress=advance)
     finally:

@@ -18,32 +18,36 @@ from .common import open_desk, print_json, progress_bar
     show_default=True,
     help="Articles per task and per committed transaction.",
 )
-@click.option("--redo", is_flag=True, help="Forget all enrichment first and enrich every article again.")
+@click.option("--stage", "stage", metavar="NAME", default=None,
+              help="Run only this enrichment stage (see `newsdesk stats`; default: every stage, in order).")
+@click.option("--redo", "redo", metavar="NAME", is_flag=False, flag_value="*", default=None,
+              help="Forget what stage NAME wrote and run it on every article again (after its rules "
+              "changed); other stages are untouched. Alone, --redo redoes every stage.")
 @click.option("--json", "as_json", is_flag=True, help="Print a summary as one JSON object.")
 @click.pass_context
-def enrich(ctx, workers, batch_size, redo, as_json):
-    """Extract entities and quotes from every article not yet enriched.
+def enrich(ctx, workers, batch_size, stage, redo, as_json):
+    """Run the enrichment stages (entities and quotes, and the others) over articles not yet done.
 
-    Resumable: each batch commits its entities, quotes and checkpoint together,
-    so an interrupted run loses at most one batch and re-running finishes the
-    rest without doubling anything. Search keeps working meanwhile.
+    Each stage keeps its own checkpoint: an interrupted run loses at most one
+    batch, and re-running finishes the rest without doubling anything. Search
+    keeps working meanwhile. spaCy is loaded only by the stage that needs it.
     """
-    from ..enrich import pending, run  # noqa: PLC0415 - spaCy only for this command
-
-    desk = open_desk(ctx, create=False)
     started = time.monotonic()
-    try:
-        total = desk.store.count() if redo else len(pending(desk))
+    with open_desk(ctx, create=False) as desk:
+        total = desk.count() * (1 if stage else len(desk.stages())) if redo else None
+        if total is None:
+            total = desk.pending(stage) if stage else sum(s["pending"] for s in desk.stages())
         with progress_bar("enriching", total=total) as advance:
-            done = run(desk, progress=advance, workers=workers, batch_size=batch_size, redo=redo)
-    finally:
-        desk.close()
+            done = desk.enrich(stage=stage, redo=redo, progress=advance, workers=workers, batch_size=batch_size)
     seconds = time.monotonic() - started
+    first = next(iter(done.values()), 0)
     if as_json:
-        print_json({"enriched": done, "seconds": round(seconds, 2)})
+        print_json({"enriched": first, "stages": done, "seconds": round(seconds, 2)})
         return
-    rate = done / seconds if seconds else 0.0
-    click.echo(f"enriched {done} articles ({seconds:.1f}s, {rate:,.1f} articles/s)")
+    rate = first / seconds if seconds else 0.0
+    click.echo(f"enriched {first} articles ({seconds:.1f}s, {rate:,.1f} articles/s)")
+    for name, n in list(done.items())[1:]:
+        click.echo(f"  {name}: {n} articles")
 
 
 def _article_line(a: dict) -> str:
@@ -57,11 +61,8 @@ def _article_line(a: dict) -> str:
 @click.pass_context
 def entity(ctx, name, as_json):
     """Everything about one person, organisation or place: NAME in any case."""
-    desk = open_desk(ctx)
-    try:
+    with open_desk(ctx) as desk:
         page = desk.entity(" ".join(name))
-    finally:
-        desk.close()
     if as_json:
         print_json(page)
         return
@@ -109,11 +110,8 @@ def entity(ctx, name, as_json):
 @click.pass_context
 def entities(ctx, top, etype, query, as_json):
     """The most covered entities, overall or within a query's matches."""
-    desk = open_desk(ctx)
-    try:
+    with open_desk(ctx) as desk:
         rows = desk.entities(top=top, type=etype, query=query)
-    finally:
-        desk.close()
     if as_json:
         print_json(rows)
         return
@@ -126,15 +124,14 @@ def entities(ctx, top, etype, query, as_json):
 @click.option("--query", "-q", metavar="Q", help="Only quotes from articles matching this query.")
 @click.option("--limit", "-n", default=50, show_default=True, help="How many quotes.")
 @click.option("--offset", default=0, show_default=True, help="Skip this many (paging).")
+@click.option("--kind", type=click.Choice(["full", "partial"]),
+              help="Only full quotations, or only partial ones (a few quoted words inside reported speech).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
-def quotes(ctx, by, query, limit, offset, as_json):
+def quotes(ctx, by, query, limit, offset, kind, as_json):
     """Who said what: quotations with their speakers, newest first."""
-    desk = open_desk(ctx)
-    try:
-        rows = desk.quotes(by=by, query=query, limit=limit, offset=offset)
-    finally:
-        desk.close()
+    with open_desk(ctx) as desk:
+        rows = desk.quotes(by=by, query=query, limit=limit, offset=offset, kind=kind)
     for q in rows:
         if as_json:
             print_json(q)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
+from typing import Any
 
 import click
 
-from ..errors import NewsdeskError
 from .common import open_desk, print_json
 
 
@@ -32,16 +31,13 @@ def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, 
     newsdesk --data D eval --pairs ../shared/seed/        (MRR, success@1, success@10)
     newsdesk eval --collection time                        (builds a temporary desk)
     """
-    from .. import evaluate as ev
+    from ..desk import check_writable, evaluate_collection
 
     if run_out:
-        ev.check_writable(run_out)
+        check_writable(run_out)  # before any query runs, and before the desk is opened
     if pairs:
-        desk = open_desk(ctx)
-        try:
-            summary = ev.known_items(desk, pairs, depth=limit).summary()
-        finally:
-            desk.close()
+        with open_desk(ctx) as desk:
+            summary = desk.known_items(pairs, depth=limit)
         if as_json:
             print_json(summary)
             return
@@ -51,69 +47,21 @@ def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, 
             click.echo(f"not in the desk: {name}", err=True)
         return
     if collection:
-        _eval_collection(collection, limit, operator, collapse, run_out, as_json)
+        _report(evaluate_collection(collection, limit, operator, collapse, run_out), as_json)
         return
     if not (queries and qrels):
         raise click.UsageError("give --queries and --qrels, or --pairs DIR, or --collection NAME")
-    qs, qr = ev.load_queries(queries), ev.load_qrels(qrels)
-    qs, qr = _judged(qs, qr)
-    desk = open_desk(ctx)
-    try:
-        run = ev.run_queries(desk, qs, depth=limit, operator=operator, collapse=collapse)
-    finally:
-        desk.close()
-    _report(run, qr, run_out, as_json)
+    with open_desk(ctx) as desk:
+        _report(desk.evaluate(queries, qrels, limit, operator, collapse, run_out), as_json)
 
 
-def _eval_collection(name, limit, operator, collapse, run_out, as_json) -> None:
-    import newsdesk
-
-    from .. import evalsets
-    from .. import evaluate as ev
-
-    with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
-        desk = newsdesk.open(tmp)
-        try:
-            if name == "time":
-                raw = evalsets.time_dir()
-                if not (raw / "TIME.ALL").exists():
-                    raise NewsdeskError(f"{raw}: TIME collection not found (set NEWSDESK_SHARED)")
-                desk.ingest_records(evalsets.time_records(raw))
-                qs, qr = evalsets.time_queries(raw), evalsets.time_qrels(raw)
-            else:
-                paths = evalsets.reuters_paths()
-                if not paths["corpus"].exists():
-                    raise NewsdeskError(f"{paths['corpus']}: Reuters not found (set NEWSDESK_SHARED)")
-                desk.ingest(str(paths["corpus"]))
-                qs, qr = ev.load_queries(paths["queries"]), ev.load_qrels(paths["qrels"])
-            qs, qr = _judged(qs, qr)
-            run = ev.run_queries(desk, qs, depth=limit, operator=operator, collapse=collapse)
-        finally:
-            desk.close()
-    _report(run, qr, run_out, as_json)
-
-
-def _judged(queries: dict, qrels: dict) -> tuple[dict, dict]:
-    """Only queries with relevance judgements count (as in trec_eval); warn about the others."""
-    from .. import evaluate as ev
-
-    judged, unjudged = ev.judged_only(queries, qrels)
-    if not judged:
-        raise NewsdeskError(f"none of the {len(queries)} queries has a relevant document in the qrels "
-                            "(do the query ids match?)")
+def _report(metrics: dict[str, Any], as_json: bool) -> None:
+    unjudged = metrics.pop("unjudged", [])
     if unjudged:
+        total = metrics["queries"] + len(unjudged)
         shown = ", ".join(unjudged[:5]) + (", …" if len(unjudged) > 5 else "")
-        click.echo(f"warning: {len(unjudged)} of {len(queries)} queries have no relevance judgements "
+        click.echo(f"warning: {len(unjudged)} of {total} queries have no relevance judgements "
                    f"and are left out: {shown}", err=True)
-    return judged, {q: qrels[q] for q in judged}
-
-
-def _report(run, qrels, run_out, as_json) -> None:
-    from .. import evaluate as ev
-
-    if run_out:
-        ev.write_run(run, run_out)
-    metrics = ev.measure(run, qrels)
     if as_json:
         print_json(metrics)
         return

@@ -6,7 +6,6 @@ import socket
 
 import click
 
-from .. import keys as keys_mod
 from ..errors import MissingExtraError, NewsdeskError
 from .common import open_desk, print_json
 
@@ -15,8 +14,9 @@ from .common import open_desk, print_json
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--read-key", is_flag=True, help="Require an API key for reads too (writes always need one).")
+@click.option("--watch", is_flag=True, help="Also poll feeds and deliver alerts in the background (as newsdesk watch).")
 @click.pass_context
-def serve(ctx, host, port, read_key):
+def serve(ctx, host, port, read_key, watch):
     """Run the JSON API (/api, docs at /docs) and the web UI (/) on HOST:PORT.
 
     Writes (POST /api/ingest) need `Authorization: Bearer KEY`; make a key with
@@ -32,9 +32,16 @@ def serve(ctx, host, port, read_key):
     desk = open_desk(ctx, create=True)
     app = create_app(desk, read_key=read_key)
     click.echo(f"newsdesk serving {desk.path} on http://{host}:{port}/ (API docs: /docs)", err=True)
+    stop = None
+    if watch:  # issue 10: the watcher runs on a desk (SQLite connection) of its own
+        from .follow import start_watcher
+
+        stop = start_watcher(desk.path)
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
+        if stop is not None:
+            stop.set()
         desk.close()
 
 
@@ -65,11 +72,8 @@ def keys():
 @click.pass_context
 def keys_create(ctx, name):
     """Make a new key; it is printed once, as the last word of the output, and stored hashed."""
-    desk = open_desk(ctx, create=True)
-    try:
-        key = keys_mod.create_key(desk, name)
-    finally:
-        desk.close()
+    with open_desk(ctx, create=True) as desk:
+        key = desk.create_key(name)
     click.echo(f"new API key{f' {name!r}' if name else ''} (shown only now; store it safely): {key}")
 
 
@@ -78,11 +82,8 @@ def keys_create(ctx, name):
 @click.pass_context
 def keys_list(ctx, as_json):
     """List keys (id, name, prefix, created, revoked); never the keys themselves."""
-    desk = open_desk(ctx)
-    try:
-        rows = keys_mod.list_keys(desk)
-    finally:
-        desk.close()
+    with open_desk(ctx) as desk:
+        rows = desk.list_keys()
     if as_json:
         print_json(rows)
         return
@@ -98,9 +99,6 @@ def keys_list(ctx, as_json):
 @click.pass_context
 def keys_revoke(ctx, key_id):
     """Revoke the key with id KEY_ID (see `newsdesk keys list`)."""
-    desk = open_desk(ctx)
-    try:
-        keys_mod.revoke_key(desk, key_id)
-    finally:
-        desk.close()
+    with open_desk(ctx) as desk:
+        desk.revoke_key(key_id)
     click.echo(f"revoked API key {key_id}")

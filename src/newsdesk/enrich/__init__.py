@@ -1,42 +1,66 @@
-"""Enrichment: entities and quotes for every article not yet enriched, on all cores.
+"""Enrichment: run each stage (entities, copies, stories…) over the articles it has not done.
 
-``run(desk)`` is resumable and exactly-once: each batch's mentions, quotes,
-checkpoint rows (``enriched``) and index touch are one SQLite transaction, so
+Every stage follows the protocol of :mod:`newsdesk.enrich.stage` and has its own
+checkpoint, so ``run_stage`` is resumable and exactly-once per stage: each
+batch's results, checkpoint rows and index touch are one SQLite transaction, so
 a SIGKILL loses at most the batch in flight and a re-run never doubles a row.
-Articles stay searchable throughout; the index picks up their entity fields
-(``entity``, ``salient``) as it catches up, every ``INDEX_EVERY`` articles and
-at the end. spaCy is imported only here (and in worker processes), never by
-``newsdesk.enrich.hooks``.
+Articles stay searchable throughout; the index picks up the stage's fields as
+it catches up (every ``INDEX_EVERY`` articles and at the end, through the
+``catch_up`` callback the caller passes). Heavy stages compute in a pool of
+worker processes that get article rows and return plain results; the parent
+alone writes. spaCy is imported only by the entities stage, when it computes.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import schema
+from ..errors import BadParameter
+from ..model import StoredRow, now_iso
+from ..store import stages as checkpoints
+from .entities import EntitiesStage
+from .stage import Stage, StageInfo
 
 if TYPE_CHECKING:
-    from ..desk import Desk
+    from ..store import Store
 
 BATCH = 64  # articles per worker task and per transaction
 INDEX_EVERY = 5000  # articles between index catch-ups during a long run
 
-__all__ = ["run", "pending"]
+__all__ = ["BATCH", "Stage", "StageInfo", "all_stages", "get_stage", "pending", "run_stage"]
 
 
-def pending(desk: Desk) -> list[int]:
-    """Seqs of the stored articles that have not been enriched yet, in order."""
-    schema.ensure(desk.store.db)
-    return [
-        s
-        for (s,) in desk.store.db.execute(
-            "SELECT a.seq FROM articles a LEFT JOIN enriched e ON e.seq = a.seq "
-            "WHERE e.seq IS NULL ORDER BY a.seq"
-        )
-    ]
+def all_stages() -> list[Stage]:
+    """Every stage this newsdesk knows, in the order they run (a stage after those it needs)."""
+    found: list[Stage] = [EntitiesStage()]
+    for module, cls in (("copies", "CopiesStage"), ("stories", "StoriesStage")):
+        try:
+            mod = __import__(f"{__name__}.{module}", fromlist=[cls])
+        except ModuleNotFoundError as err:
+            if err.name and err.name.startswith("newsdesk"):
+                continue  # not built (yet): the stage simply does not exist
+            raise
+        found.append(getattr(mod, cls)())
+    return found
+
+
+def get_stage(name: str) -> Stage:
+    """The stage called ``name``; BadParameter naming the known ones otherwise."""
+    for stage in all_stages():
+        if stage.info.name == name:
+            return stage
+    known = ", ".join(s.info.name for s in all_stages())
+    raise BadParameter("stage", name, f"no such enrichment stage (known: {known})")
+
+
+def pending(store: Store, stage: Stage) -> list[int]:
+    """Seqs of the stored articles the stage has not done at its current version, in order."""
+    return checkpoints.pending(store, stage.info.name, stage.info.version)
 
 
 def _batches(seqs: list[int], size: int) -> Iterator[list[int]]:
@@ -44,60 +68,99 @@ def _batches(seqs: list[int], size: int) -> Iterator[list[int]]:
         yield seqs[i : i + size]
 
 
-def run(
-    desk: Desk,
+def run_stage(
+    store: Store,
+    stage: Stage,
     progress: Callable[[int], Any] | None = None,
     workers: int | None = None,
     batch_size: int = BATCH,
     redo: bool = False,
+    catch_up: Callable[[], Any] | None = None,
 ) -> int:
-    """Enrich every article not yet enriched; returns how many were enriched now.
+    """Run one stage over every article it has not done; returns how many it did now.
 
-    ``redo`` first forgets all enrichment (after the rules or the model change),
-    in one transaction, so every article is enriched again.
+    The caller holds the desk's write lock. ``redo`` first forgets everything the
+    stage wrote (after its rules change), in one transaction, so every article is
+    done again; other stages are untouched.
     """
-    from . import ner
+    reason = stage.available()  # may raise MissingExtraError (spaCy not installed)
+    if reason is not None:
+        raise BadParameter("stage", stage.info.name, reason)
+    name, version = stage.info.name, stage.info.version
+    if redo:
+        with store.transaction():
+            stage.reset(store)
+            checkpoints.forget(store, name)
+    todo = checkpoints.pending(store, name, version)
+    if not todo:
+        return 0
+    done = since_index = 0
+    for rows, computed in _computed(store, stage, todo, workers, batch_size):
+        with store.transaction():
+            changed = stage.write(store, rows, computed)
+            checkpoints.mark_done(store, name, version, [r.seq for r in rows], now_iso())
+            if changed:
+                store.touch(changed)
+        done += len(rows)
+        since_index += len(rows)
+        if progress:
+            progress(len(rows))
+        if catch_up is not None and since_index >= INDEX_EVERY:
+            catch_up()
+            since_index = 0
+    if catch_up is not None:
+        catch_up()
+    return done
 
-    ner.load_nlp()  # fails fast (MissingExtraError); forked workers inherit the loaded model
-    with desk.writing():
-        if redo and schema.exists(desk.store.db):  # no tables yet: nothing to forget
-            with desk.store.transaction() as db:
-                desk.store.touch(schema.reset(db))
-        todo = pending(desk)  # makes the tables on a first run
-        if not todo:
-            return 0
-        workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
-        workers = min(workers, max(1, len(todo) // batch_size))
-        done = 0
-        since_index = 0
-        for results in _results(desk, todo, workers, batch_size):
-            with desk.store.transaction() as db:
-                schema.write_results(db, results)
-                desk.store.touch([r["seq"] for r in results])
-            done += len(results)
-            since_index += len(results)
-            if progress:
-                progress(len(results))
-            if since_index >= INDEX_EVERY:
-                desk.index.catch_up(desk.store)
-                since_index = 0
-        desk.index.catch_up(desk.store)
-        return done
+
+def _rows(store: Store, seqs: list[int]) -> list[StoredRow]:
+    by_seq = store.rows_by_seq(seqs)
+    return [by_seq[s] for s in seqs if s in by_seq]
 
 
-def _results(desk: Desk, todo: list[int], workers: int, batch_size: int) -> Iterator[list[dict[str, Any]]]:
-    """Analysed batches, in order: in this process, or from a pool of ``workers``.
-
-    ``run`` has loaded the model already (``ner.load_nlp`` caches it).
-    """
-    from . import ner
-
-    if workers <= 1:
-        for seqs in _batches(todo, batch_size):
-            yield ner.analyse(ner.fetch(desk.store.db, seqs))
+def _computed(
+    store: Store, stage: Stage, todo: list[int], workers: int | None, batch_size: int
+) -> Iterator[tuple[list[StoredRow], Any]]:
+    """(rows, computed) per batch, in order: in this process, or from a pool of workers."""
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    workers = min(workers, max(1, len(todo) // batch_size))
+    batches = (_rows(store, seqs) for seqs in _batches(todo, batch_size))
+    if workers <= 1 or not stage.info.parallel:
+        for rows in batches:
+            yield rows, stage.compute(rows)
         return
-    ctx = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    )
-    with ctx.Pool(workers, initializer=ner.init_worker, initargs=(desk.store.path, os.getpid())) as pool:
-        yield from pool.imap(ner.work, _batches(todo, batch_size), chunksize=1)
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(stage.info.name, os.getpid())) as pool:
+        pending_rows: list[list[StoredRow]] = []
+
+        def feed() -> Iterator[list[StoredRow]]:
+            for rows in batches:
+                pending_rows.append(rows)
+                yield rows
+
+        for computed in pool.imap(_compute_in_worker, ((stage.info.name, rows) for rows in feed()), chunksize=1):
+            yield pending_rows.pop(0), computed
+
+
+_worker_stage: Stage | None = None
+
+
+def _init_worker(name: str, parent: int) -> None:
+    """Pool initializer: make the stage ready (load its model once), and die with the parent."""
+    global _worker_stage
+    _worker_stage = get_stage(name)
+    _worker_stage.available()
+
+    def watch() -> None:  # a SIGKILLed parent cannot stop its pool: leave on our own
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _compute_in_worker(task: tuple[str, Sequence[StoredRow]]) -> Any:
+    name, rows = task
+    stage = _worker_stage if _worker_stage is not None and _worker_stage.info.name == name else get_stage(name)
+    return stage.compute(rows)

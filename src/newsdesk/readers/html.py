@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml.etree import ParserError
@@ -89,11 +90,17 @@ def extract_page(html: bytes | str, url: str = "", provenance: str = "") -> Reco
         return Reject(where, f"extraction failed: {type(err).__name__}: {err}")
     title = (doc.title or "").strip()
     body = text.strip()
+    page_url = doc.url or ""
+    metadata: dict[str, Any] = {}
+    if page_url and is_site_root(page_url) and not (url and is_site_root(url)):
+        # a canonical (or <base href>) naming the site's home page is a template default, not
+        # this page's identity: every page of the site would become one article
+        metadata["canonical_url"] = page_url
+        page_url = ""
     if title and body.startswith(title) and body[len(title) : len(title) + 1] in ("", "\n"):
         body = body[len(title) :].lstrip()
     if not title and len(body) < MIN_UNTITLED_CHARS:  # a menu or an error line, not an article
         return Reject(where, "no article text found")
-    metadata: dict[str, Any] = {}
     if doc.description:
         metadata["description"] = doc.description
     if doc.categories:
@@ -105,7 +112,7 @@ def extract_page(html: bytes | str, url: str = "", provenance: str = "") -> Reco
     return Record(
         title=title,
         body=body,
-        url=doc.url or url,
+        url=page_url or url,
         published=published or doc.date or "",
         source=doc.sitename or doc.hostname or "",
         authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()],
@@ -113,6 +120,18 @@ def extract_page(html: bytes | str, url: str = "", provenance: str = "") -> Reco
         metadata=metadata,
         provenance=where,
     )
+
+
+_ROOT_PATH = re.compile(r"^/?((index|default|home)(\.\w+)?|[a-z]{2}(-[a-z]{2})?/?)?$", re.I)
+
+
+def is_site_root(url: str) -> bool:
+    """Whether ``url`` is a site's home page (``/``, ``/index.html``, ``/en/``), with no query."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    return bool(parts.netloc) and not parts.query and bool(_ROOT_PATH.match(parts.path))
 
 
 def _published(tree: Any) -> str:

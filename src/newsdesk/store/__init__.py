@@ -22,10 +22,10 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import DataDirError, WriterBusyError
-from ..model import Article
+from ..model import Article, StoredRow
 
 from .schema import MIGRATIONS, SCHEMA_VERSION, all_ddl
 
@@ -36,22 +36,9 @@ COLUMNS = (
 _SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM articles"
 
 
-def row_to_article(row: sqlite3.Row | tuple) -> Article:
+def row_to_article(row: tuple) -> Article:
     """A database row (in COLUMNS order) as an Article."""
-    return Article(
-        id=row[1],
-        external_id=row[2],
-        url=row[3],
-        source=row[4],
-        title=row[5],
-        body=row[6],
-        published=row[7],
-        authors=json.loads(row[8]),
-        lang=row[9],
-        metadata=json.loads(row[10]),
-        provenance=row[11],
-        ingested_at=row[12],
-    )
+    return StoredRow._make(row).article()
 
 
 def article_values(a: Article) -> tuple:
@@ -76,6 +63,20 @@ def _json(value: Any) -> str:
     except UnicodeEncodeError:
         text = json.dumps(value, ensure_ascii=True, default=str)
     return text
+
+
+class HitRow(NamedTuple):
+    """The columns a search hit shows (the first nine of COLUMNS); ``authors`` is JSON text."""
+
+    seq: int
+    id: str
+    external_id: str
+    url: str
+    source: str
+    title: str
+    body: str
+    published: str
+    authors: str
 
 
 class WriteLock:
@@ -149,8 +150,8 @@ class Store:
             self.db.executescript(ddl)
         with self.transaction():
             for version in range(stored + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS.get(version, ()):
-                    self.db.execute(statement)
+                if version in MIGRATIONS:
+                    MIGRATIONS[version](self.db)
             self.db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(max(stored, SCHEMA_VERSION)),),
@@ -212,7 +213,7 @@ class Store:
                     continue
                 present_ids.add(v[0])  # a repeat within the batch is "present" too
                 seq += 1
-                new_rows.append((seq, *v, version))
+                new_rows.append(StoredRow(seq, *v, version))
             db.executemany(
                 "INSERT INTO articles (seq, id, external_id, url, source, title, body, published, "
                 "authors, lang, metadata, provenance, ingested_at, version) "
@@ -248,19 +249,28 @@ class Store:
         marks = ",".join("?" * len(seqs))
         return self.db.execute(f"SELECT seq, {columns} FROM articles WHERE seq IN ({marks})", seqs).fetchall()
 
-    def rows_by_seq(self, seqs: list[int]) -> dict[int, tuple]:
-        """Whole rows (COLUMNS order) for the given seqs, keyed by seq."""
-        return {r[0]: r for r in self._by_seq(", ".join(COLUMNS[1:]), seqs)}
+    def rows_by_seq(self, seqs: list[int]) -> dict[int, StoredRow]:
+        """Whole rows for the given seqs, keyed by seq."""
+        return {r[0]: StoredRow._make(r) for r in self._by_seq(", ".join(COLUMNS[1:]), seqs)}
 
-    def hit_rows(self, seqs: list[int]) -> dict[int, tuple]:
-        """What a search hit shows: the first 8 of COLUMNS (seq … published), keyed by seq."""
-        return {r[0]: r for r in self._by_seq(", ".join(COLUMNS[1:8]), seqs)}
+    def seq_of(self, article_id: str) -> int | None:
+        """The seq of the article with this id (one lookup on the unique ``id``)."""
+        row = self.db.execute("SELECT seq FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
+
+    def source_names(self) -> dict[str, str]:
+        """Index keys of sources (lower-cased) back to the spelling the store keeps."""
+        return {s.lower(): s for (s,) in self.db.execute("SELECT DISTINCT source FROM articles")}
+
+    def hit_rows(self, seqs: list[int]) -> dict[int, HitRow]:
+        """What a search hit shows (seq … published, authors), keyed by seq."""
+        return {r[0]: HitRow._make(r) for r in self._by_seq(", ".join(COLUMNS[1:9]), seqs)}
 
     def published_by_seq(self, seqs: list[int]) -> dict[int, str]:
         """Publication dates for the given seqs (recency ranking needs nothing else)."""
         return dict(self._by_seq("published", seqs))
 
-    def changed_since(self, version: int, batch: int = 2000) -> Iterator[list[tuple]]:
+    def changed_since(self, version: int, batch: int = 2000) -> Iterator[list[StoredRow]]:
         """Batches of rows whose change stamp is above ``version``, oldest change first."""
         last_seq = 1 << 62  # nothing of ``version`` itself: strictly newer changes only
         last_version = version
@@ -272,10 +282,10 @@ class Store:
             ).fetchall()
             if not rows:
                 return
-            yield rows
+            yield [StoredRow._make(r) for r in rows]
             last_version, last_seq = rows[-1][13], rows[-1][0]
 
-    def iter_rows(self, batch: int = 2000) -> Iterator[list[tuple]]:
+    def iter_rows(self, batch: int = 2000) -> Iterator[list[StoredRow]]:
         """Every row, in seq order, in batches."""
         last = 0
         while True:
@@ -284,7 +294,7 @@ class Store:
             ).fetchall()
             if not rows:
                 return
-            yield rows
+            yield [StoredRow._make(r) for r in rows]
             last = rows[-1][0]
 
     def stats(self) -> dict[str, Any]:

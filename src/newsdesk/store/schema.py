@@ -11,16 +11,27 @@ newsdesk (a higher version than :data:`SCHEMA_VERSION`) is refused, not guessed 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from typing import Any
 
 SCHEMA_VERSION = 2
 
 #: modules of ``newsdesk.store`` that own tables, in creation order
-PARTS: tuple[str, ...] = ("articles", "stages")
+PARTS: tuple[str, ...] = ("articles", "stages", "entities", "keys", "copies", "stories", "feeds", "alerts", "snapshots", "revisions")
 
-#: version -> statements that bring a store of ``version - 1`` up to ``version``
-#: (beyond what the idempotent DDL of the parts already does)
-MIGRATIONS: dict[int, tuple[str, ...]] = {
-    2: (),  # round 2: entity/key tables move under the schema version; new tables come from PARTS
+
+def _round1_to_2(db: Any) -> None:
+    """Round 2: entity and key tables come under the schema version (their DDL is in PARTS);
+    the single ``enriched`` checkpoint becomes per-stage ``stage_runs`` rows; quotes gain ``kind``."""
+    from .entities import migrate_round1
+
+    migrate_round1(db)
+
+
+#: version -> a function that brings a store of ``version - 1`` up to ``version`` inside the
+#: opening transaction (beyond what the idempotent DDL of the parts already does)
+MIGRATIONS: dict[int, Callable[[Any], None]] = {
+    2: _round1_to_2,
 }
 
 

@@ -22,10 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from .. import analysis
-from ..api.app import ApiError
-from ..api.routes import date_range
-from ..enrich import queries as enrich_queries
+from ..api.errors import ApiError, date_range
 from ..errors import NewsdeskError, NotEnrichedError
 from .chart import svg_timeline
 
@@ -39,6 +36,9 @@ def install(app: FastAPI) -> None:
     """Add the pages and the static files to the app."""
     app.mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static")
     app.include_router(router)
+    from .follow import router as follow_router  # issue 10: saved searches, feed health
+
+    app.include_router(follow_router)
 
 
 def _highlight(snippet: str) -> Markup:
@@ -91,7 +91,7 @@ def search_page(
                               until=until or None, source=source or None, sort=sort)
             ctx["results"] = res
             ctx["pages"] = max(1, math.ceil(res.total / PER_PAGE))
-            ctx["facets"] = analysis.facets(desk, q, since or None, until or None, source or None)
+            ctx["facets"] = desk.facets(q, results=res)
         except (NewsdeskError, ApiError) as err:
             ctx["error"] = str(err)
             return _page(request, "search.html", status=400, **ctx)
@@ -116,12 +116,12 @@ def timeline_page(
     if queries:
         try:
             since, until = date_range(since or None, until or None)
-            data = analysis.timeline(desk, queries, interval, normalize, since or None, until or None)
+            data = desk.timeline(queries, interval, normalize, since or None, until or None)
             ctx["data"] = data
             ctx["chart"] = Markup(svg_timeline(data))
-            ctx["terms"] = analysis.top_terms(desk, queries[0], 20, since or None, until or None)
-            ctx["sources"] = analysis.top_sources(desk, queries[0], 10, since or None, until or None)
-            ctx["entities"] = analysis.top_entities(desk, queries[0], 10)
+            ctx["terms"] = desk.top("terms", queries[0], 20, since or None, until or None)
+            ctx["sources"] = desk.top("sources", queries[0], 10, since or None, until or None)
+            ctx["entities"] = desk.top("entities", queries[0], 10, since or None, until or None)
         except (NewsdeskError, ApiError) as err:
             ctx["error"] = str(err)
             return _page(request, "timeline.html", status=400, **ctx)
@@ -174,12 +174,12 @@ def _mark_entities(body: str, entities: list[dict[str, Any]]) -> Markup:
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
 def article_page(request: Request, article_id: str, q: Q = "") -> HTMLResponse:
-    desk = request.app.state.desk
-    art = desk.get(article_id)  # the one lookup; the rest is handed the Article
-    ents, quotes = enrich_queries.article_enrichment(desk, art)  # ([], []) before enrichment
+    page = request.app.state.desk.article_page(article_id)  # one lookup of the article for everything
+    art, ents = page["article"], page["entities"]  # entities and quotes: [] before enrichment
     types = sorted({TYPE_LABELS.get(e.get("type", ""), "") for e in ents} - {""})
     return _page(request, "article.html", a=art, q=q, body=_mark_entities(art.body, ents),
-                 entities=ents, quotes=quotes, types=types, similar=analysis.similar(desk, art, 5))
+                 entities=ents, quotes=page["quotes"], types=types, similar=page["similar"],
+                 revisions=page["revisions"])
 
 
 @router.get("/entities/{name:path}", response_class=HTMLResponse)

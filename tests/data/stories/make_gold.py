@@ -203,6 +203,18 @@ def main() -> None:
                 "published": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
         add(copy, story, o["id"], kind, o["id"], src)
         n += 1
+    # story articles that are re-sends of another: the later one is a natural copy, and its own
+    # transformed copies belong to the same copy group
+    root: dict[str, str] = {}
+    for a, b in sel.get("story_copies", []):
+        first, second = sorted((f"reuters-{a}", f"reuters-{b}"),
+                               key=lambda i: next(r["published"] for r in out if r["id"] == i))
+        root[second] = first
+        for r in out:
+            if r["id"] == second:
+                r.update(kind="natural", copy_of=first)
+    for r in out:
+        r["group"] = root.get(r["group"], r["group"])
     with open(HERE / "gold.jsonl", "w", encoding="utf-8") as fh:
         for row in out:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")

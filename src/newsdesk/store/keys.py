@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import NotFoundError
+from ..errors import NotFoundError
+from ..model import now_iso
 
 if TYPE_CHECKING:
-    from .desk import Desk
+    from . import Store
 
-SCHEMA = """
+DDL = """
 CREATE TABLE IF NOT EXISTS api_keys (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL DEFAULT '',
@@ -34,59 +33,40 @@ CREATE TABLE IF NOT EXISTS api_keys (
 PREFIX_CHARS = 8
 
 
-def _ensure(desk: Desk) -> None:
-    desk.store.db.executescript(SCHEMA)
-
-
-def _has_table(desk: Desk) -> bool:
-    row = desk.store.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='api_keys'")
-    return row.fetchone() is not None
-
 
 def _digest(salt: str, key: str) -> str:
     return hashlib.sha256((salt + key).encode()).hexdigest()
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def create_key(desk: Desk, name: str = "") -> str:
+def create_key(store: Store, name: str = "") -> str:
     """Make a new key, store its hash, and return the key (the only time it is visible)."""
-    _ensure(desk)
     key = "nd_" + secrets.token_urlsafe(24)
     salt = secrets.token_hex(16)
-    with desk.store.transaction() as db:
+    with store.transaction() as db:
         db.execute(
             "INSERT INTO api_keys (name, prefix, salt, hash, created_at) VALUES (?,?,?,?,?)",
-            (name, key[:PREFIX_CHARS], salt, _digest(salt, key), _now()),
+            (name, key[:PREFIX_CHARS], salt, _digest(salt, key), now_iso()),
         )
     return key
 
 
-def verify_key(desk: Desk, key: str | None) -> bool:
+def verify_key(store: Store, key: str | None) -> bool:
     """True when ``key`` is a live (not revoked) key of this desk.
 
-    Runs on every authenticated request, so it only reads: the table is made by
-    ``create_key``, and a desk without it simply has no keys.
+    Runs on every authenticated request, so it only reads (the table is part of
+    the schema, made when the store opens).
     """
     if not key or len(key) > 200:
         return False
-    try:
-        rows = desk.store.db.execute(
-            "SELECT salt, hash FROM api_keys WHERE prefix=? AND revoked_at=''", (key[:PREFIX_CHARS],)
-        ).fetchall()
-    except sqlite3.OperationalError:
-        if _has_table(desk):
-            raise
-        return False
+    rows = store.db.execute(
+        "SELECT salt, hash FROM api_keys WHERE prefix=? AND revoked_at=''", (key[:PREFIX_CHARS],)
+    ).fetchall()
     return any(hmac.compare_digest(_digest(salt, key), digest) for salt, digest in rows)
 
 
-def list_keys(desk: Desk) -> list[dict[str, Any]]:
+def list_keys(store: Store) -> list[dict[str, Any]]:
     """Every key's id, name, prefix and dates (never the key)."""
-    _ensure(desk)
-    rows = desk.store.db.execute(
+    rows = store.db.execute(
         "SELECT id, name, prefix, created_at, revoked_at FROM api_keys ORDER BY id"
     ).fetchall()
     return [
@@ -95,10 +75,9 @@ def list_keys(desk: Desk) -> list[dict[str, Any]]:
     ]
 
 
-def revoke_key(desk: Desk, key_id: int) -> None:
+def revoke_key(store: Store, key_id: int) -> None:
     """Revoke a key by its id (as ``keys list`` shows it)."""
-    _ensure(desk)
-    with desk.store.transaction() as db:
-        cur = db.execute("UPDATE api_keys SET revoked_at=? WHERE id=? AND revoked_at=''", (_now(), key_id))
+    with store.transaction() as db:
+        cur = db.execute("UPDATE api_keys SET revoked_at=? WHERE id=? AND revoked_at=''", (now_iso(), key_id))
     if not cur.rowcount:
         raise NotFoundError(f"no live API key with id {key_id} (see newsdesk keys list)")

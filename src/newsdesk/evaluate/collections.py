@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from .evaluate import Qrels
-from .model import Record
+from ..model import Record
+from . import Qrels
 
 # where the shared corpora live (override with NEWSDESK_SHARED)
 SHARED = Path(os.environ.get("NEWSDESK_SHARED", Path(__file__).resolve().parents[3] / "shared"))

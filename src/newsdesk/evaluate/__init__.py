@@ -13,13 +13,19 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .errors import MissingExtraError, NewsdeskError
-from .model import Reject
+from ..errors import MissingExtraError, NewsdeskError, NotFoundError
+from ..model import Article, Reject
 
-if TYPE_CHECKING:
-    from .desk import Desk
+
+class Searchable(Protocol):
+    """What evaluation needs of a desk: its public ``search`` and ``get`` (duck-typed, so this
+    module never imports the Desk)."""
+
+    def search(self, query: str, limit: int = 10, offset: int = 0, **filters: Any) -> Any: ...
+
+    def get(self, key: str) -> Article: ...
 
 Run = dict[str, dict[str, float]]
 Qrels = dict[str, dict[str, int]]
@@ -95,7 +101,7 @@ def as_keywords(text: str) -> str:
 
 
 def run_queries(
-    desk: Desk,
+    desk: Searchable,
     queries: dict[str, str],
     depth: int = 100,
     operator: str = "OR",
@@ -175,7 +181,7 @@ class PairsResult:
         }
 
 
-def known_items(desk: Desk, directory: str | os.PathLike[str], depth: int = 100, operator: str = "AND") -> PairsResult:
+def known_items(desk: Searchable, directory: str | os.PathLike[str], depth: int = 100, operator: str = "AND") -> PairsResult:
     """For each ``.txt`` in ``directory`` (first line the query, whole file the article),
     the rank at which the query finds that article.
 
@@ -199,17 +205,70 @@ def known_items(desk: Desk, directory: str | os.PathLike[str], depth: int = 100,
     return result
 
 
-def _target_id(desk: Desk, path: Path) -> str | None:
-    """The desk's id for the article in pair file ``path``: by external id, else by content."""
-    from .model import Article
-    from .normalize import to_article
-    from .readers import ReadOptions, read_file
+def _stored(desk: Searchable, key: str) -> Article | None:
+    try:
+        return desk.get(key)
+    except NotFoundError:
+        return None
 
-    stored = desk.store.get(path.stem)  # by id, else by external id (the text reader's file stem)
+
+def _target_id(desk: Searchable, path: Path) -> str | None:
+    """The desk's id for the article in pair file ``path``: by external id, else by content."""
+    from ..normalize import to_article
+    from ..readers import ReadOptions, read_file
+
+    stored = _stored(desk, path.stem)  # by id, else by external id (the text reader's file stem)
     if stored is not None:
         return stored.id
     for item in read_file(str(path), ReadOptions()):
         article = to_article(item) if not isinstance(item, Reject) else item
-        if isinstance(article, Article) and desk.store.get(article.id) is not None:
+        if isinstance(article, Article) and _stored(desk, article.id) is not None:
             return article.id
     return None
+
+
+def judged_files(
+    queries_path: str | os.PathLike[str], qrels_path: str | os.PathLike[str]
+) -> tuple[dict[str, str], Qrels, list[str]]:
+    """Queries and qrels from TREC files, only the judged queries kept; plus the ids left out."""
+    return judged_set(load_queries(queries_path), load_qrels(qrels_path))
+
+
+def judged_set(queries: dict[str, str], qrels: Qrels) -> tuple[dict[str, str], Qrels, list[str]]:
+    """Only queries with relevance judgements count (as in trec_eval); NewsdeskError if none is."""
+    judged, unjudged = judged_only(queries, qrels)
+    if not judged:
+        raise NewsdeskError(
+            f"none of the {len(queries)} queries has a relevant document in the qrels (do the query ids match?)"
+        )
+    return judged, {q: qrels[q] for q in judged}, unjudged
+
+
+def evaluate(
+    desk: Searchable, queries: dict[str, str], qrels: Qrels, depth: int = 100, operator: str = "OR",
+    collapse: bool = False, run_out: str | os.PathLike[str] | None = None,
+) -> dict[str, float]:
+    """Run the queries, optionally save the run (checked writable first), and measure it."""
+    if run_out:
+        check_writable(run_out)
+    run = run_queries(desk, queries, depth=depth, operator=operator, collapse=collapse)
+    if run_out:
+        write_run(run, run_out)
+    return measure(run, qrels)
+
+
+def collection(name: str) -> tuple[Iterable[Any], dict[str, str], Qrels]:
+    """A shared test collection: (what to ingest, queries, qrels) for ``time`` or ``reuters``."""
+    from . import collections as sets
+
+    if name == "time":
+        raw = sets.time_dir()
+        if not (raw / "TIME.ALL").exists():
+            raise NewsdeskError(f"{raw}: TIME collection not found (set NEWSDESK_SHARED)")
+        return sets.time_records(raw), sets.time_queries(raw), sets.time_qrels(raw)
+    if name == "reuters":
+        paths = sets.reuters_paths()
+        if not paths["corpus"].exists():
+            raise NewsdeskError(f"{paths['corpus']}: Reuters not found (set NEWSDESK_SHARED)")
+        return [str(paths["corpus"])], load_queries(paths["queries"]), load_qrels(paths["qrels"])
+    raise NewsdeskError(f"collection {name!r}: choose time or reuters")

@@ -1,0 +1,197 @@
+"""Who a speaker phrase refers to: names, pronouns, titles and organisations in one article.
+
+Attribution finds the words that name a speaker ("Mr Clarke", "he", "the home
+secretary", "the board", "EMI"); this module turns them into one of the
+article's entities, so that every quote of one person carries one name:
+
+* a name, or a part of one ("Mr Kerr", "Danny" for Danny Marsh), is the
+  article's person with that surname or first name; an all-capitals word that
+  spells an organisation's initials ("LGA") is that organisation;
+* "he"/"she" is the nearest earlier person, preferring one who was the subject
+  of a sentence or spoke last; "they"/"it" the nearest organisation;
+* "the home secretary" is the person introduced with that title, before the
+  name ("Home Secretary Yvette Crane") or in apposition ("Yvette Crane, the
+  home secretary," / "The home secretary, Yvette Crane,");
+* "the board", "the department", "the club" is the nearest organisation whose
+  name ends that way, or else the nearest organisation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .names import ArticleEntity
+
+_GENERIC_ORG = {
+    "company", "firm", "group", "bank", "agency", "ministry", "department", "government", "board",
+    "union", "council", "committee", "office", "corporation", "administration", "association",
+    "commission", "authority", "exchange", "fund", "party", "court", "club", "charity",
+    "foundation", "trust", "team", "airline", "carmaker", "automaker", "regulator", "watchdog",
+    "university", "institute", "hospital", "school", "district", "service", "palace", "bench",
+    "federation", "organisation", "organization", "society", "network", "station",
+}  # fmt: skip
+PERSON_WORDS = {
+    "spokesman", "spokeswoman", "spokesperson", "official", "source", "aide", "analyst",
+    "insider", "pal", "friend", "neighbour", "neighbor", "resident", "witness", "expert",
+}  # fmt: skip
+_TITLE_WORD = re.compile(r"[a-z][\w'-]*")
+_STOP = {"the", "a", "an", "of", "for", "and", "to", "in", "at", "on", "who", "its", "his", "her", "their"}
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    ent: ArticleEntity
+
+
+def _appositive_titles(text: str, ent: ArticleEntity) -> set[str]:
+    """Lower-case words of the titles this person is given in apposition."""
+    found: set[str] = set()
+    for s, e in ent.spans:
+        after = re.match(r",\s+(?:the|a|an|its|their)?\s*([^,.;:\"“”()]{3,60})[,.]", text[e : e + 80])
+        before = re.search(r"(?:^|[.\n]\s*|\b)[Tt]he\s+([a-z][^,.;:\"“”()]{2,50}),\s*$", text[max(0, s - 60) : s])
+        for m in (after, before):
+            if m is not None:
+                words = _TITLE_WORD.findall(m.group(1))
+                if words and all(w.islower() or w[0].isupper() for w in words):
+                    found |= {w.lower() for w in words if w.lower() not in _STOP}
+    return found
+
+
+class Attributor:
+    """Resolves speaker phrases (by offsets in the text) to the article's entities."""
+
+    def __init__(self, text: str, entities: dict[str, ArticleEntity]) -> None:
+        self.text = text
+        self.entities = entities
+        self.mentions = sorted(
+            (Mention(s, e, ent) for ent in entities.values() for s, e in ent.spans), key=lambda m: m.start
+        )
+        people = [e for e in entities.values() if e.type == "PERSON"]
+        long_people = [e for e in people if len(e.name.split()) > 1]
+        self.by_word: dict[str, ArticleEntity] = {}
+        for ent in sorted(long_people, key=lambda e: -e.count):
+            for w in (ent.name.split()[-1], ent.name.split()[0]):
+                self.by_word.setdefault(w.lower(), ent)
+        for ent in people:
+            for w in ent.name.split():
+                self.by_word.setdefault(w.lower(), ent)
+        self.initials: dict[str, ArticleEntity] = {}
+        for ent in entities.values():
+            words = [w for w in re.findall(r"[A-Za-z]+", ent.name) if w.lower() not in ("of", "the", "and", "for")]
+            if ent.type == "ORG" and len(words) >= 2:
+                self.initials.setdefault("".join(w[0] for w in words).upper(), ent)
+        self.titles = {id(e): {t.lower() for t in e.titles} | _appositive_titles(text, e) for e in people}
+        # surnames (and first names) of the article's people where the model missed them
+        parts = {}
+        for e in long_people:
+            for w in (e.name.split()[-1], e.name.split()[0]):
+                if len(w) > 2 and w[0].isupper():
+                    parts.setdefault(w, e)
+        if parts:
+            taken = [(m.start, m.end) for m in self.mentions]
+            rx = re.compile(r"\b(" + "|".join(re.escape(w) for w in parts) + r")\b")
+            for hit in rx.finditer(text):
+                if not any(a <= hit.start() < b for a, b in taken):
+                    self.mentions.append(Mention(hit.start(), hit.end(), parts[hit.group(1)]))
+            self.mentions.sort(key=lambda m: m.start)
+        self.speakers: list[tuple[int, ArticleEntity]] = []  # (offset, entity) of resolved speakers
+
+    def canonical(self, ent: ArticleEntity) -> ArticleEntity:
+        """A one-word person ("Danny") is the article's longer name that holds the word."""
+        words = ent.name.split()
+        if ent.type in ("PERSON", "ORG", "GPE", "NORP") and len(words) == 1:
+            full = self.by_word.get(words[0].lower())
+            if full is not None and full is not ent and len(full.name.split()) > 1:
+                return full
+            if ent.type == "ORG" and ent.name.isupper() and ent.name in self.initials:
+                return self.initials[ent.name]
+        return ent
+
+    def in_range(self, lo: int, hi: int, types: tuple[str, ...] = ("PERSON", "ORG", "GPE", "NORP")) -> list[Mention]:
+        return [m for m in self.mentions if m.start >= lo and m.end <= hi and m.ent.type in types]
+
+    def nearest_before(self, pos: int, types: tuple[str, ...]) -> ArticleEntity | None:
+        """The last entity of these types before ``pos``, preferring the last speaker or a
+        sentence subject ("Lopez disagreed. She said" -> Lopez, not someone named since)."""
+        best = subject = None
+        subject_at = -1
+        for m in self.mentions:
+            if m.end > pos:
+                break
+            if m.ent.type not in types:
+                continue
+            best = m.ent
+            head = self.text[max(0, m.start - 80) : m.start]
+            possessive = self.text[m.end : m.end + 2] in ("'s", "\u2019s")
+            opens = re.search(r"(?:^|[.!?:\n]|[.!?,][\"”’'])\s*(?:[A-Z][\w.'-]*\s+){0,4}$", head)
+            if (opens or m.start < 80 and len(head.split()) <= 4) and not possessive:
+                subject, subject_at = m.ent, m.start
+        last = next(((at, e) for at, e in reversed(self.speakers) if at < pos and e.type in types), None)
+        if last is not None and last[0] >= subject_at:
+            return self.canonical(last[1])  # the last speaker, unless someone took the subject since
+        pick = subject or best
+        return self.canonical(pick) if pick is not None else None
+
+    def titled(self, words: list[str], pos: int) -> ArticleEntity | None:
+        """The person who holds the title ``words`` (e.g. ["home", "secretary"]), nearest before ``pos``."""
+        want = [w for w in words if w not in _STOP]
+        if not want or want[-1] in PERSON_WORDS:
+            return None
+        holders = [m for m in self.mentions if m.ent.type == "PERSON" and want[-1] in self.titles.get(id(m.ent), ())]
+        full = [m for m in holders if all(w in self.titles[id(m.ent)] for w in want)]
+        holders = full or holders
+        if not holders:
+            return None
+        before = [m for m in holders if m.end <= pos]
+        return self.canonical((before or holders)[-1 if before else 0].ent)
+
+    def phrase(self, lo: int, hi: int, quote_start: int, prefer: str = "first") -> ArticleEntity | str | None:
+        """The entity (or a bare name) that ``text[lo:hi]`` refers to."""
+        phrase = self.text[lo:hi]
+        found = self.in_range(lo, hi)
+        found = [m for m in found if self.text[m.end : m.end + 2] not in ("'s", "\u2019s")] or found
+        if found:
+            people = [m for m in found if m.ent.type == "PERSON"]
+            orgs = [m for m in found if m.ent.type == "ORG"]
+            pick = people or orgs or found
+            return self.canonical(pick[0].ent if prefer == "first" else pick[-1].ent)
+        words = re.findall(r"[\w'.\u2019-]+", phrase)
+        if not words:
+            return None
+        first = words[0].lower()
+        if first in ("he", "she", "i"):
+            return self.nearest_before(quote_start, ("PERSON",))
+        if first in ("they", "it", "we"):
+            return self.nearest_before(quote_start, ("ORG", "GPE", "NORP"))
+        if first in ("the", "a", "an", "its", "his", "her", "their", "our"):
+            rest = [w.lower().strip(".") for w in words[1:] if w.lower() not in ("s", "'s")]
+            rest = rest[: next((k for k, w in enumerate(rest) if w in ("of", "for", "at", "who", "in")), len(rest))]
+            if not rest:
+                return None
+            head = rest[-1]
+            who = self.titled(rest, quote_start)
+            if who is not None:
+                return who
+            for m in reversed(self.mentions):  # "the department" -> the Justice Department
+                if m.end <= quote_start and m.ent.type == "ORG" and m.ent.name.lower().split()[-1] == head:
+                    return self.canonical(m.ent)
+            caps = [w for w in words[1:] if w[:1].isupper()]
+            if caps and first == "the":  # "the Lib Dems", "the FTC"
+                key = " ".join(caps)
+                return self.initials.get(key) or key
+            if head in _GENERIC_ORG and first == "the":
+                return self.nearest_before(quote_start, ("ORG",))
+            return None  # "a senior official", "the diplomat": nobody the article names
+        caps = [w for w in words if w[:1].isupper()]
+        if caps and len(caps) == len(words) and len(words) <= 5:
+            last = words[-1].strip(".")
+            if last.isupper() and last in self.initials:
+                return self.initials[last]
+            ent = self.by_word.get(last.lower())
+            if ent is None and len(words) > 1:
+                ent = self.by_word.get(words[0].lower())
+            return self.canonical(ent) if ent is not None else " ".join(w.strip(".,") for w in words)
+        return None

@@ -1,0 +1,166 @@
+"""Search as a pipeline of small steps: parse once → retrieve → fuse → collapse → hydrate → highlight.
+
+* **plan** (:mod:`.plan`): the query is parsed and compiled once, with filters,
+  ranking clauses and the stages' boosters, against one searcher snapshot that
+  hits, totals and facets share;
+* **retrieve** (:mod:`.retrieve`): candidates from each retriever (tantivy today);
+* **fuse**: one list (identity for one retriever; reciprocal-rank fusion for more);
+* **collapse** (:mod:`.collapse`): one hit per group (exact duplicates, or copy
+  groups / stories), fetching deeper until the page is full; optional recency;
+* **hydrate** (:mod:`.hydrate`): the page's rows from the store, snippets highlighted.
+
+Nothing here knows the Desk: it takes a :class:`Corpus` (store + index + boosters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..errors import BadParameter
+from ..model import Hit
+from .collapse import collapse, recency_rescore
+from .hydrate import hydrate
+from .plan import (
+    Booster,
+    Corpus,
+    Plan,
+    date_bound,
+    drop_common_words,
+    filter_clauses,
+    free_words,
+    make_plan,
+    ranking_clauses,
+)
+from .retrieve import SORTS, Candidates, Retriever, TantivyRetriever, identity, rrf
+
+DEDUP_EXTRA = 5  # extra hits fetched so a page stays full after collapsing duplicates
+RECENCY_POOL = 100  # candidates re-scored by the recency boost
+MAX_WINDOW = 1_000_000  # deepest result a page may reach (offset + limit)
+GROUP_FIELDS = {"exact": "dup"}  # collapse mode -> index fast field; stages add theirs
+
+__all__ = [
+    "SORTS", "Booster", "Candidates", "Corpus", "Plan", "Retriever", "SearchResults", "TantivyRetriever",
+    "date_bound", "drop_common_words", "filter_clauses", "free_words", "make_plan", "ranking_clauses",
+    "rrf", "search", "search_plan",
+]
+
+
+@dataclass
+class SearchResults:
+    """One page of hits plus the total number of matches; iterate it for the hits."""
+
+    query: str
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    offset: int = 0
+    plan: Plan | None = field(default=None, repr=False, compare=False)  # for facets on the same snapshot
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, i: int) -> Hit:
+        return self.hits[i]
+
+
+def half_life_days(recency: str | float | None) -> float | None:
+    """A recency half-life in days from ``7d``, ``12h``, ``2w``, ``1y`` or a number of days."""
+    if recency in (None, "", 0):
+        return None
+    if isinstance(recency, int | float):
+        return float(recency)
+    text = str(recency).strip().lower()
+    units = {"h": 1 / 24, "d": 1.0, "w": 7.0, "m": 30.0, "y": 365.0}
+    try:
+        if text[-1] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except (ValueError, IndexError):
+        raise BadParameter("recency", recency, "give a half-life such as 7d, 12h, 2w or 1y") from None
+
+
+def search(
+    corpus: Corpus,
+    q: str,
+    limit: int = 10,
+    offset: int = 0,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+    source: str | list[str] | None = None,
+    sort: str = "relevance",
+    snippets: bool = True,
+    operator: str = "AND",
+    recency: str | float | None = None,
+    collapse: bool | str = True,
+    retrievers: list[Retriever] | None = None,
+) -> SearchResults:
+    """Run a search and return one page of highlighted hits.
+
+    ``operator`` is the default operator between words ("AND" or "OR");
+    ``recency`` a half-life (``7d``, ``12h``, days as a number) that multiplies
+    each score by ``1 + 2^(-age/half_life)``; ``collapse`` True (exact duplicates),
+    False, or the name of a group field mode (see ``GROUP_FIELDS``).
+    """
+    if sort not in SORTS:
+        raise BadParameter("sort", sort, f"choose one of {', '.join(SORTS)}")
+    if limit < 0:
+        raise BadParameter("limit", limit, "must not be negative")
+    if offset < 0:
+        raise BadParameter("offset", offset, "must not be negative")
+    if offset + limit > MAX_WINDOW:
+        raise BadParameter(
+            "offset", offset, f"offset + limit may not exceed {MAX_WINDOW:,} (export every match instead)"
+        )
+    plan = make_plan(corpus, q, since, until, source, operator)
+    return search_plan(corpus, plan, limit, offset, sort, snippets, recency, collapse, retrievers)
+
+
+def _group_field(collapse_mode: bool | str) -> str | None:
+    if collapse_mode is False or collapse_mode in ("none", ""):
+        return None
+    if collapse_mode is True:
+        return GROUP_FIELDS["exact"]
+    if collapse_mode not in GROUP_FIELDS:
+        raise BadParameter("collapse", collapse_mode, f"choose one of {', '.join([*GROUP_FIELDS, 'none'])}")
+    return GROUP_FIELDS[str(collapse_mode)]
+
+
+def search_plan(
+    corpus: Corpus,
+    plan: Plan,
+    limit: int = 10,
+    offset: int = 0,
+    sort: str = "relevance",
+    snippets: bool = True,
+    recency: str | float | None = None,
+    collapse_mode: bool | str = True,
+    retrievers: list[Retriever] | None = None,
+) -> SearchResults:
+    """The retrieve → fuse → collapse → hydrate steps for an already-made plan."""
+    group_field = _group_field(collapse_mode)
+    grouped = group_field is not None
+    half_life = half_life_days(recency) if sort == "relevance" else None
+    retrievers = retrievers or [TantivyRetriever()]
+    fuse = identity if len(retrievers) == 1 else rrf
+    want = offset + limit
+    fetch = max(1, want + (DEDUP_EXTRA if grouped else 0))
+    if half_life:
+        fetch = max(fetch, RECENCY_POOL)
+    while True:
+        cands = fuse([r.retrieve(plan, fetch, sort, group_field) for r in retrievers])
+        hits = cands.hits
+        if half_life:
+            published = corpus.store.published_by_seq([seq for _s, seq, _g in hits])
+            hits = recency_rescore(hits, published, half_life)
+        keep, members = collapse(hits, want, grouped)
+        # collapsing dropped duplicates: fetch deeper until the page is full or matches run out
+        if len(keep) >= want or cands.fetched < fetch or fetch >= cands.total or not grouped:
+            break
+        fetch = min(max(cands.total, 1), 2 * fetch + 2 * (want - len(keep)))
+    page = keep[offset:want]
+    hits_out = hydrate(corpus.store, plan.tree, page, offset, snippets)
+    return SearchResults(query=plan.q, total=cands.total, hits=hits_out, offset=offset, plan=plan)

@@ -1,0 +1,78 @@
+"""Retrieve: candidate (score, seq, group) lists from a retriever, and how lists are fused.
+
+A retriever turns a :class:`~newsdesk.search.plan.Plan` into ranked candidates.
+Today there is one, tantivy's BM25 (:class:`TantivyRetriever`); the protocol
+admits a second (a dense retriever over stored embeddings) whose list is fused
+with the first by reciprocal-rank fusion (:func:`rrf`), as Elasticsearch does.
+Each candidate carries its collapse ``group`` (exact-duplicate content hash
+today, a copy group or story once those stages have run) read from a fast
+field in the same pass, so collapsing costs no extra lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import tantivy
+
+from .plan import Plan
+
+SORTS = ("relevance", "date", "date-asc")
+RRF_K = 60  # Elasticsearch's rank_constant
+
+
+@dataclass
+class Candidates:
+    """Ranked candidates: ``hits`` as (score, seq, group), the number of matches, and how many
+    the retriever returned (fewer than asked for means there are no more)."""
+
+    hits: list[tuple[float, int, int]] = field(default_factory=list)
+    total: int = 0
+    fetched: int = 0
+
+
+class Retriever(Protocol):
+    """Something that ranks the articles a plan matches."""
+
+    def retrieve(self, plan: Plan, fetch: int, sort: str, group_field: str | None) -> Candidates: ...
+
+
+class TantivyRetriever:
+    """BM25 (or date order) over the tantivy index, in the plan's searcher snapshot."""
+
+    def retrieve(self, plan: Plan, fetch: int, sort: str, group_field: str | None) -> Candidates:
+        searcher = plan.searcher
+        fetch = max(1, fetch)  # tantivy panics on a limit of 0
+        if sort == "relevance":
+            result = searcher.search(plan.query, fetch, count=True)
+        else:
+            order = tantivy.Order.Desc if sort == "date" else tantivy.Order.Asc
+            result = searcher.search(plan.query, fetch, count=True, order_by_field="published", order=order)
+        addrs = [a for _s, a in result.hits]
+        seqs = searcher.fast_field_values("seq", addrs) if addrs else []
+        groups = searcher.fast_field_values(group_field, addrs) if addrs and group_field else [0] * len(seqs)
+        hits = [
+            (float(s) if sort == "relevance" else 0.0, int(seq), int(g or 0))
+            for (s, _a), seq, g in zip(result.hits, seqs, groups, strict=True)
+        ]
+        return Candidates(hits=hits, total=result.count or 0, fetched=len(addrs))
+
+
+def identity(lists: list[Candidates]) -> Candidates:
+    """One retriever: its list as it is."""
+    return lists[0]
+
+
+def rrf(lists: list[Candidates], k: int = RRF_K) -> Candidates:
+    """Reciprocal-rank fusion: score(d) = sum over lists of 1 / (k + rank of d in that list)."""
+    scores: dict[int, float] = {}
+    groups: dict[int, int] = {}
+    for cands in lists:
+        for rank, (_s, seq, group) in enumerate(cands.hits, 1):
+            scores[seq] = scores.get(seq, 0.0) + 1.0 / (k + rank)
+            groups.setdefault(seq, group)
+    fused = sorted(((s, seq, groups[seq]) for seq, s in scores.items()), key=lambda x: (-x[0], x[1]))
+    return Candidates(
+        hits=fused, total=max(c.total for c in lists), fetched=max(c.fetched for c in lists)
+    )
