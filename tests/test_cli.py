@@ -174,4 +174,4 @@ def test_ingest_of_a_missing_input_is_an_error_after_the_rest(tmp_path):
     proc = run_cli("ingest", str(missing), "--json", data=tmp_path / "d")
     assert proc.returncode == 1 and proc.stderr.strip() == f"newsdesk: {missing}: no such file or directory"
     proc = run_cli("ingest", str(tmp_path / "*.nothing"), data=tmp_path / "d")  # a glob matching nothing
-    assert proc.returncode == 0 and "1 rejected" in proc.stdout
+    assert proc.returncode == 1 and "1 rejected" in proc.stdout  # every input rejected: exit 1 (issue 12)
