@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from newsdesk import query as Q
-from newsdesk.errors import NewsdeskError, QuerySyntaxError
+from newsdesk.errors import BadParameter, QuerySyntaxError
 from newsdesk.query import dates
 
 from .conftest import ARTICLES, ids
@@ -17,16 +18,24 @@ from .conftest import ARTICLES, ids
 
 def test_dates_module_needs_nothing_from_the_index():
     """query/dates.py holds the index's date range itself, so parsing never imports the index."""
-    source = open(dates.__file__).read()
+    source = Path(dates.__file__).read_text()
     assert "index" not in "".join(line for line in source.splitlines() if line.startswith(("from", "import")))
-    assert (Q.MIN_DATE, Q.MAX_DATE) == (datetime(1700, 1, 1, tzinfo=UTC), datetime(2260, 1, 1, tzinfo=UTC))
+    assert datetime(1700, 1, 1, tzinfo=UTC) == Q.MIN_DATE
+    assert datetime(2260, 1, 1, tzinfo=UTC) == Q.MAX_DATE
 
 
 def _cli(path, *args) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from newsdesk.cli import main; main(sys.argv[1:])",
-         "--data", str(path), *args],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from newsdesk.cli import main; main(sys.argv[1:])",
+            "--data",
+            str(path),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
     )
 
 
@@ -70,9 +79,10 @@ def test_out_of_range_dates_are_user_errors_in_the_cli(small):
     ],
 )
 def test_since_until_out_of_range_name_the_option(small, kw, option):
-    with pytest.raises(NewsdeskError) as info:
+    with pytest.raises(BadParameter) as info:
         small.search("cocoa", **kw)
-    assert str(info.value).startswith(option)
+    assert info.value.name == option.lstrip("-")
+    assert info.value.as_flag().startswith(option)
     assert "1700-01-01 to 2260-01-01" in str(info.value)
     assert not isinstance(info.value, QuerySyntaxError)
 
@@ -98,8 +108,9 @@ def test_since_until_take_the_query_language_dates(small, kw, expected):
 
 
 def test_since_until_reject_non_dates(small):
-    with pytest.raises(NewsdeskError, match=r"--until 'yesterday': not a date \(use YYYY"):
+    with pytest.raises(BadParameter) as info:
         small.search("cocoa", until="yesterday")
+    assert info.value.as_flag().startswith("--until 'yesterday': not a date (use YYYY")
 
 
 NOW = datetime(2020, 3, 31, 12, 30, 45, tzinfo=UTC)
@@ -157,5 +168,3 @@ def test_query_relative_minutes_and_months():
 )
 def test_iso_timestamps(small, q, expected):
     assert ids(small, q) == expected
-
-

@@ -26,7 +26,9 @@ pytestmark = pytest.mark.fuzz
 
 EXAMPLES = int(os.environ.get("NEWSDESK_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(
-    max_examples=EXAMPLES, deadline=None, database=None,
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 SEEN = {"queries": 0, "errors": 0}
@@ -54,32 +56,112 @@ def check(q: str, ram, desk) -> None:
 
 # -- random strings, biased towards the characters the grammar cares about ------------------
 SYNTAX = list('()[]{}:^~"/\\*?+-!<>=&| \t\n') + ["AND ", " OR ", "NOT ", " TO ", "&&", "||"]
-ODD = ["\ud800", "\udcff", "\x00", "\u200b", "\u2028", "\ufeff", "\u201c", "\u2013", "\U0001f600",
-       "é", "ß", "東京", "İ", "ﬁ", "\u0301"]
-chars = st.one_of(st.sampled_from(SYNTAX), st.sampled_from(ODD), st.characters(), st.sampled_from("abcxyz019"))
+ODD = [
+    "\ud800",
+    "\udcff",
+    "\x00",
+    "\u200b",
+    "\u2028",
+    "\ufeff",
+    "\u201c",
+    "\u2013",
+    "\U0001f600",
+    "é",
+    "ß",
+    "東京",
+    "İ",
+    "ﬁ",
+    "\u0301",
+]
+chars = st.one_of(
+    st.sampled_from(SYNTAX), st.sampled_from(ODD), st.characters(), st.sampled_from("abcxyz019")
+)
 random_strings = st.lists(chars, max_size=60).map("".join)
 
 # -- grammar-shaped queries -----------------------------------------------------------------
-VOCAB = ["cocoa", "oil", "baker", "james", "saudi", "prices", "the", "x-ray", "u.s", "AT&T", "1987",
-         "immigr", "café", "東京", "roam", "ceo", "c#", "e-mail", "TO", "and", "a"]
+VOCAB = [
+    "cocoa",
+    "oil",
+    "baker",
+    "james",
+    "saudi",
+    "prices",
+    "the",
+    "x-ray",
+    "u.s",
+    "AT&T",
+    "1987",
+    "immigr",
+    "café",
+    "東京",
+    "roam",
+    "ceo",
+    "c#",
+    "e-mail",
+    "TO",
+    "and",
+    "a",
+]
 FIELDS = Q.FIELDS + ["nope", "*", "Title"]
 word = st.one_of(st.sampled_from(VOCAB), st.text(min_size=1, max_size=12))
-number = st.one_of(st.integers(-5, 2**40).map(str), st.floats(allow_nan=True, allow_infinity=True).map(str),
-                   st.sampled_from(["", "0", "1", "2", "3", "0.5", "nan", "inf", "1e309", "9" * 30, "-1"]))
-wild = st.builds(lambda w, pat: w + pat, st.sampled_from(VOCAB + [""]),
-                 st.sampled_from(["*", "?", "*?", "??", "?" * 53, "*a" * 30, "\\*", "\\?"]))
-date = st.sampled_from(["2018", "2018-03", "1987-03-10", "2018-03-05T10:30:00Z", "now-7d", "now-1M/M", "*",
-                        "9999", "1500-01-01", "yesterday", "now-999999999d", '"1987-03-10T00:00:00"'])
+number = st.one_of(
+    st.integers(-5, 2**40).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["", "0", "1", "2", "3", "0.5", "nan", "inf", "1e309", "9" * 30, "-1"]),
+)
+wild = st.builds(
+    lambda w, pat: w + pat,
+    st.sampled_from(VOCAB + [""]),
+    st.sampled_from(["*", "?", "*?", "??", "?" * 53, "*a" * 30, "\\*", "\\?"]),
+)
+date = st.sampled_from(
+    [
+        "2018",
+        "2018-03",
+        "1987-03-10",
+        "2018-03-05T10:30:00Z",
+        "now-7d",
+        "now-1M/M",
+        "*",
+        "9999",
+        "1500-01-01",
+        "yesterday",
+        "now-999999999d",
+        '"1987-03-10T00:00:00"',
+    ]
+)
 leaf = st.one_of(
     word,
     wild,
     st.builds(lambda w: f'"{w}"', st.text(max_size=20)),
     st.builds(lambda w, n: f'"{w}"~{n}', st.sampled_from(["james baker", "oil prices", "a"]), number),
     st.builds(lambda w, n: f"{w}~{n}", st.sampled_from(VOCAB), number),
-    st.builds(lambda r: f"/{r}/", st.sampled_from(["coc.a", "ba[kc]er", "(", "a{2,}", ".*", "." * 60, "a~b",
-                                                    "\\p{L}+", "[^a]", "x|y", "\\/", "(?i)OIL"])),
-    st.builds(lambda a, b, o, c: f"published:{o}{a} TO {b}{c}", date, date, st.sampled_from("[{"),
-              st.sampled_from("]}")),
+    st.builds(
+        lambda r: f"/{r}/",
+        st.sampled_from(
+            [
+                "coc.a",
+                "ba[kc]er",
+                "(",
+                "a{2,}",
+                ".*",
+                "." * 60,
+                "a~b",
+                "\\p{L}+",
+                "[^a]",
+                "x|y",
+                "\\/",
+                "(?i)OIL",
+            ]
+        ),
+    ),
+    st.builds(
+        lambda a, b, o, c: f"published:{o}{a} TO {b}{c}",
+        date,
+        date,
+        st.sampled_from("[{"),
+        st.sampled_from("]}"),
+    ),
     st.builds(lambda op, d: f"published:{op}{d}", st.sampled_from([">", ">=", "<", "<=", ""]), date),
     st.sampled_from(["*", "*:*", "*:oil", "-", "\\", "&", "title:", "title: oil"]),
 )
@@ -90,8 +172,12 @@ def _field(f, v):
 
 
 def _compose(children):
-    binary = st.builds(lambda a, op, b: f"{a}{op}{b}", children,
-                       st.sampled_from([" ", " AND ", " OR ", " && ", " || ", " NOT ", " -", " +", ""]), children)
+    binary = st.builds(
+        lambda a, op, b: f"{a}{op}{b}",
+        children,
+        st.sampled_from([" ", " AND ", " OR ", " && ", " || ", " NOT ", " -", " +", ""]),
+        children,
+    )
     return st.one_of(
         binary,
         st.builds(lambda c: f"({c})", children),
@@ -101,9 +187,15 @@ def _compose(children):
     )
 
 
-grammar = st.recursive(st.one_of(leaf, st.builds(_field, st.sampled_from(FIELDS), leaf)), _compose, max_leaves=12)
-deep = st.builds(lambda n, op, w: op * n + w + (")" * n if op.endswith("(") else ""),
-                 st.integers(1, 260), st.sampled_from(["(", "-", "NOT ", "+", "title:("]), word)
+grammar = st.recursive(
+    st.one_of(leaf, st.builds(_field, st.sampled_from(FIELDS), leaf)), _compose, max_leaves=12
+)
+deep = st.builds(
+    lambda n, op, w: op * n + w + (")" * n if op.endswith("(") else ""),
+    st.integers(1, 260),
+    st.sampled_from(["(", "-", "NOT ", "+", "title:("]),
+    word,
+)
 
 
 @FUZZ

@@ -47,8 +47,13 @@ def _wildcard(schema: tantivy.Schema, fld: str, text: str) -> tantivy.Query | No
 
 def _date_range(schema: tantivy.Schema, node: Range) -> tantivy.Query:
     return tantivy.Query.range_query(
-        schema, "published", tantivy.FieldType.Date, node.lo, node.hi,
-        include_lower=node.include_lo, include_upper=node.include_hi,
+        schema,
+        "published",
+        tantivy.FieldType.Date,
+        node.lo,
+        node.hi,
+        include_lower=node.include_lo,
+        include_upper=node.include_hi,
     )
 
 
@@ -93,14 +98,18 @@ def _compile(node: Node, schema: tantivy.Schema) -> tantivy.Query | None:
         terms = analyze(node.field, node.text)
         if not terms:
             return None
-        return tantivy.Query.fuzzy_term_query(schema, node.field, terms[0], distance=node.distance,
-                                              transposition_cost_one=True, prefix=False)
+        return tantivy.Query.fuzzy_term_query(
+            schema, node.field, terms[0], distance=node.distance, transposition_cost_one=True, prefix=False
+        )
     if isinstance(node, Regex):
         return tantivy.Query.regex_query(schema, node.field, node.pattern)
     if isinstance(node, Bool):
         clauses = []
-        for occur, nodes in ((tantivy.Occur.Must, node.must), (tantivy.Occur.Should, node.should),
-                             (tantivy.Occur.MustNot, node.must_not)):
+        for occur, nodes in (
+            (tantivy.Occur.Must, node.must),
+            (tantivy.Occur.Should, node.should),
+            (tantivy.Occur.MustNot, node.must_not),
+        ):
             clauses += [(occur, q) for q in (_compile_boosted(n, schema) for n in nodes) if q is not None]
         if not any(occur != tantivy.Occur.MustNot for occur, _q in clauses):
             if not clauses and (node.must or node.should):

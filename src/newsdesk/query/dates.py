@@ -22,9 +22,17 @@ DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 timestamp, now or now-7d"
 # Elasticsearch date math: case matters, m is minutes and M months
 _MATH = re.compile(r"([+-])(\d+)([yMwdhHms])")
 _ROUND = re.compile(r"/([yMwdhHms])")
-_FIXED = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
-          "H": timedelta(hours=1), "m": timedelta(minutes=1), "s": timedelta(seconds=1)}
-_ISO_TIME = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt ](\d{1,2})(:\d{2})?(:\d{2})?([.,]\d+)?(Z|z|[+-]\d{2}(:?\d{2})?)?")
+_FIXED = {
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "H": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+    "s": timedelta(seconds=1),
+}
+_ISO_TIME = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}[Tt ](\d{1,2})(:\d{2})?(:\d{2})?([.,]\d+)?(Z|z|[+-]\d{2}(:?\d{2})?)?"
+)
 
 
 class DateOutOfRange(ValueError):

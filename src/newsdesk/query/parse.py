@@ -1,5 +1,5 @@
-"""Query strings -> an AST: the tokenizer and recursive-descent parser of our
-Lucene / Elasticsearch ``query_string`` dialect.
+"""Query strings -> an AST: the recursive-descent parser of our Lucene / Elasticsearch
+``query_string`` dialect (the lexer is ``tokens.py``).
 
 Writing the parser ourselves (instead of using tantivy's) gives errors with a
 position and an "expected ...", typographic quote handling, relative dates and
@@ -30,6 +30,7 @@ from ..analyzers import DATE_FIELD, ENTITY_FIELD, EXACT_FIELDS, STEMMED_FIELDS, 
 from ..errors import QuerySyntaxError
 from . import wildcard
 from .dates import DATE_FORMS, DateOutOfRange, date_range_text, parse_date_bound
+from .tokens import SURROGATE, Tok, normalise, tokenize
 
 DEFAULT_FIELD = "text"
 STEMMED = set(STEMMED_FIELDS)
@@ -45,25 +46,6 @@ MAX_BOOST = 10_000.0  # per boost, and for boosts nested inside each other multi
 MAX_EDITS = 2  # fuzzy edit distance, as in Lucene and Elasticsearch
 DEFAULT_EDITS = 2  # roam~ means roam~2, as in Lucene
 _NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-_TYPOGRAPHY = str.maketrans(
-    {
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2033": '"', "\uff02": '"', "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-        "\u2032": "'", "\u2212": "-", "\u00a0": " ", "\u3000": " ",
-    }
-)
-_DASH_OPERATOR = re.compile(r"(^|[\s(])[\u2013\u2014](?=\S)")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def normalise(query: str) -> str:
-    """Typographic quotes to ASCII; an en/em dash before a word to the '-' operator.
-
-    Replacements keep the string's length so error positions stay true.
-    """
-    query = query.translate(_TYPOGRAPHY)
-    return _DASH_OPERATOR.sub(lambda m: m.group(1) + "-", query)
 
 
 # -- AST ----------------------------------------------------------------------
@@ -134,101 +116,6 @@ class _Required(Node):
     node: Node
 
 
-# -- tokenizer ----------------------------------------------------------------
-@dataclass
-class Tok:
-    kind: str  # WORD PHRASE REGEX ( ) [ ] { } : ^ ~ + - ! CMP AND OR NOT TO EOF
-    text: str
-    pos: int
-    end: int = 0
-
-
-_WORD_STOP = set(" \t\r\n()[]{}\":^~") | {"<", ">"}
-_TIMESTAMP_SO_FAR = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[Tt][\d:.,+-]*\d")
-
-
-def _timestamp_colon(q: str, start: int, j: int) -> bool:
-    """Whether ``q[j]`` is a ':' inside an ISO timestamp (``2018-01-01T10:00:00+01:00``)
-    rather than a field separator, so timestamps need no quotes."""
-    return (
-        q[j] == ":" and j + 1 < len(q) and q[j + 1].isdigit()
-        and _TIMESTAMP_SO_FAR.fullmatch(q, start, j) is not None
-    )
-
-
-def _quoted(q: str, i: int, close: str, what: str) -> tuple[str, int]:
-    """The text of a ``"phrase"`` or ``/regex/`` starting at ``q[i]``, and where it ends."""
-    j, n, buf = i + 1, len(q), []
-    while j < n and q[j] != close:
-        if q[j] == "\\" and j + 1 < n:
-            j += 1
-            if close == "/" and q[j] != "/":  # a regex keeps its escapes, except \/
-                buf.append("\\")
-        buf.append(q[j])
-        j += 1
-    if j >= n:
-        raise QuerySyntaxError(q, i, f"expected a closing '{close}' for the {what} that starts here")
-    return "".join(buf), j + 1
-
-
-def tokenize(q: str) -> list[Tok]:
-    toks: list[Tok] = []
-    i, n = 0, len(q)
-    while i < n:
-        c = q[i]
-        if c.isspace():
-            i += 1
-            continue
-        if c == '"':
-            text, end = _quoted(q, i, '"', "phrase")
-            toks.append(Tok("PHRASE", text, i, end))
-            i = end
-            continue
-        if c == "/" and i + 1 < n and not q[i + 1].isspace() and (not toks or toks[-1].end < i or toks[-1].kind in "([{:+-!"):
-            text, end = _quoted(q, i, "/", "regular expression (write \\/ for a slash in it)")
-            toks.append(Tok("REGEX", text, i, end))
-            i = end
-            continue
-        if c in "()[]{}:^~!+":
-            toks.append(Tok(c, c, i, i + 1))
-            i += 1
-            continue
-        if c == "-" and (i + 1 < n and not q[i + 1].isspace()) and (not toks or toks[-1].end < i or toks[-1].kind in "([{:"):
-            toks.append(Tok("-", c, i, i + 1))
-            i += 1
-            continue
-        if c in "<>":
-            j = i + 2 if i + 1 < n and q[i + 1] == "=" else i + 1
-            toks.append(Tok("CMP", q[i:j], i, j))
-            i = j
-            continue
-        if c == "&" and q.startswith("&&", i):
-            toks.append(Tok("AND", "&&", i, i + 2))
-            i += 2
-            continue
-        if c == "|" and q.startswith("||", i):
-            toks.append(Tok("OR", "||", i, i + 2))
-            i += 2
-            continue
-        j = i
-        buf = []
-        while j < n and (q[j] not in _WORD_STOP or _timestamp_colon(q, i, j)):
-            if q[j] == "\\":
-                if j + 1 >= n:
-                    raise QuerySyntaxError(q, j, "expected a character after '\\' (write \\\\ for a backslash)")
-                j += 1
-                buf.append("\\" + q[j] if q[j] in "*?" else q[j])
-            else:
-                buf.append(q[j])
-            j += 1
-        word = "".join(buf)
-        kind = word if word in ("AND", "OR", "NOT", "TO") else "WORD"
-        toks.append(Tok(kind, word, i, j))
-        i = j
-    toks.append(Tok("EOF", "", n, n))
-    return toks
-
-
 # -- parser -------------------------------------------------------------------
 class Parser:
     def __init__(self, query: str, default_operator: str = "AND", now: datetime | None = None) -> None:
@@ -265,7 +152,9 @@ class Parser:
     def _deeper(self, tok: Tok) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(tok.pos, f"expected at most {MAX_DEPTH} nested groups and operators (simplify the query)")
+            raise self.error(
+                tok.pos, f"expected at most {MAX_DEPTH} nested groups and operators (simplify the query)"
+            )
 
     # grammar
     def parse(self) -> Node:
@@ -365,16 +254,22 @@ class Parser:
                 if after.kind == "WORD" and after.text == "*" and after.pos == nxt.end:
                     self.i += 3
                     return MatchAll()
-                raise self.error(tok.pos, "expected a field name before ':' ('*:*' matches everything; "
-                                 "a query on every field needs no field: drop the '*:')")
+                raise self.error(
+                    tok.pos,
+                    "expected a field name before ':' ('*:*' matches everything; "
+                    "a query on every field needs no field: drop the '*:')",
+                )
             name = tok.text.lower()
             if name not in FIELDS:
                 raise self.error(tok.pos, f"expected a field name ({', '.join(FIELDS)}), found {tok.text!r}")
             self.take()
             colon = self.take()
             if self.tok.kind in ("EOF", ")"):
-                raise self.error(colon.end, f"expected a value after '{tok.text}:', found "
-                                 + ("the end of the query" if self.tok.kind == "EOF" else "')'"))
+                raise self.error(
+                    colon.end,
+                    f"expected a value after '{tok.text}:', found "
+                    + ("the end of the query" if self.tok.kind == "EOF" else "')'"),
+                )
             if self.tok.kind == "(":
                 return self.parse_primary(name)
             return self.parse_value(name)
@@ -438,18 +333,28 @@ class Parser:
                 raise self.fail(what, ntok)
             value = float(ntok.text)
             if value > MAX_EDITS:
-                raise self.error(ntok.pos, f"expected {what} (more edits match almost any word), found {ntok.text!r}")
+                raise self.error(
+                    ntok.pos, f"expected {what} (more edits match almost any word), found {ntok.text!r}"
+                )
             # Lucene: a value under 1 is a similarity, edits = (1 - similarity) * length
-            edits = int(value) if value >= 1 or value == 0 else min(MAX_EDITS, int((1 - value) * len(tok.text)))
+            edits = (
+                int(value) if value >= 1 or value == 0 else min(MAX_EDITS, int((1 - value) * len(tok.text)))
+            )
         if fld == DATE_FIELD:
             raise self.error(tilde.pos, "expected no '~' after a date (fuzzy matching is for words)")
         if wildcard.WILDCARD.search(tok.text):
-            raise self.error(tilde.pos, f"expected a plain word before '~', found the wildcard {tok.text!r} "
-                             "(fuzzy matching does not combine with * or ?)")
+            raise self.error(
+                tilde.pos,
+                f"expected a plain word before '~', found the wildcard {tok.text!r} "
+                "(fuzzy matching does not combine with * or ?)",
+            )
         text = tok.text.replace("\\", "")
         if len(analyze(fld, text)) > 1:
-            raise self.error(tok.pos, f"expected a single word before '~', found {tok.text!r} "
-                             "(the index splits it into several words; fuzzy matching takes one)")
+            raise self.error(
+                tok.pos,
+                f"expected a single word before '~', found {tok.text!r} "
+                "(the index splits it into several words; fuzzy matching takes one)",
+            )
         return Fuzzy(fld, text, edits) if edits else Term(fld, text)
 
     def _regex(self, fld: str, tok: Tok) -> Node:
@@ -470,7 +375,7 @@ class Parser:
             if len(pieces) > 1:
                 for piece in pieces:
                     if not any(c.isalnum() for c in piece):
-                        m = re.search(r"(?<![^\W_])[*?]+(?![^\W_])", self.q[tok.pos:tok.end])
+                        m = re.search(r"(?<![^\W_])[*?]+(?![^\W_])", self.q[tok.pos : tok.end])
                         raise self.error(
                             tok.pos + (m.start() if m else 0),
                             f"expected a letter or digit right before the wildcard in {tok.text!r} "
@@ -479,8 +384,11 @@ class Parser:
         for regex in wildcard.regexes(fld, tok.text):
             problem = wildcard.regex_problem(regex) if regex != ".*" else None
             if problem:
-                raise self.error(tok.pos, f"expected a wildcard with fewer '*' and '?' in {tok.text!r} "
-                                 "(it needs more than the 1,000 automaton states the index allows)")
+                raise self.error(
+                    tok.pos,
+                    f"expected a wildcard with fewer '*' and '?' in {tok.text!r} "
+                    "(it needs more than the 1,000 automaton states the index allows)",
+                )
 
     def parse_range(self, fld: str) -> Node:
         open_tok = self.take()
@@ -515,7 +423,9 @@ class Parser:
         try:
             return parse_date_bound(tok.text, end, self.now)
         except DateOutOfRange:
-            raise self.error(tok.pos, f"expected a date from {date_range_text()}, found {tok.text!r}") from None
+            raise self.error(
+                tok.pos, f"expected a date from {date_range_text()}, found {tok.text!r}"
+            ) from None
         except (ValueError, OverflowError):
             raise self.error(tok.pos, f"expected a date ({DATE_FORMS} or *), found {tok.text!r}") from None
 
@@ -562,14 +472,16 @@ def parse_tree(query: str, default_operator: str = "AND", now: datetime | None =
     A tree this returns always compiles (``compile.compile_query``)."""
     if len(query) > MAX_QUERY_CHARS:
         raise QuerySyntaxError(
-            query[: MAX_QUERY_CHARS + 20] + "...", MAX_QUERY_CHARS,
+            query[: MAX_QUERY_CHARS + 20] + "...",
+            MAX_QUERY_CHARS,
             f"expected at most {MAX_QUERY_CHARS:,} characters, found {len(query):,} (shorten the query)",
         )
-    bad = _SURROGATE.search(query)
+    bad = SURROGATE.search(query)
     if bad:
-        shown = _SURROGATE.sub("\ufffd", query)  # the message itself must be encodable
+        shown = SURROGATE.sub("\ufffd", query)  # the message itself must be encodable
         raise QuerySyntaxError(
-            shown, bad.start(),
+            shown,
+            bad.start(),
             f"expected text, found the lone surrogate U+{ord(bad.group()):04X} (the query is not valid Unicode)",
         )
     return Parser(normalise(query), default_operator, now).parse()

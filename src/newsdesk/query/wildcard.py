@@ -17,9 +17,36 @@ from ..analyzers import EXACT_FIELDS, STEM_ANALYZER, STEMMED_FIELDS, WORD_FIELDS
 
 # endings whose stem is shorter than the word: "immigrat*" must also find the stem "immigr"
 # (immigrate, immigration, immigrant); a handful of exact terms, so it stays cheap
-SUFFIXES = ("e", "s", "es", "ed", "ing", "ion", "ions", "er", "ers", "y", "ies", "al", "ally",
-            "ly", "ment", "ness", "ity", "ive", "ous", "ate", "ation", "ism", "ist", "ant",
-            "ance", "ence", "able", "ible")
+SUFFIXES = (
+    "e",
+    "s",
+    "es",
+    "ed",
+    "ing",
+    "ion",
+    "ions",
+    "er",
+    "ers",
+    "y",
+    "ies",
+    "al",
+    "ally",
+    "ly",
+    "ment",
+    "ness",
+    "ity",
+    "ive",
+    "ous",
+    "ate",
+    "ation",
+    "ism",
+    "ist",
+    "ant",
+    "ance",
+    "ence",
+    "able",
+    "ible",
+)
 WILDCARD = re.compile(r"(?<!\\)[*?]")
 
 _PROBE_SCHEMA = (lambda sb: (sb.add_text_field("probe"), sb.build())[1])(tantivy.SchemaBuilder())
@@ -71,7 +98,9 @@ def piece_regex(fld: str, piece: str) -> str:
 def exact_regex(text: str) -> str:
     """The regex for a wildcard over a whole exact value (``source:reut*``): any character."""
     parts = re.split(r"((?<!\\)[*?])", text.lower())
-    return "".join(".*" if p == "*" else "." if p == "?" else re.escape(re.sub(r"\\(.)", r"\1", p)) for p in parts)
+    return "".join(
+        ".*" if p == "*" else "." if p == "?" else re.escape(re.sub(r"\\(.)", r"\1", p)) for p in parts
+    )
 
 
 def regexes(fld: str, text: str) -> list[str]:
@@ -120,12 +149,26 @@ def regex_problem(regex: str) -> str | None:
     except ValueError as err:
         text = str(err)
         if "size limit" in text:
-            return "expected a simpler pattern: it needs more than the 1,000 automaton states the index allows"
+            return (
+                "expected a simpler pattern: it needs more than the 1,000 automaton states the index allows"
+            )
         detail = [ln.strip() for ln in text.splitlines() if ln.strip().startswith("error:")]
-        reason = detail[0][len("error:"):].strip().rstrip("'") if detail else "not a valid regular expression"
+        reason = (
+            detail[0][len("error:") :].strip().rstrip("'") if detail else "not a valid regular expression"
+        )
         return f"expected a valid regular expression ({reason})"
     return None
 
 
-__all__ = ["EXACT_FIELDS", "SUFFIXES", "WILDCARD", "exact_regex", "piece_regex", "regex_problem",
-           "regexes", "tokenized", "user_regex", "wildcard_pieces"]
+__all__ = [
+    "EXACT_FIELDS",
+    "SUFFIXES",
+    "WILDCARD",
+    "exact_regex",
+    "piece_regex",
+    "regex_problem",
+    "regexes",
+    "tokenized",
+    "user_regex",
+    "wildcard_pieces",
+]
