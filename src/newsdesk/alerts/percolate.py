@@ -84,7 +84,10 @@ def batch_matches(
     addrs = [a for _s, a in hits]
     seqs = searcher.fast_field_values("seq", addrs)
     dups = searcher.fast_field_values("dup", addrs)
-    return sorted((int(s), int(d)) for s, d in zip(seqs, dups, strict=True))
+    # the u64 content hash as SQLite's signed 64-bit integer (same bits, so equal hashes stay equal)
+    return sorted(
+        (int(s), int(d) - (1 << 64) if int(d) >= 1 << 63 else int(d)) for s, d in zip(seqs, dups, strict=True)
+    )
 
 
 def percolate(store: Store, index: Index, now: datetime | None = None) -> Percolation:

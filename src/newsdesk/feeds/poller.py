@@ -3,8 +3,8 @@
 Politeness and robustness, in the order a fetch meets them:
 
 * **per-host spacing**: feeds on the same host (``host:port``) are fetched one
-  after another by one worker, each start at least ``host_spacing`` seconds
-  after the previous one; different hosts go in parallel, at most
+  after another by one worker, each request starting at least ``host_spacing``
+  seconds after the previous one *ended*, so the server sees that much quiet; different hosts go in parallel, at most
   ``concurrency`` at once (the global limit);
 * **conditional GET**: the last ``ETag`` / ``Last-Modified`` go back as
   ``If-None-Match`` / ``If-Modified-Since``; a 304 costs no parsing, no ingest;
@@ -105,7 +105,7 @@ def _fetch_host(
             wait = last + spacing - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-        last = time.monotonic()
+        started = time.monotonic()
         try:
             response: fetch.Response | ReaderError = get(
                 feed["url"],
@@ -120,7 +120,8 @@ def _fetch_host(
             response = err
         except Exception as err:  # noqa: BLE001 - a worker must always report back
             response = ReaderError(feed["url"], f"{type(err).__name__}: {err}")
-        out.put((feed, response, last))
+        last = time.monotonic()  # spacing counts from the end of the previous request: a server
+        out.put((feed, response, started))  # sees at least ``spacing`` of quiet between two requests
 
 
 def _parse(feed: dict[str, Any], response: fetch.Response) -> tuple[list[Record | Reject], str, str]:
