@@ -38,7 +38,7 @@ from typing import Any
 import tantivy
 
 from .errors import DataDirError
-from .query.dates import MAX_DATE, MIN_DATE
+from .model import MAX_DATE, MIN_DATE
 from .store import Store
 
 INDEX_SCHEMA_VERSION = "4"

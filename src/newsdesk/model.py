@@ -13,6 +13,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+# the dates the index can hold (tantivy's date range as newsdesk uses it); others count as undated
+MIN_DATE = datetime(1700, 1, 1, tzinfo=UTC)
+MAX_DATE = datetime(2260, 1, 1, tzinfo=UTC)
+
 
 def now_iso() -> str:
     """The current UTC time as the store writes it everywhere: ``YYYY-MM-DDTHH:MM:SSZ``."""

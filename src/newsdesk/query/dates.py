@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 # The dates tantivy's date field can hold, as newsdesk uses them: the index leaves a
 # date outside them undated (index.to_document) and queries refuse them. Defined here,
 # below the index, so that parsing a query needs nothing from the index.
-MIN_DATE = datetime(1700, 1, 1, tzinfo=UTC)
-MAX_DATE = datetime(2260, 1, 1, tzinfo=UTC)
+from ..model import MAX_DATE, MIN_DATE  # the dates the index can hold (one definition)
+
 DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 timestamp, now or now-7d"
 # Elasticsearch date math: case matters, m is minutes and M months
 _MATH = re.compile(r"([+-])(\d+)([yMwdhHms])")
