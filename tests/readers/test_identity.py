@@ -107,7 +107,11 @@ def test_reuters_and_seed_ids_unchanged_against_a_desk_written_by_round_1(tmp_pa
 def test_live_blog_fragments_name_distinct_entries(desk, tmp_path):
     blog = tmp_path / "live.jsonl"
     lines = [
-        {"title": f"Update {i}", "body": f"Entry {i} of the live blog.", "url": f"https://news.example.com/live#post-{i}"}
+        {
+            "title": f"Update {i}",
+            "body": f"Entry {i} of the live blog.",
+            "url": f"https://news.example.com/live#post-{i}",
+        }
         for i in range(1, 6)
     ]
     blog.write_text("".join(json.dumps(x) + "\n" for x in lines))
@@ -186,7 +190,9 @@ def test_saved_pages_with_a_site_root_canonical_are_not_merged(desk, tmp_path, b
 
 def test_saved_page_with_a_root_canonical_and_its_own_url_uses_its_own_url(desk, tmp_path):
     page = SITE_ROOT_PAGE.format(title="Council story", text="One story.", base="")
-    (tmp_path / "p.html").write_text("<!-- saved from url=(0040)https://site.example.com/news/council-1 -->\n" + page)
+    (tmp_path / "p.html").write_text(
+        "<!-- saved from url=(0040)https://site.example.com/news/council-1 -->\n" + page
+    )
     desk.ingest(str(tmp_path / "p.html"))
     (article,) = [desk.get(r[0]) for r in desk.store.db.execute("SELECT id FROM articles")]
     assert article.url == "https://site.example.com/news/council-1"
@@ -198,7 +204,10 @@ def test_link_only_feed_entries_are_kept_with_the_links_id(desk, tmp_path):
     (tmp_path / "links.rss").write_text(rss(items, "Links"))
     got = desk.ingest(str(tmp_path / "links.rss"))
     assert (got.new, got.rejected) == (2, 0)
-    assert desk.get(old_url_id("https://news.example.com/link-only-1")).url == "https://news.example.com/link-only-1"
+    assert (
+        desk.get(old_url_id("https://news.example.com/link-only-1")).url
+        == "https://news.example.com/link-only-1"
+    )
 
 
 @pytest.mark.parametrize(

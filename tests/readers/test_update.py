@@ -74,9 +74,13 @@ def test_update_finds_an_article_without_url_by_its_external_id(desk, tmp_path):
 def test_feed_revisions_through_ingest_records(desk):
     from newsdesk.model import Record
 
-    rec = Record(title="Storm nears coast", body="Winds of 90 km/h.", url="https://n.example/storm", external_id="g1")
+    rec = Record(
+        title="Storm nears coast", body="Winds of 90 km/h.", url="https://n.example/storm", external_id="g1"
+    )
     desk.ingest_records([rec], update=True)
-    rec2 = Record(title="Storm hits coast", body="Winds of 140 km/h.", url="https://n.example/storm", external_id="g1")
+    rec2 = Record(
+        title="Storm hits coast", body="Winds of 140 km/h.", url="https://n.example/storm", external_id="g1"
+    )
     got = desk.ingest_records([rec2], update=True)
     assert got.updated == 1
     assert [r["title"] for r in desk.revisions("g1")] == ["Storm nears coast"]

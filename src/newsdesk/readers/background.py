@@ -5,22 +5,32 @@ time; SQLite and tantivy take the rest in the main process. For big inputs
 a child process (``spawn``, so no forked tantivy threads) reads the inputs
 and sends batches of finished Articles (or Rejects) through a bounded queue,
 so both cores work and memory stays bounded. The child ignores Ctrl-C (the
-parent stops it) and exits by itself if the parent dies (``kill -9``).
+parent stops it) and exits by itself if the parent dies (``kill -9``): the
+kernel kills it (``PR_SET_PDEATHSIG`` on Linux) and, wherever it is blocked, a
+watchdog thread that sees it orphaned ends it. Blocking is the danger: the
+child holds both ends of the queue's pipe, so once the parent is gone a write
+into a full pipe never fails, it waits forever (a kill at the end of a read
+left the child stuck joining its queue's feeder thread).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue
 import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator
 
 from ..errors import NewsdeskError
 from ..model import Article, Record, Reject
 from ..normalize import to_article
-from . import ReadOptions, read_inputs
 from ..store import article_values
+from . import ReadOptions, read_inputs
 
 BATCH = 500
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024  # below this the second process costs more than it saves
@@ -52,8 +62,28 @@ def _size(path: str) -> int:
         return 0
 
 
+ORPHAN_CHECK_SECONDS = 0.5
+
+
+def _die_with(parent: int) -> None:
+    """End this process as soon as ``parent`` is gone, wherever the main thread is blocked."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: the kernel kills us with the parent
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)
+            time.sleep(ORPHAN_CHECK_SECONDS)
+
+    threading.Thread(target=watch, name="newsdesk-orphan-watch", daemon=True).start()
+
+
 def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    _die_with(parent)  # also covers a parent killed before we got here (getppid is init's)
 
     def put(item) -> None:
         while True:

@@ -74,7 +74,9 @@ def _read(path: str, options: ReadOptions, tally: FieldTally) -> Iterator[Record
             if not row or (len(row) == 1 and not row[0].strip()):
                 blank_run += 1
                 if blank_run >= MAX_BLANK_LINES:  # a decompression bomb of newlines, not an export
-                    yield Reject(f"{path}:{start}", f"{MAX_BLANK_LINES:,} blank lines in a row; reading stopped")
+                    yield Reject(
+                        f"{path}:{start}", f"{MAX_BLANK_LINES:,} blank lines in a row; reading stopped"
+                    )
                     return
                 continue
             blank_run = 0

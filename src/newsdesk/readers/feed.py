@@ -10,15 +10,25 @@ feedparser is only ever given bytes: a URL is fetched through
 entry's link is fetched too and its article extracted; when the page has more
 text than the feed, the page's text is used, and the feed fills in what the
 page lacks. A page that cannot be fetched leaves the feed's text in place.
+
+A feed whose bytes do not decode as the charset it declares (or as UTF-8 when
+it declares none, as old KOI8-R, Shift-JIS, EUC and Big5 feeds often do) is
+decoded by ``charset-normalizer``'s guess instead of feedparser's Windows-1252
+fallback. Relative entry links (legal in RSS read from a file, where there is
+no URL to resolve them against) are resolved against the feed's own
+``<link>``. An entry with a link and nothing else is kept: its id comes from
+the link, and ``--fetch-pages`` can fill it in.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -44,6 +54,7 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
             yield Reject(path, f"larger than {MAX_BYTES // (1024 * 1024)} MiB: not a feed")
             return
     headers = {"content-location": path} if is_url else {}
+    data = _as_declared(data)
     try:
         parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     except Exception as err:  # noqa: BLE001 - feedparser's own bugs on mangled XML
@@ -56,15 +67,50 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
     feed = parsed.feed
     source = (feed.get("title") or "").strip()
     feed_lang = (feed.get("language") or "").strip()
+    base = (feed.get("link") or "").strip()
+    if urlsplit(base).scheme.lower() not in ("http", "https"):
+        base = path if is_url else ""
     for n, entry in enumerate(parsed.entries, 1):
         where = f"{path}#entry{n}"
         rec = _entry_record(entry, source, feed_lang, where)
+        if rec.url and base and not urlsplit(rec.url).scheme:
+            rec.url = urljoin(base, rec.url)  # a relative link: the feed's own link is its base
         if not (rec.title or rec.body or rec.url):
             yield Reject(where, "entry has no title, no text and no link")
             continue
         if options.fetch_pages and rec.url.lower().startswith(("http://", "https://")):
             rec = _with_page(rec, options)
         yield rec
+
+
+_XML_DECL = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._:-]+)(["'])""")
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
+def _as_declared(data: bytes) -> bytes:
+    """The feed's bytes, re-encoded as UTF-8 (and declared so) when they do not fit their charset.
+
+    The declared encoding (or UTF-8 when none is declared) is tried first, so a
+    feed that is right about itself is passed on untouched.
+    """
+    if data.startswith(_BOMS) or data.isascii():
+        return data
+    match = _XML_DECL.match(data[:1024])
+    declared = match.group(2).decode("ascii") if match else "utf-8"
+    try:
+        data.decode(codecs.lookup(declared).name)
+        return data
+    except (LookupError, UnicodeDecodeError):
+        pass
+    from charset_normalizer import from_bytes  # noqa: PLC0415 - only for feeds that need it
+
+    best = from_bytes(data[:MAX_BYTES]).best()
+    if best is None:
+        return data
+    text = str(best).encode("utf-8")
+    if match:
+        return _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), text, count=1)
+    return text
 
 
 def _fetcher(options: ReadOptions) -> Callable[[str], bytes]:

@@ -19,12 +19,28 @@ from ..model import Record
 DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
     "title": ("title", "headline", "heading", "name"),
     "body": (
-        "body", "content", "text", "article", "maintext", "story", "description", "summary",
+        "body",
+        "content",
+        "text",
+        "article",
+        "maintext",
+        "story",
+        "description",
+        "summary",
         "short_description",
     ),
     "published": (
-        "published", "date", "pubdate", "pub_date", "publish_date", "published_at",
-        "publication_date", "date_publish", "datetime", "timestamp", "created_at",
+        "published",
+        "date",
+        "pubdate",
+        "pub_date",
+        "publish_date",
+        "published_at",
+        "publication_date",
+        "date_publish",
+        "datetime",
+        "timestamp",
+        "created_at",
     ),
     "url": ("url", "link", "href", "canonical_url", "source_url"),
     "source": ("source", "outlet", "site", "source_name", "publisher", "domain", "source_domain"),
@@ -71,10 +87,35 @@ def as_text(value: Any) -> str:
 
 # a byline's comma part that names who published, not who wrote: "…, Reuters"
 AGENCIES = {
-    "reuters", "thomson reuters", "ap", "associated press", "the associated press", "afp",
-    "agence france-presse", "agence france presse", "bloomberg", "bloomberg news", "dpa", "ansa",
-    "efe", "xinhua", "upi", "pa", "press association", "cnn", "bbc", "bbc news", "kyodo",
-    "kyodo news", "tass", "itar-tass", "yonhap", "anadolu", "aap", "cp", "the canadian press",
+    "reuters",
+    "thomson reuters",
+    "ap",
+    "associated press",
+    "the associated press",
+    "afp",
+    "agence france-presse",
+    "agence france presse",
+    "bloomberg",
+    "bloomberg news",
+    "dpa",
+    "ansa",
+    "efe",
+    "xinhua",
+    "upi",
+    "pa",
+    "press association",
+    "cnn",
+    "bbc",
+    "bbc news",
+    "kyodo",
+    "kyodo news",
+    "tass",
+    "itar-tass",
+    "yonhap",
+    "anadolu",
+    "aap",
+    "cp",
+    "the canadian press",
 }
 _ROLES = re.compile(
     r"\b(staff|correspondents?|reporters?|writers?|editors?|contributors?|columnist|bureau|"
@@ -124,7 +165,7 @@ def _key(name: str) -> str:
 
 
 def missing_columns(mapping: dict[str, str], columns: Iterable[str]) -> str:
-    """"" if every ``--map`` column is among ``columns``, else a one-line reason naming them.
+    """ "" if every ``--map`` column is among ``columns``, else a one-line reason naming them.
 
     A mistyped column would otherwise quietly store headline-only articles under new ids.
     """

@@ -4,8 +4,9 @@ trafilatura finds the main text (dropping navigation, cookie banners, related
 links and footers) and the page's metadata: headline, authors, site name,
 canonical URL, date. The publication time is taken from the page's explicit
 markup first (``article:published_time``, ``itemprop=datePublished``,
-JSON-LD) because trafilatura's date keeps the day only. Dates stay strings;
-``normalize.parse_date`` reads them.
+JSON-LD) because trafilatura's date keeps the day only, but only when
+``normalize.parse_date`` can read it: a meta date in a form it cannot parse
+does not push out the date trafilatura found. Dates stay strings.
 
 :func:`extract_page` is shared with the feed reader (``--fetch-pages``) and the
 WARC reader. It only parses: trafilatura is never asked to download anything.
@@ -25,6 +26,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
 from ..model import Record, Reject
+from ..normalize import parse_date
 from . import ReadOptions, open_binary
 
 MAX_BYTES = 20 * 1024 * 1024  # a saved page larger than this is not one article
@@ -113,7 +115,7 @@ def extract_page(html: bytes | str, url: str = "", provenance: str = "") -> Reco
         title=title,
         body=body,
         url=page_url or url,
-        published=published or doc.date or "",
+        published=published if published and parse_date(published) else (doc.date or published or ""),
         source=doc.sitename or doc.hostname or "",
         authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()],
         lang=lang or doc.language or "",

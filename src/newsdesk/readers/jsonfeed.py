@@ -22,7 +22,9 @@ from .fields import as_authors
 def is_jsonfeed(doc: Any) -> bool:
     return (
         isinstance(doc, dict)
-        and str(doc.get("version", "")).startswith(("https://jsonfeed.org/version/", "http://jsonfeed.org/version/"))
+        and str(doc.get("version", "")).startswith(
+            ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
+        )
         and isinstance(doc.get("items"), list)
     )
 

@@ -17,18 +17,15 @@ import json
 from collections.abc import Iterator
 
 from ..model import Record, Reject
-from . import Note, ReadOptions, open_binary
-from . import jsonfeed
+from . import Note, ReadOptions, jsonfeed, open_binary
 from .fields import FieldTally, missing_columns, to_record
-
 
 MAX_BLANK_LINES = 1_000_000
 
 
 def read(path: str, options: ReadOptions) -> Iterator[Record | Reject | Note]:
     tally = FieldTally(options.mapping)
-    for item in _read(path, options, tally):
-        yield item
+    yield from _read(path, options, tally)
     for note in tally.notes():
         yield Note(path, note)
 
@@ -46,7 +43,9 @@ def _read(path: str, options: ReadOptions, tally: FieldTally) -> Iterator[Record
             if not stripped:
                 blank_run += 1
                 if blank_run >= MAX_BLANK_LINES:  # a decompression bomb of newlines, not an export
-                    yield Reject(f"{path}:{lineno}", f"{MAX_BLANK_LINES:,} blank lines in a row; reading stopped")
+                    yield Reject(
+                        f"{path}:{lineno}", f"{MAX_BLANK_LINES:,} blank lines in a row; reading stopped"
+                    )
                     return
                 continue
             blank_run = 0
@@ -98,7 +97,9 @@ def _parse_line(path: str, lineno: int, raw: bytes) -> dict | Reject:
     return obj
 
 
-def _read_document(path: str, data: bytes, options: ReadOptions, tally: FieldTally) -> Iterator[Record | Reject]:
+def _read_document(
+    path: str, data: bytes, options: ReadOptions, tally: FieldTally
+) -> Iterator[Record | Reject]:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:

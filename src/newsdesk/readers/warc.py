@@ -54,48 +54,72 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
     with open_binary(path) as head:
         is_arc = head.read(11) == b"filedesc://"  # warcio makes up random record ids for ARC
     with open(path, "rb") as fh:
-        iterator = ArchiveIterator(fh, arc2warc=True)  # old .arc files read as WARC
-        records = iter(iterator)
-        next_offset = 0
-        while True:
-            try:
-                record = next(records)
-            except StopIteration:
-                # warcio ends quietly when a gzip member or a header block is cut short:
-                # bytes left after the last whole record mean the file is damaged
-                left = _unread_tail(fh, next_offset)
-                if left:
-                    yield Reject(
-                        f"{path}@{next_offset}",
-                        f"truncated or corrupt WARC: {left} bytes after "
-                        "the last whole record could not be read",
-                    )
-                return
-            except _DAMAGE as err:
-                offset = getattr(iterator, "offset", next_offset)
-                yield Reject(f"{path}@{offset}", f"corrupt WARC, reading stopped: {_one_line(err)}")
-                return
-            try:
-                page = _page_payload(record)
-            except _DAMAGE as err:  # a payload that will not decode loses this page only
-                page = Reject("", f"cannot decode the page: {_one_line(err)}")
-            try:
-                offset = iterator.get_record_offset()
-                next_offset = offset + iterator.get_record_length()
-            except _DAMAGE as err:
-                offset = getattr(iterator, "offset", next_offset)
-                yield Reject(f"{path}@{offset}", f"corrupt WARC record, reading stopped: {_one_line(err)}")
-                return
-            # warcio's stand-in for a header block cut short: no type, or no Content-Length
-            if not record.rec_type or record.rec_headers.get_header("Content-Length") is None:
-                yield Reject(f"{path}@{offset}", "truncated WARC: record headers cut short")
-                return
-            missing = getattr(record.raw_stream, "limit", 0)
-            if missing:
-                yield Reject(f"{path}@{offset}", f"truncated WARC: record is {missing} bytes short")
-                return
-            if page is not None:
-                yield _to_record(record, page, f"{path}@{offset}", keep_id=not is_arc)
+        whole_gzip = False
+        for item in _read(fh, path, is_arc):
+            if isinstance(item, Reject) and "non-chunked gzip" in item.reason:
+                whole_gzip = True  # `gzip file.warc`: one gzip member, no per-record offsets
+                break
+            yield item
+    if whole_gzip:
+        import gzip  # noqa: PLC0415
+
+        with gzip.open(path, "rb") as fh:
+            # offsets are in the decompressed stream now; the first record is read again
+            for item in _read(fh, path, is_arc, skip_first=True):
+                yield item
+
+
+def _read(fh: Any, path: str, is_arc: bool, skip_first: bool = False) -> Iterator[Record | Reject]:
+    iterator = ArchiveIterator(fh, arc2warc=True)  # old .arc files read as WARC
+    records = iter(iterator)
+    next_offset = 0
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            # warcio ends quietly when a gzip member or a header block is cut short:
+            # bytes left after the last whole record mean the file is damaged
+            left = _unread_tail(fh, next_offset)
+            if left:
+                yield Reject(
+                    f"{path}@{next_offset}",
+                    f"truncated or corrupt WARC: {left} bytes after the last whole record could not be read",
+                )
+            return
+        except _DAMAGE as err:
+            offset = _offset(iterator, next_offset)
+            yield Reject(f"{path}@{offset}", f"corrupt WARC, reading stopped: {_one_line(err)}")
+            return
+        try:
+            page = _page_payload(record)
+        except _DAMAGE as err:  # a payload that will not decode loses this page only
+            page = Reject("", f"cannot decode the page: {_one_line(err)}")
+        try:
+            offset = iterator.get_record_offset()
+            next_offset = offset + max(0, iterator.get_record_length())  # < 0 in a one-member gzip
+        except _DAMAGE as err:
+            offset = _offset(iterator, next_offset)
+            yield Reject(f"{path}@{offset}", f"corrupt WARC record, reading stopped: {_one_line(err)}")
+            return
+        # warcio's stand-in for a header block cut short: no type, or no Content-Length
+        if not record.rec_type or record.rec_headers.get_header("Content-Length") is None:
+            yield Reject(f"{path}@{offset}", "truncated WARC: record headers cut short")
+            return
+        missing = getattr(record.raw_stream, "limit", 0)
+        if missing and not (is_arc and missing <= ARC_SLACK and page is not None):
+            yield Reject(f"{path}@{offset}", f"truncated WARC: record is {missing} bytes short")
+            return
+        if missing:  # an ARC writer that counted line ends its own way: the page is whole
+            rec = _to_record(record, page, f"{path}@{offset}", keep_id=False)
+            if isinstance(rec, Record):
+                rec.metadata["arc_length_short_by"] = missing
+            yield rec
+            return
+        if skip_first:
+            skip_first = False
+            continue
+        if page is not None:
+            yield _to_record(record, page, f"{path}@{offset}", keep_id=not is_arc)
 
 
 def _page_payload(record: Any) -> bytes | str | Reject | None:
@@ -143,6 +167,15 @@ def _to_record(record: Any, page: bytes | str | Reject, where: str, keep_id: boo
     return rec
 
 
+ARC_SLACK = 16  # bytes an ARC record may fall short of its declared length and still be read
+
+
+def _offset(iterator: Any, fallback: int) -> int:
+    """Where reading stopped: warcio's offset, unless it has none or a negative one (a bad gzip member)."""
+    offset = getattr(iterator, "offset", None)
+    return offset if isinstance(offset, int) and offset >= 0 else fallback
+
+
 def _unread_tail(fh: Any, end: int) -> int:
     """How many bytes after ``end`` are more than the blank lines that may close a WARC."""
     try:
@@ -169,4 +202,6 @@ def _parse_content_type(value: str) -> tuple[str, str]:
 
 def _one_line(err: BaseException) -> str:
     text = " ".join(str(err).split())
+    if len(text) > 160:
+        text = text[:157] + "..."
     return f"{type(err).__name__}: {text}" if text else type(err).__name__
