@@ -45,15 +45,38 @@ from newsdesk.store import stories as stories_db  # noqa: E402
 
 GOLD = ROOT / "tests" / "data" / "stories" / "gold.jsonl"
 SHARED = ROOT.parent / "shared" / "data"
-KINDS = ("natural", "headline", "dateline", "byline", "credit", "footer", "rewrap", "reorder",
-         "truncate", "words", "excerpt", "combo")
+KINDS = (
+    "natural",
+    "headline",
+    "dateline",
+    "byline",
+    "credit",
+    "footer",
+    "rewrap",
+    "reorder",
+    "truncate",
+    "words",
+    "excerpt",
+    "combo",
+)
 
 
 # -- running the stages ----------------------------------------------------------------
 def article(o: dict) -> Article:
-    return Article(id=o["id"], external_id=o.get("external_id", o["id"]), url="", source=o.get("source") or "",
-                   title=o.get("title") or "", body=o.get("body") or "", published=o.get("published") or "",
-                   authors=[], lang="en", metadata={}, provenance="bench", ingested_at="")
+    return Article(
+        id=o["id"],
+        external_id=o.get("external_id", o["id"]),
+        url="",
+        source=o.get("source") or "",
+        title=o.get("title") or "",
+        body=o.get("body") or "",
+        published=o.get("published") or "",
+        authors=[],
+        lang="en",
+        metadata={},
+        provenance="bench",
+        ingested_at="",
+    )
 
 
 def load_store(directory: str, docs: list[dict]) -> tuple[Store, list[StoredRow]]:
@@ -212,15 +235,21 @@ def gold_sets() -> dict[str, list[dict]]:
 
 def quality() -> None:
     for split, docs in gold_sets().items():
-        print(f"== gold {split}: {len(docs)} articles, {len({o['story'] for o in docs})} stories, "
-              f"{sum(o['kind'] != 'original' for o in docs)} copies")
+        print(
+            f"== gold {split}: {len(docs)} articles, {len({o['story'] for o in docs})} stories, "
+            f"{sum(o['kind'] != 'original' for o in docs)} copies"
+        )
         groups, story, tc, ts = run_desk(docs)
-        print(f"  newsdesk: copies {tc * 1e6 / len(docs):.0f} us/article, stories {ts * 1e6 / len(docs):.0f} us/article")
+        print(
+            f"  newsdesk: copies {tc * 1e6 / len(docs):.0f} us/article, stories {ts * 1e6 / len(docs):.0f} us/article"
+        )
         print_pairs("newsdesk copies", pair_scores(docs, groups))
         gold_story = {o["id"]: o["story"] for o in docs}
         p, r, f = bcubed(gold_story, story)
-        print(f"  newsdesk stories: BCubed P {p:.3f}  R {r:.3f}  F1 {f:.3f}  "
-              f"({len(set(story.values()))} stories found, {len(set(gold_story.values()))} gold)")
+        print(
+            f"  newsdesk stories: BCubed P {p:.3f}  R {r:.3f}  F1 {f:.3f}  "
+            f"({len(set(story.values()))} stories found, {len(set(gold_story.values()))} gold)"
+        )
         base = datasketch_groups(docs)
         s = pair_scores(docs, base)
         print_pairs("baseline datasketch LSH 0.5, 5-shingles", s)
@@ -230,14 +259,18 @@ def quality() -> None:
 
 def ecbplus() -> None:
     docs = [json.loads(line) for line in (SHARED / "ecbplus" / "docs.jsonl").open(encoding="utf-8")]
-    gold = {json.loads(line)["id"]: json.loads(line)["cluster"]
-            for line in (SHARED / "ecbplus" / "gold.jsonl").open(encoding="utf-8")}
+    gold = {
+        json.loads(line)["id"]: json.loads(line)["cluster"]
+        for line in (SHARED / "ecbplus" / "gold.jsonl").open(encoding="utf-8")
+    }
     for o in docs:
         o["published"] = ""
     _, story, _, ts = run_desk(docs)
     p, r, f = bcubed(gold, story)
     print(f"== ECB+ ({len(docs)} articles, {len(set(gold.values()))} events; no dates, dev set)")
-    print(f"  newsdesk stories: BCubed P {p:.3f}  R {r:.3f}  F1 {f:.3f}  ({len(set(story.values()))} stories)")
+    print(
+        f"  newsdesk stories: BCubed P {p:.3f}  R {r:.3f}  F1 {f:.3f}  ({len(set(story.values()))} stories)"
+    )
     for th in (0.2, 0.3):
         p, r, f = bcubed(gold, tfidf_single_pass(docs, th))
         print(f"  baseline TF-IDF single pass (cos {th}): BCubed P {p:.3f}  R {r:.3f}  F1 {f:.3f}")
@@ -247,7 +280,8 @@ def reuters_dups() -> None:
     """The Reuters near-duplicate count at Jaccard >= 0.8 (the reference pass), and our stage on Reuters."""
     from rensa import RMinHash, RMinHashLSH
 
-    docs = [json.loads(line) for line in gzip.open(SHARED / "reuters21578" / "reuters21578.jsonl.gz", "rt")]
+    with gzip.open(SHARED / "reuters21578" / "reuters21578.jsonl.gz", "rt", encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in fh]
     t = time.perf_counter()
     sh = {}
     for o in docs:
@@ -283,15 +317,21 @@ def reuters_dups() -> None:
     comp = Counter(find(i) for i in parent)
     big = [n for n in comp.values() if n > 1]
     print(f"== Reuters-21578 ({len(docs)} articles)")
-    print(f"  reference pass (3-word shingles, exact J >= 0.8): {len(big)} clusters covering {sum(big)} articles "
-          f"({time.perf_counter() - t:.1f} s)")
+    print(
+        f"  reference pass (3-word shingles, exact J >= 0.8): {len(big)} clusters covering {sum(big)} articles "
+        f"({time.perf_counter() - t:.1f} s)"
+    )
     groups, story, tc, ts = run_desk([{**o, "id": f"r{o['id']}", "source": "Reuters"} for o in docs])
     sizes = Counter(groups.values())
     multi = [n for n in sizes.values() if n > 1]
-    print(f"  newsdesk copies stage: {len(multi)} copy groups covering {sum(multi)} articles; "
-          f"{len(docs) / tc:,.0f} articles/s ({tc * 1e6 / len(docs):.0f} us/article)")
-    print(f"  newsdesk stories stage: {len(set(story.values()))} stories; {len(docs) / ts:,.0f} articles/s "
-          f"({ts * 1e6 / len(docs):.0f} us/article)")
+    print(
+        f"  newsdesk copies stage: {len(multi)} copy groups covering {sum(multi)} articles; "
+        f"{len(docs) / tc:,.0f} articles/s ({tc * 1e6 / len(docs):.0f} us/article)"
+    )
+    print(
+        f"  newsdesk stories stage: {len(set(story.values()))} stories; {len(docs) / ts:,.0f} articles/s "
+        f"({ts * 1e6 / len(docs):.0f} us/article)"
+    )
 
 
 # -- tuning (dev only) -------------------------------------------------------------------------------
@@ -349,7 +389,13 @@ def synthetic(n: int, seed: int = 7):
             recent.append((title, body))
             if len(recent) > 200:
                 recent.pop(0)
-        yield {"id": f"syn-{i}", "title": title, "body": body, "published": when, "source": rnd.choice(sources)}
+        yield {
+            "id": f"syn-{i}",
+            "title": title,
+            "body": body,
+            "published": when,
+            "source": rnd.choice(sources),
+        }
 
 
 def rss_mb() -> float:
@@ -385,13 +431,17 @@ def scale(n: int) -> None:
                     marks.append((done, now - last_t, rss_mb()))
                     last_t = now
             total = time.perf_counter() - t
-            print(f"  {stage.info.name}: {n / total:,.0f} articles/s ({total * 1e6 / n:.0f} us/article), "
-                  f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+            print(
+                f"  {stage.info.name}: {n / total:,.0f} articles/s ({total * 1e6 / n:.0f} us/article), "
+                f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+            )
             per = "  ".join(f"{d // 1000}k:{(tenth / s) if s else 0:,.0f}/s,{m:.0f}MB" for d, s, m in marks)
             print(f"    by tenth (articles/s, RSS): {per}")
         groups, members = copies_db.group_stats(store)
-        print(f"  copy groups {groups:,} covering {members:,} articles; stories "
-              f"{store.db.execute('SELECT count(*) FROM stories').fetchone()[0]:,}")
+        print(
+            f"  copy groups {groups:,} covering {members:,} articles; stories "
+            f"{store.db.execute('SELECT count(*) FROM stories').fetchone()[0]:,}"
+        )
         print(f"  database {os.path.getsize(os.path.join(tmp, 'newsdesk.db')) / 2**20:.0f} MB")
         store.close()
 
@@ -401,7 +451,8 @@ def store_rows(store: Store, batch: int):
     while True:
         rows = store.db.execute(
             "SELECT seq, id, external_id, url, source, title, body, published, authors, lang, metadata, "
-            "provenance, ingested_at, version FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (after, batch)
+            "provenance, ingested_at, version FROM articles WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, batch),
         ).fetchall()
         if not rows:
             return

@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .stage import StageInfo
@@ -65,7 +65,10 @@ _MASK63 = (1 << 63) - 1
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens of ``text`` without wire credits."""
-    return [w for w in _WORD.findall(text.lower()) if w not in _CREDITS]
+    ws = _WORD.findall(text.lower())
+    if _CREDITS.isdisjoint(ws):
+        return ws
+    return [w for w in ws if w not in _CREDITS]
 
 
 def shingles(title: str, body: str, k: int = SHINGLE) -> tuple[set[str], list[str]]:
@@ -75,6 +78,8 @@ def shingles(title: str, body: str, k: int = SHINGLE) -> tuple[set[str], list[st
         ws = words(title) + ws
     if len(ws) < k:
         return set(), ws
+    if k == 3:
+        return {f"{a} {b} {c}" for a, b, c in zip(ws, ws[1:], ws[2:], strict=False)}, ws
     return {" ".join(ws[i : i + k]) for i in range(len(ws) - k + 1)}, ws
 
 
@@ -84,24 +89,40 @@ def _h63(text: str) -> int:
 
 def band_keys(sh: set[str], ws: list[str]) -> list[int]:
     """The article's LSH keys: one per band of its MinHash signature, plus the lead keys."""
-    if len(sh) < MIN_SHINGLES:
-        return []
+    return batch_keys([(sh, ws)])[0]
+
+
+def batch_keys(docs: list[tuple[set[str], list[str]]]) -> list[list[int]]:
+    """LSH keys of many articles at once (numpy for the band hashes: FNV-1a over a band's slots)."""
+    import numpy as np
     from rensa import RMinHash
 
-    m = RMinHash(num_perm=NUM_PERM, seed=SEED)
-    m.update(list(sh))
-    sig = m.digest()
-    keys = []
-    for b in range(BANDS):
-        h = 1469598103934665603 ^ (b + 1)
-        for v in sig[b * ROWS : (b + 1) * ROWS]:
-            h = ((h ^ v) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-        keys.append(h & _MASK63)
-    for i in range(LEAD_KEYS):
-        lead = ws[i * LEAD_WORDS : (i + 1) * LEAD_WORDS]
-        if len(lead) == LEAD_WORDS:
-            keys.append(_h63(f"lead{i}\0" + " ".join(lead)))
-    return keys
+    out: list[list[int]] = [[] for _ in docs]
+    todo = [i for i, (sh, _) in enumerate(docs) if len(sh) >= MIN_SHINGLES]
+    if not todo:
+        return out
+    sigs = np.empty((len(todo), NUM_PERM), dtype=np.uint64)
+    for row, i in enumerate(todo):
+        m = RMinHash(num_perm=NUM_PERM, seed=SEED)
+        m.update(list(docs[i][0]))
+        sigs[row] = m.digest()
+    bands = sigs.reshape(len(todo), BANDS, ROWS)
+    h = np.uint64(1469598103934665603) ^ np.arange(1, BANDS + 1, dtype=np.uint64)
+    h = np.broadcast_to(h, (len(todo), BANDS)).copy()
+    prime = np.uint64(1099511628211)
+    for r in range(ROWS):
+        h ^= bands[:, :, r]
+        h *= prime
+    h &= np.uint64(_MASK63)
+    for row, i in enumerate(todo):
+        keys = h[row].tolist()
+        ws = docs[i][1]
+        for j in range(LEAD_KEYS):
+            lead = ws[j * LEAD_WORDS : (j + 1) * LEAD_WORDS]
+            if len(lead) == LEAD_WORDS:
+                keys.append(_h63(f"lead{j}\0" + " ".join(lead)))
+        out[i] = keys
+    return out
 
 
 def is_copy(a: set[str], b: set[str]) -> bool:
@@ -137,13 +158,54 @@ def _day(published: str) -> float | None:
 
 
 def sketch(seq: int, title: str, body: str, published: str = "") -> Sketch:
-    sh, ws = shingles(title, body)
-    return Sketch(seq, sh, band_keys(sh, ws), _day(published))
+    return sketches([(seq, title, body, published)])[0]
+
+
+def sketches(docs: Sequence[tuple[int, str, str, str]]) -> list[Sketch]:
+    """Sketches of (seq, title, body, published) tuples."""
+    shs = [shingles(title, body) for _, title, body, _ in docs]
+    keys = batch_keys(shs)
+    return [Sketch(d[0], sh[0], k, _day(d[3])) for d, sh, k in zip(docs, shs, keys, strict=True)]
 
 
 def near_in_time(a: float | None, b: float | None, window: float = WINDOW_DAYS) -> bool:
     """Whether two publication days are close enough for one to copy the other."""
     return not window or a is None or b is None or abs(a - b) <= window
+
+
+def sorted_keys(items: list[Sketch]) -> tuple[Any, Any]:
+    """(keys, seqs) of every band key of the batch as int64 arrays sorted by key."""
+    import numpy as np
+
+    lens = [len(s.keys) for s in items]
+    keys = np.fromiter((k for s in items for k in s.keys), dtype=np.int64, count=sum(lens))
+    seqs = np.repeat(np.fromiter((s.seq for s in items), dtype=np.int64, count=len(items)), lens)
+    order = np.argsort(keys, kind="stable")
+    return keys[order], seqs[order]
+
+
+def candidate_pairs(keys: Any, seqs: Any, hits: dict[int, list[int]]) -> set[tuple[int, int]]:
+    """(smaller seq, larger seq) pairs sharing a key: a batch article with a stored one (``hits``)
+    or with another of the batch. numpy finds the shared keys (``keys`` sorted), so the Python
+    work is per candidate pair, not per key."""
+    import numpy as np
+
+    if not len(keys):
+        return set()
+    same = keys[1:] == keys[:-1]
+    shared = np.zeros(len(keys), dtype=bool)
+    shared[1:] |= same
+    shared[:-1] |= same
+    if hits:
+        shared |= np.isin(keys, np.fromiter(hits, dtype=np.int64, count=len(hits)))
+    pairs: set[tuple[int, int]] = set()
+    run_key, run = None, []
+    for k, seq in zip(keys[shared].tolist(), seqs[shared].tolist(), strict=True):
+        if k != run_key:
+            run_key, run = k, list(hits.get(k, ()))
+        pairs.update((c, seq) if c < seq else (seq, c) for c in run if c != seq)
+        run.append(seq)
+    return pairs
 
 
 class _UnionFind:
@@ -197,13 +259,15 @@ class CopiesStage:
         return None
 
     def compute(self, rows: Sequence[StoredRow]) -> list[Sketch]:
-        return [sketch(r.seq, r.title, r.body, r.published) for r in rows]
+        return sketches([(r.seq, r.title, r.body, r.published) for r in rows])
 
     # -- write ------------------------------------------------------------------
     def write(self, store: Store, rows: Sequence[StoredRow], computed: Any) -> list[int]:
         from ..store import copies as db
 
-        items: list[Sketch] = sorted(computed if computed is not None else self.compute(rows), key=lambda s: s.seq)
+        items: list[Sketch] = sorted(
+            computed if computed is not None else self.compute(rows), key=lambda s: s.seq
+        )
         if not items:
             return []
         self._ensure_bands(store)
@@ -212,33 +276,32 @@ class CopiesStage:
             db.remove_bands(store, [(k, s.seq) for s in items if s.seq in redo for k in s.keys])
             db.delete(store, list(redo))
         batch = {s.seq: s for s in items}
-        hits = db.band_hits(store, (k for s in items for k in s.keys))
+        import numpy as np
+
+        keys, seqs = sorted_keys(items)
+        hits = db.band_hits(store, np.unique(keys).tolist())
         stored_cands = {seq for seqs in hits.values() for seq in seqs if seq not in batch}
         stored_sh = {
             seq: (shingles(title, body)[0], _day(pub))
             for seq, (title, body, pub) in db.texts(store, stored_cands).items()
         }
-        # candidates: stored articles sharing a key, and earlier articles of this batch sharing one
+        pairs = candidate_pairs(keys, seqs, hits)
         uf = _UnionFind()
-        seen: dict[int, list[int]] = {}
         stored_matched: set[int] = set()
-        for s in items:
-            cands: set[int] = set()
-            for k in s.keys:
-                cands.update(hits.get(k, ()))
-                cands.update(seen.get(k, ()))
-            cands.discard(s.seq)
-            for c in cands:
-                other = (batch[c].shingles, batch[c].day) if c in batch else stored_sh.get(c)
-                if other is not None and near_in_time(s.day, other[1], self.window) and is_copy(
-                    s.shingles, other[0]
-                ):
-                    uf.union(s.seq, c)
-                    if c not in batch:
-                        stored_matched.add(c)
-            for k in s.keys:
-                seen.setdefault(k, []).append(s.seq)
-        db.add_bands(store, ((k, s.seq) for s in items for k in s.keys))
+        for c, seq in pairs:
+            if seq not in batch:
+                c, seq = seq, c
+            s = batch[seq]
+            other = (batch[c].shingles, batch[c].day) if c in batch else stored_sh.get(c)
+            if (
+                other is not None
+                and near_in_time(s.day, other[1], self.window)
+                and is_copy(s.shingles, other[0])
+            ):
+                uf.union(seq, c)
+                if c not in batch:
+                    stored_matched.add(c)
+        db.add_bands(store, zip(keys.tolist(), seqs.tolist(), strict=True))
         # merge with the stored groups of matched stored articles
         old_group = db.groups_of(store, stored_matched)
         for seq, grp in old_group.items():
@@ -297,7 +360,12 @@ class CopiesStage:
                 return n
             texts = db.texts(store, seqs)
             db.add_bands(
-                store, ((k, seq) for seq, (t, b, _) in texts.items() for k in sketch(seq, t, b).keys)
+                store,
+                sorted(
+                    (k, sk.seq)
+                    for sk in sketches([(s, t, b, "") for s, (t, b, _) in texts.items()])
+                    for k in sk.keys
+                ),
             )
             n += len(seqs)
             after = seqs[-1]

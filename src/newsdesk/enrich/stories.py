@@ -43,23 +43,198 @@ THRESHOLD = 0.20  #: minimum score to join a story
 TITLE_WEIGHT = 2  #: headline terms count this many times
 LEAD_WORDS = 60  #: words of the body that make the lead
 ARTICLE_TERMS = 30  #: terms kept per article vector
+MAX_DF = 0.05  #: terms in more than this share of the desk's articles are left out (once it has 1,000)
 CENTROID_TERMS = 60  #: terms kept per story centroid
 ENTITY_WEIGHT = 0.3  #: share of the score given to shared salient entities
 TIME_PENALTY = 0.1  #: score lost per window-length of time distance
 
 _WORD = re.compile(r"[a-z][a-z0-9'&-]+")
 _STOP = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers him his how i if in into is it its itself just
-    me more most my no nor not now of off on once only or other our out over own same she should
-    so some such than that the their them then there these they this those through to too under
-    until up very was we were what when where which while who whom why will with would you your
-    said says say told tells reuters reuter ap afp mln pct dlrs year years week today yesterday
-    new one two three last first also mr mrs ms inc corp co ltd would could may might shall
-    monday tuesday wednesday thursday friday saturday sunday jan feb mar apr jun jul aug sep
-    sept oct nov dec january february march april june july august september october november
-    december""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "said",
+        "says",
+        "say",
+        "told",
+        "tells",
+        "reuters",
+        "reuter",
+        "ap",
+        "afp",
+        "mln",
+        "pct",
+        "dlrs",
+        "year",
+        "years",
+        "week",
+        "today",
+        "yesterday",
+        "new",
+        "one",
+        "two",
+        "three",
+        "last",
+        "first",
+        "also",
+        "mr",
+        "mrs",
+        "ms",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "would",
+        "could",
+        "may",
+        "might",
+        "shall",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ]
 )
 
 
@@ -131,8 +306,13 @@ class StoriesStage:
         at_ingest=True,
     )
 
-    def __init__(self, window_days: float = WINDOW_DAYS, threshold: float = THRESHOLD,
-                 entity_weight: float = ENTITY_WEIGHT, time_penalty: float = TIME_PENALTY) -> None:
+    def __init__(
+        self,
+        window_days: float = WINDOW_DAYS,
+        threshold: float = THRESHOLD,
+        entity_weight: float = ENTITY_WEIGHT,
+        time_penalty: float = TIME_PENALTY,
+    ) -> None:
         self.window = window_days
         self.threshold = threshold
         self.entity_weight = entity_weight
@@ -174,7 +354,9 @@ class StoriesStage:
                 return
             since = datetime.fromtimestamp(lo * 86400.0, UTC).strftime("%Y-%m-%dT%H:%M:%S")
             until = datetime.fromtimestamp(hi * 86400.0, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            self._covered = (lo, hi) if not self._covered else (min(lo, self._covered[0]), max(hi, self._covered[1]))
+            self._covered = (
+                (lo, hi) if not self._covered else (min(lo, self._covered[0]), max(hi, self._covered[1]))
+            )
         for sid, rep, title, first, last, size, centroid, ents in db.active_stories(
             store, since, until, set(self._stories)
         ):
@@ -215,6 +397,7 @@ class StoriesStage:
                 batch_df[t] = batch_df.get(t, 0) + 1
         n_docs = db.add_doc_freqs(store, batch_df, len(order))
         df = db.doc_freqs(store, batch_df)
+        max_df = MAX_DF * n_docs if n_docs >= 1000 else n_docs
         copy_of = db.copy_of_seqs(store, [r.seq for r in order])
         original_story = db.stories_of_seqs(store, set(copy_of.values()))
         ents = db.article_entities(store, [r.seq for r in order])
@@ -227,7 +410,11 @@ class StoriesStage:
         next_id = max(db.next_story_id(store), max(self._stories, default=0) + 1)
         members, dirty = [], set()
         for r in order:
-            vec = {t: c * (math.log((n_docs + 1) / (df.get(t, 0) + 1)) + 1.0) for t, c in tf[r.seq].items()}
+            vec = {
+                t: c * (math.log((n_docs + 1) / (df.get(t, 0) + 1)) + 1.0)
+                for t, c in tf[r.seq].items()
+                if df.get(t, 0) <= max_df
+            }
             vec = _top(vec, ARTICLE_TERMS)
             norm = _norm(vec)
             vec = {t: v / norm for t, v in vec.items()}
@@ -260,15 +447,21 @@ class StoriesStage:
             s.refresh()
             dirty.add(s.id)
             members.append((r.seq, s.id, r.published or ""))
-            if orig is None:
-                original_story[r.seq] = s.id
-            elif r.seq not in original_story:
-                original_story[r.seq] = s.id
+            original_story.setdefault(r.seq, s.id)  # a later copy of this article joins it
         db.add_members(store, members)
-        db.save_stories(store, [
-            (sid, self._stories[sid].rep_seq, self._stories[sid].title, self._stories[sid].centroid,
-             self._stories[sid].entities) for sid in sorted(dirty)
-        ])
+        db.save_stories(
+            store,
+            [
+                (
+                    sid,
+                    self._stories[sid].rep_seq,
+                    self._stories[sid].title,
+                    self._stories[sid].centroid,
+                    self._stories[sid].entities,
+                )
+                for sid in sorted(dirty)
+            ],
+        )
         self._state = db.bump_state(store)
         if dated:
             self._evict(max(dated) - 2 * self.window)
@@ -277,8 +470,8 @@ class StoriesStage:
     def _best(self, vec: dict[str, float], aents: dict[int, float], when: float | None) -> int | None:
         """The best-scoring active story for an article vector, or None below the threshold.
 
-        The text dot products are accumulated through the term -> stories postings, so the
-        cost is the postings of the article's own terms, not a pass over the active stories."""
+        The text dot products are accumulated through the term -> stories postings, so the cost
+        is the postings of the article's own terms, not a pass over the active stories."""
         stories = self._stories
         dots: dict[int, float] = {}
         for t, v in vec.items():
@@ -290,7 +483,7 @@ class StoriesStage:
                 if s is None:  # stale posting: the story was evicted
                     continue
                 c = s.centroid.get(t)
-                if c is not None:  # else a term dropped from the centroid
+                if c is not None:  # else a term since dropped from the centroid
                     dots[sid] = dots.get(sid, 0.0) + v * c
         best, best_score = None, self.threshold
         anorm = _norm(aents) if aents else 1.0
@@ -338,8 +531,13 @@ class StoriesStage:
         for chunk in db.rows_by_published(store, StoredRow):
             self.write(store, chunk, self.compute(chunk))
             if version_mark:
-                stages.mark_done(store, self.info.name, self.info.version, [r.seq for r in chunk],
-                                 datetime.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+                stages.mark_done(
+                    store,
+                    self.info.name,
+                    self.info.version,
+                    [r.seq for r in chunk],
+                    datetime.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                )
             n += len(chunk)
         return n
 

@@ -87,16 +87,19 @@ def active_stories(store: Store, since: str, until: str, skip: set[int]) -> list
     """Stories whose span meets [since, until], but not those in ``skip``:
     (id, rep_seq, title, first, last, size, centroid dict, entities dict) tuples."""
     ids = [
-        i for (i,) in store.db.execute(
+        i
+        for (i,) in store.db.execute(
             "SELECT id FROM stories WHERE last_published >= ? AND first_published <= ?", (since, until)
-        ) if i not in skip
+        )
+        if i not in skip
     ]
     out = []
     for part in _chunks(ids):
         marks = ",".join("?" * len(part))
         for row in store.db.execute(
             "SELECT id, rep_seq, title, first_published, last_published, size, centroid, entities "
-            f"FROM stories WHERE id IN ({marks})", part,
+            f"FROM stories WHERE id IN ({marks})",
+            part,
         ):
             ents = {int(k): v for k, v in json.loads(row[7]).items()}
             out.append((*row[:6], json.loads(row[6]), ents))
@@ -124,9 +127,11 @@ def copy_of_seqs(store: Store, seqs: Iterable[int]) -> dict[int, int]:
         return out
     for part in _chunks(sorted(set(seqs))):
         marks = ",".join("?" * len(part))
-        out.update(store.db.execute(
-            f"SELECT seq, copy_of FROM copies WHERE seq IN ({marks}) AND copy_of IS NOT NULL", part
-        ))
+        out.update(
+            store.db.execute(
+                f"SELECT seq, copy_of FROM copies WHERE seq IN ({marks}) AND copy_of IS NOT NULL", part
+            )
+        )
     return out
 
 
@@ -164,8 +169,13 @@ def save_stories(store: Store, rows: Iterable[tuple[int, int, str, dict, dict]])
             "originals, centroid, entities) VALUES (?, ?, ?, '', '', 0, 0, 0, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET title = excluded.title, rep_seq = excluded.rep_seq, "
             "centroid = excluded.centroid, entities = excluded.entities",
-            (sid, title, rep, json.dumps(centroid, separators=(",", ":")),
-             json.dumps({str(k): v for k, v in ents.items()}, separators=(",", ":"))),
+            (
+                sid,
+                title,
+                rep,
+                json.dumps(centroid, separators=(",", ":")),
+                json.dumps({str(k): v for k, v in ents.items()}, separators=(",", ":")),
+            ),
         )
     has_copies = store.db.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='copies'"
@@ -177,7 +187,8 @@ def save_stories(store: Store, rows: Iterable[tuple[int, int, str, dict, dict]])
         aggs = store.db.execute(
             f"SELECT m.story, count(*), count(DISTINCT a.source), {orig}, min(m.published), "
             f"max(m.published) FROM story_members m JOIN articles a ON a.seq = m.seq {join} "
-            f"WHERE m.story IN ({marks}) GROUP BY m.story", part,
+            f"WHERE m.story IN ({marks}) GROUP BY m.story",
+            part,
         ).fetchall()
         store.db.executemany(
             "UPDATE stories SET size = ?, sources = ?, originals = ?, first_published = ?, "
@@ -229,8 +240,15 @@ def _story_dict(row: tuple) -> dict[str, Any]:
     sid, title, rep, first, last, size, sources, originals, ents = row
     top = sorted(((int(k), v) for k, v in json.loads(ents).items()), key=lambda kv: -kv[1])[:10]
     return {
-        "id": sid, "title": title, "rep_seq": rep, "first_published": first, "last_published": last,
-        "size": size, "sources": sources, "originals": originals, "entity_ids": [k for k, _ in top],
+        "id": sid,
+        "title": title,
+        "rep_seq": rep,
+        "first_published": first,
+        "last_published": last,
+        "size": size,
+        "sources": sources,
+        "originals": originals,
+        "entity_ids": [k for k, _ in top],
     }
 
 
@@ -286,7 +304,10 @@ def list_stories(
     if order == "growth" and since and until:
         from datetime import datetime
 
-        a, b = datetime.fromisoformat(since.replace("Z", "+00:00")), datetime.fromisoformat(until.replace("Z", "+00:00"))
+        a, b = (
+            datetime.fromisoformat(since.replace("Z", "+00:00")),
+            datetime.fromisoformat(until.replace("Z", "+00:00")),
+        )
         before = (a - (b - a)).strftime("%Y-%m-%dT%H:%M:%SZ")
         prior: dict[int, int] = {}
         for story, n in store.db.execute(
@@ -322,7 +343,8 @@ def get_story(store: Store, story_id: int) -> dict[str, Any] | None:
     d = _story_dict(row)
     rows = store.db.execute(
         "SELECT m.seq, a.id, a.title, a.source, a.published FROM story_members m "
-        "JOIN articles a ON a.seq = m.seq WHERE m.story = ? ORDER BY m.published, m.seq", (story_id,),
+        "JOIN articles a ON a.seq = m.seq WHERE m.story = ? ORDER BY m.published, m.seq",
+        (story_id,),
     ).fetchall()
     copy_of = copy_of_seqs(store, [r[0] for r in rows])
     d["members"] = [

@@ -29,11 +29,33 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REUTERS = HERE.parents[2].parent / "shared" / "data" / "reuters21578" / "reuters21578.jsonl.gz"
-KINDS = ("headline", "dateline", "byline", "credit", "footer", "rewrap", "reorder",
-         "truncate", "words", "excerpt", "combo")
-SOURCES = ("Daily Ledger", "Metro Herald", "Business Wire Digest", "Evening Courier", "Harbor Times",
-           "Capital Post", "Market Watchers", "The Northern Star", "Valley Tribune", "Global Desk",
-           "Coastal Gazette", "Prairie Press")
+KINDS = (
+    "headline",
+    "dateline",
+    "byline",
+    "credit",
+    "footer",
+    "rewrap",
+    "reorder",
+    "truncate",
+    "words",
+    "excerpt",
+    "combo",
+)
+SOURCES = (
+    "Daily Ledger",
+    "Metro Herald",
+    "Business Wire Digest",
+    "Evening Courier",
+    "Harbor Times",
+    "Capital Post",
+    "Market Watchers",
+    "The Northern Star",
+    "Valley Tribune",
+    "Global Desk",
+    "Coastal Gazette",
+    "Prairie Press",
+)
 CITIES = ("NEW YORK", "LONDON", "WASHINGTON", "TOKYO", "CHICAGO", "PARIS", "FRANKFURT", "HONG KONG")
 NAMES = ("Jane Whitaker", "Tom Okafor", "Lena Marsh", "Ravi Sundar", "Ana Ribeiro", "Peter Holm")
 FOOTERS = (
@@ -44,10 +66,38 @@ FOOTERS = (
     "Additional reporting by {a}; writing by {b}.\n\nFor the latest news and analysis, visit our "
     "website or download the {src} app, available for phones and tablets.",
 )
-SWAPS = ("increase", "decline", "company", "official", "government", "market", "share", "report",
-         "analysts", "expected", "week", "month", "plans", "talks", "agreement", "statement")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+SWAPS = (
+    "increase",
+    "decline",
+    "company",
+    "official",
+    "government",
+    "market",
+    "share",
+    "report",
+    "analysts",
+    "expected",
+    "week",
+    "month",
+    "plans",
+    "talks",
+    "agreement",
+    "statement",
+)
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def paragraphs(body: str) -> list[str]:
@@ -144,11 +194,20 @@ def main() -> None:
     out: list[dict] = []
 
     def add(o: dict, story: str, group: str, kind: str, copy_of: str | None, source: str) -> None:
-        out.append({
-            "id": o["id"], "title": o["title"], "body": o["body"], "published": o["published"],
-            "source": source, "story": story, "group": group, "kind": kind, "copy_of": copy_of,
-            "split": split_of(story),
-        })
+        out.append(
+            {
+                "id": o["id"],
+                "title": o["title"],
+                "body": o["body"],
+                "published": o["published"],
+                "source": source,
+                "story": story,
+                "group": group,
+                "kind": kind,
+                "copy_of": copy_of,
+                "split": split_of(story),
+            }
+        )
 
     originals: list[tuple[dict, str]] = []
     for story, ids in sel["stories"].items():
@@ -173,9 +232,14 @@ def main() -> None:
         add(o, f"r-single-{rid}", o["id"], "original", None, "Reuters")
         used.add(rid)
     # single-article stories from the rest of Reuters: long enough to cut and excerpt
-    pool = [o for rid, o in sorted(reuters.items(), key=lambda kv: int(kv[0]))
-            if rid not in used and o.get("published") and len(o.get("body", "").split()) > 180
-            and len(paragraphs(o["body"])) >= 4]
+    pool = [
+        o
+        for rid, o in sorted(reuters.items(), key=lambda kv: int(kv[0]))
+        if rid not in used
+        and o.get("published")
+        and len(o.get("body", "").split()) > 180
+        and len(paragraphs(o["body"])) >= 4
+    ]
     for o in random.Random(7).sample(pool, 40):
         story = f"r-single-{o['id']}"
         o = dict(o, id=f"reuters-{o['id']}")
@@ -198,17 +262,23 @@ def main() -> None:
         src = SOURCES[n % len(SOURCES)]
         title, body = transform(kind, o, rnd, src)
         when = datetime.fromisoformat(o["published"].replace("Z", "+00:00")) + timedelta(
-            minutes=rnd.randint(5, 20 * 60))
-        copy = {"id": f"{o['id']}~{kind}~{n}", "title": title, "body": body,
-                "published": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+            minutes=rnd.randint(5, 20 * 60)
+        )
+        copy = {
+            "id": f"{o['id']}~{kind}~{n}",
+            "title": title,
+            "body": body,
+            "published": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
         add(copy, story, o["id"], kind, o["id"], src)
         n += 1
     # story articles that are re-sends of another: the later one is a natural copy, and its own
     # transformed copies belong to the same copy group
     root: dict[str, str] = {}
     for a, b in sel.get("story_copies", []):
-        first, second = sorted((f"reuters-{a}", f"reuters-{b}"),
-                               key=lambda i: next(r["published"] for r in out if r["id"] == i))
+        first, second = sorted(
+            (f"reuters-{a}", f"reuters-{b}"), key=lambda i: next(r["published"] for r in out if r["id"] == i)
+        )
         root[second] = first
         for r in out:
             if r["id"] == second:
