@@ -125,7 +125,9 @@ def load(gold_dir: Path = GOLD) -> list[Article]:
             gq = Gold(q["text"], [q["speaker"]] if q["speaker"] else [], q.get("kind", "full"))
             _mark_spans(g["body"], gq)
             golds.append(gq)
-        arts.append(Article(path.stem, g.get("style", ""), g.get("split", "dev"), g["title"], g["body"], golds))
+        arts.append(
+            Article(path.stem, g.get("style", ""), g.get("split", "dev"), g["title"], g["body"], golds)
+        )
     for path in sorted(gold_dir.glob("*.txt")):
         arts.extend(parse_txt(path))
     return arts
@@ -226,7 +228,10 @@ def score(arts: list[Article], preds: list[list[dict[str, Any]]], verbose: bool 
 
         gold, pred = total("gold"), total("pred")
         row = {"gold": gold, "predicted": pred}
-        for what, hit_g, hit_p in (("quote", "found", "pred_found"), ("quote+speaker", "right", "pred_right")):
+        for what, hit_g, hit_p in (
+            ("quote", "found", "pred_found"),
+            ("quote+speaker", "right", "pred_right"),
+        ):
             p = total(hit_p) / pred if pred else 0.0
             r = total(hit_g) / gold if gold else 0.0
             f = 2 * p * r / (p + r) if p + r else 0.0
@@ -260,12 +265,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="list every failure")
     ap.add_argument("--split", choices=("dev", "test", "all"), default="all")
-    ap.add_argument("--src", type=Path, default=ROOT / "src", help="a src/ dir to evaluate (default: this one)")
+    ap.add_argument(
+        "--src", type=Path, default=ROOT / "src", help="a src/ dir to evaluate (default: this one)"
+    )
     args = ap.parse_args()
     sys.path.insert(0, str(args.src))
     for split, s in evaluate(args.split, args.verbose).items():
         arts = s["articles"]
-        print(f"== {split}: {arts} articles, {s['all']['gold']} gold quotations, {s['all']['predicted']} predicted")
+        print(
+            f"== {split}: {arts} articles, {s['all']['gold']} gold quotations, {s['all']['predicted']} predicted"
+        )
         print(f"   {'':8} {'gold':>5} {'pred':>5}   quote P / R / F1      quote+speaker P / R / F1")
         for kind in ("all", "full", "partial"):
             r = s[kind]

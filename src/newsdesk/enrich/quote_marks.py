@@ -30,15 +30,28 @@ from dataclasses import dataclass
 MAX_CHARS = 3000  # an "open" quote longer than this lost its closing mark long ago
 
 # role of each mark when it is unambiguous; None: decided by context
-_DOUBLE = {'"': None, "\u201c": "open", "\u201d": "close", "\u00ab": "open", "\u00bb": "close", "\u201e": "open"}
+_DOUBLE = {
+    '"': None,
+    "\u201c": "open",
+    "\u201d": "close",
+    "\u00ab": "open",
+    "\u00bb": "close",
+    "\u201e": "open",
+}
 _DOUBLE.update({"\u300c": "open", "\u300d": "close"})
 _SINGLE = {"'": None, "\u2018": "open", "\u2019": None, "\u201a": "open"}
-_LOW_OPEN = {"\u201e": "\u201c\u201d\"", "\u201a": "\u2018\u2019'"}  # „…“ and ‚…‘ close with a high mark
+_LOW_OPEN = {"\u201e": '\u201c\u201d"', "\u201a": "\u2018\u2019'"}  # „…“ and ‚…‘ close with a high mark
 _OPEN_BEFORE = set(" \t\n([{\u2014\u2013-/") | set(_DOUBLE) | set(_SINGLE)
 _CLOSE_AFTER = set(" \t\n.,;:!?)]}\u2014\u2013-/\u2026") | set(_DOUBLE) | set(_SINGLE)
 _CUE = r"(?:said|says|added|adds|told|tells|asked|explained|insisted|wrote|continued|argued|warned)"
 _MISSING_CLOSE = re.compile(
-    r",\s+(?:" + _CUE + r"\s+[A-Z][\w.'\u2019-]*|(?:[A-Z][\w.'\u2019-]*\s+){1,4}" + _CUE + r"\b|(?:he|she|they)\s+" + _CUE + r"\b)"
+    r",\s+(?:"
+    + _CUE
+    + r"\s+[A-Z][\w.'\u2019-]*|(?:[A-Z][\w.'\u2019-]*\s+){1,4}"
+    + _CUE
+    + r"\b|(?:he|she|they)\s+"
+    + _CUE
+    + r"\b)"
 )
 _PARA = re.compile(r"\n\s*\n")
 
@@ -72,10 +85,14 @@ def _role(text: str, i: int, char: str, family: str) -> str | None:
             return None  # don't, Labour's, rock'n'roll
         if char != "\u2018" and before in " \t\n(" and after.isdigit():
             return None  # '90s
+    if char in "\u201c\u2018" and not before.isspace() and before not in "([{" and (after in _CLOSE_AFTER):
+        return "close"  # „…“ and ‚…‘: the high mark closes
     if fixed is not None:
         return fixed
     opens = before in _OPEN_BEFORE and not after.isspace()
     closes = not before.isspace() and (after in _CLOSE_AFTER or after.isspace())
+    if char == "\u2019":  # a right mark never opens: "rock ’n’ roll", "the ’90s" are elisions
+        return "close" if closes else None
     if opens and not closes:
         return "open"
     if closes and not opens:
@@ -105,9 +122,7 @@ def _closes(opener: Mark, m: Mark) -> bool:
         return False
     if opener.char in _LOW_OPEN:
         return m.char in _LOW_OPEN[opener.char] or m.char in "\u201d\u2019"
-    if m.role == "close" or m.role == "either":
-        return True
-    return False
+    return m.role in ("close", "either")
 
 
 def _possessive(text: str, m: Mark, rest: list[Mark]) -> bool:
@@ -151,7 +166,8 @@ def find_spans(text: str) -> list[QuoteSpan]:
             continue
         if m.family != opener.family:
             continue  # nested quotation of the other family
-        if _closes(opener, m) and m.role != "open":
+        low_close = opener.char in _LOW_OPEN and m.char in _LOW_OPEN[opener.char]
+        if low_close or (_closes(opener, m) and m.role != "open"):
             if _possessive(text, m, ms[i:]):
                 continue
             spans.append(QuoteSpan(start, m.pos, opener.char, paragraphs=paras))
@@ -161,7 +177,9 @@ def find_spans(text: str) -> list[QuoteSpan]:
         inner = text[last : m.pos]
         missing = _MISSING_CLOSE.search(inner)
         if missing is not None:  # "…, said Grace Wanjiru. “Every day…": the close was left out
-            spans.append(QuoteSpan(start, last + missing.start(), opener.char, closed=False, paragraphs=paras))
+            spans.append(
+                QuoteSpan(start, last + missing.start(), opener.char, closed=False, paragraphs=paras)
+            )
             opener, start, last, paras = m, m.pos + 1, m.pos + 1, 1
         elif re.search(r"[.!?\u2026]\s*$", inner):
             paras, last = paras + 1, m.pos + 1  # run-together paragraphs of one quotation

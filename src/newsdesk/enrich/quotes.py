@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import quote_marks
@@ -54,8 +54,12 @@ REPORTING = set(CUES) | {
     "signalled", "explaining", "observing", "promising", "hit",
 }  # fmt: skip
 CUE_RE = "(?:" + "|".join(CUES) + ")"
-_CUE_TAIL = r"(?:\s+(?:in|on)\s+a\s+(?:statement|interview|speech|letter|memo|news\s+conference|press\s+release))?"
-_NOT_QUOTE_BEFORE = re.compile(r"(?:so-called|dubbed|nicknamed|known\s+as|titled|entitled|headlined|marked)\s*$", re.I)
+_CUE_TAIL = (
+    r"(?:\s+(?:in|on)\s+a\s+(?:statement|interview|speech|letter|memo|news\s+conference|press\s+release))?"
+)
+_NOT_QUOTE_BEFORE = re.compile(
+    r"(?:so-called|dubbed|nicknamed|known\s+as|titled|entitled|headlined|marked)\s*$", re.I
+)
 
 Parse = Callable[[Sequence[tuple[int, int]]], list[tuple[int, Any]]]  # char ranges -> (offset, parsed doc)
 
@@ -71,6 +75,7 @@ class Quote:
     speaker_type: str = ""
     cue: str = ""
     kind: str = "full"  # "full" | "partial"
+    speaker_entity: ArticleEntity | None = field(default=None, repr=False, compare=False)
 
 
 def find_spans(text: str) -> list[tuple[int, int]]:
@@ -106,7 +111,7 @@ def sentence_end(text: str, pos: int, limit: int = 300) -> int:
 
 
 def _clean_quote(raw: str) -> str:
-    for mark in "\"\u201c\u201d\u00ab\u00bb\u201e\u300c\u300d\u2018":
+    for mark in '"\u201c\u201d\u00ab\u00bb\u201e\u300c\u300d\u2018':
         raw = raw.replace(mark, " ")
     raw = re.sub(r"(?:(?<=\s)|^)['\u2019]|['\u2019](?=\s|$)", " ", raw) if raw.count("\u2018") == 0 else raw
     return " ".join(raw.split()).rstrip(",")
@@ -119,7 +124,12 @@ def _kind(text: str, start: int, body: str) -> str | None:
     nwords = len(body.split())
     sentence = text[max(0, start - 300) : start]
     sentence = sentence[max(0, sentence_start(sentence, True)) :]
-    if prev == "" or prev in ".!?:;\u2014\u2013-\n" or prev in "\"\u201d\u2019'" or (prev == "," and nwords >= 3):
+    if (
+        prev == ""
+        or prev in ".!?:;\u2014\u2013-\n"
+        or prev in "\"\u201d\u2019'"
+        or (prev == "," and nwords >= 3)
+    ):
         return "full" if nwords >= 2 else None
     words = re.findall(r"[\w'\u2019-]+", body)
     if _NOT_QUOTE_BEFORE.search(before) or (len(words) >= 2 and all(w[:1].isupper() for w in words)):
@@ -129,8 +139,10 @@ def _kind(text: str, start: int, body: str) -> str | None:
         return "full"  # Hill said "We are done here."
     if nwords >= MIN_WORDS:
         return "partial"
-    around = sentence + text[start : sentence_end(text, start)]
-    has_verb = any(w.lower() in REPORTING for w in re.findall(r"[A-Za-z]+", around)) or "according to" in around
+    around = re.sub(r"so-called", "", sentence + text[start : sentence_end(text, start)], flags=re.I)
+    has_verb = (
+        any(w.lower() in REPORTING for w in re.findall(r"[A-Za-z]+", around)) or "according to" in around
+    )
     return "partial" if has_verb else None
 
 
@@ -144,36 +156,44 @@ def extract(text: str, entities: dict[str, ArticleEntity], parse: Parse | None =
         if kind is None:
             continue
         quotes.append(Quote(text=body, start=start, end=end, kind=kind))
-    # rules first; what they leave (and every partial quote) goes to the parser in one batch
-    found: list[tuple[ArticleEntity | str | None, str]] = []
+    # rules first; what they leave (and every partial quote) goes to the parser in one batch,
+    # then a second pass in order, so "he said" can lean on the speakers found before it
+    todo = _attribute_all(att, text, quotes, {})
+    if parse is not None and todo:
+        parsed = dict(zip(todo, parse([_clause(text, quotes[k]) for k in todo]), strict=True))
+        att.speakers.clear()
+        _attribute_all(att, text, quotes, parsed)
+    return quotes
+
+
+def _attribute_all(
+    att: Attributor, text: str, quotes: list[Quote], parsed: dict[int, tuple[int, Any]]
+) -> list[int]:
+    """Attribute ``quotes`` in order (setting their speaker fields); the indexes the rules left."""
     todo: list[int] = []
+    prev: Quote | None = None
     for k, q in enumerate(quotes):
-        who, cue = _attribute(att, text, q.start, q.end) if q.kind == "full" else (None, "")
-        found.append((who, cue))
+        q.speaker = q.speaker_type = q.cue = ""
+        who, cue = _attribute(att, text, q.start, q.end)
         if who is None:
             todo.append(k)
-    if parse is not None and todo:
-        ranges = [_clause(text, quotes[k]) for k in todo]
-        for k, (offset, doc) in zip(todo, parse(ranges), strict=True):
-            found[k] = _from_parse(att, doc, offset, quotes[k])
-    for k in todo:
-        if found[k][0] is None and quotes[k].kind == "partial":
-            found[k] = _partial_by_rules(att, text, quotes[k])
-    prev: Quote | None = None
-    for q, (who, cue) in zip(quotes, found, strict=True):
-        if who is None and q.kind == "full" and prev is not None and prev.speaker and _continues(att, text, prev, q):
-            who, cue = prev.speaker, prev.cue
-            q.speaker_type = prev.speaker_type
-        if isinstance(who, ArticleEntity):
-            q.speaker, q.speaker_type = who.name, who.type
+            named_nobody = bool(cue)  # "a pal said": a cue whose speaker the article does not name
+            if k in parsed:
+                who, cue = _from_parse(att, parsed[k][1], parsed[k][0], q)
+            if who is None and q.kind == "partial":
+                who, cue = _partial_by_rules(att, text, q)
+            inherits = who is None and not named_nobody and q.kind == "full" and prev and prev.speaker
+            if inherits and _continues(att, text, prev, q):
+                who, cue = prev.speaker_entity, prev.cue
+        if isinstance(who, str):
+            who = att.named(who, q.start)
+        if who is not None:
+            q.speaker, q.speaker_type, q.speaker_entity = who.name, who.type, who
             att.speakers.append((q.start, who))
-        elif isinstance(who, str):
-            q.speaker = who
-            q.speaker_type = q.speaker_type or "PERSON"
         q.cue = cue
         if q.kind == "full":
             prev = q
-    return quotes
+    return todo
 
 
 def _continues(att: Attributor, text: str, prev: Quote, q: Quote) -> bool:
@@ -182,7 +202,8 @@ def _continues(att: Attributor, text: str, prev: Quote, q: Quote) -> bool:
     opens = re.search(r"(?:^|[.!?:\n]|[.!?,][\"\u201d\u2019'])\s*$", text[max(0, q.start - 40) : q.start - 1])
     if opens is None or q.start - prev.end > 600:
         return False
-    between = att.in_range(prev.end + 1, q.start - 1, ("PERSON", "ORG"))
+    after = min(sentence_end(text, prev.end + 1), q.start - 1)  # prev's own attribution may name others
+    between = att.in_range(after, q.start - 1, ("PERSON", "ORG"))
     return all(norm(att.canonical(m.ent).name) == norm(prev.speaker) for m in between)
 
 
@@ -195,7 +216,10 @@ def _clause(text: str, q: Quote) -> tuple[int, int]:
         prev = text[max(0, lo - 300) : lo].rstrip()
         if prev.endswith(":"):  # the colon sentence before introduces this quote
             lo = lo - 300 + max(0, sentence_start(prev, at_start=lo <= 300)) if lo > 300 else 0
-    hi = sentence_end(text, q.end + 1)
+    ends = text[q.end - 1 : q.end] in (".", "!", "?") and re.match(
+        r"\s*(?:[A-Z\"“‘]|$)", text[q.end + 1 : q.end + 4]
+    )
+    hi = q.end + 1 if ends else sentence_end(text, q.end + 1)
     return lo, hi
 
 
@@ -212,27 +236,44 @@ def _from_parse(att: Attributor, doc: Any, offset: int, q: Quote) -> tuple[Artic
     verbs = [t for t in chain if t.idx + offset < q.start or t.idx + offset >= q.end]
     if q.kind == "full" and not verbs:  # the quote is its own sentence: its attribution's root
         verbs = [t for t in outside if t.dep_ == "ROOT" and t.lower_ in REPORTING]
+    found: list[tuple[Any, str]] = []  # (subject token, cue), nearest verb first
     for v in verbs:
-        if v.lower_ == "according":
-            for to in v.children:
-                for obj in to.children:
-                    if obj.dep_ == "pobj":
-                        return _resolve_subtree(att, obj, offset, q), "according to"
-        if v.lower_ in REPORTING:
-            subj = [c for c in v.children if c.dep_ == "nsubj"]
-            if not subj and v.dep_ in ("conj", "advcl", "xcomp") and v.head.lower_ in REPORTING:
-                subj = [c for c in v.head.children if c.dep_ == "nsubj"]  # "said … and added"
-            if subj:
-                return _resolve_subtree(att, subj[0], offset, q), v.lower_
-            if v.dep_ == "advcl" or v.lower_ in ("saying", "adding", "calling", "describing", "accusing"):
-                subj = [c for c in v.head.children if c.dep_ == "nsubj"]
-                if subj:
-                    return _resolve_subtree(att, subj[0], offset, q), v.lower_
+        acc = [c for c in [v, *v.children] if c.lower_ == "according"]
+        for a in acc:
+            objs = [o for to in a.children for o in to.children if o.dep_ == "pobj"]
+            if objs:
+                return _resolve_subtree(att, objs[0], offset, q), "according to"
+        if v.lower_ not in REPORTING:
+            continue
+        subj = _subject(v)
+        if subj is not None:
+            found.append((subj, v.lower_))
+    # "X said she had asked for "y"": a pronoun defers to a named subject higher up
+    named = [f for f in found if f[0].lower_ not in ("he", "she", "they", "it", "we", "i")]
+    for tok, cue in named[:1] or found[:1]:
+        return _resolve_subtree(att, tok, offset, q), cue
     return None, ""
+
+
+def _subject(verb: Any) -> Any:
+    """The nsubj of ``verb``, or of the verb it hangs from ("… and signaled …, citing "x"")."""
+    v = verb
+    for _ in range(4):
+        subj = [c for c in v.children if c.dep_ == "nsubj"]
+        if subj:
+            return subj[0]
+        if v.dep_ not in ("conj", "advcl", "xcomp") or v.head is v:
+            return None
+        v = v.head
+    return None
 
 
 def _resolve_subtree(att: Attributor, tok: Any, offset: int, q: Quote) -> ArticleEntity | str | None:
     """Resolve a subject token: its phrase up to any relative clause ("X, who chairs …")."""
+    at = tok.idx + offset
+    own = next((m for m in att.mentions if m.start <= at < m.end and m.ent.type in ("PERSON", "ORG")), None)
+    if own is not None:  # "Royal expert Dickie Arbuthnot": the head's own name, not a modifier's
+        return att.canonical(own.ent)
     left = tok.left_edge.idx + offset
     right = tok.idx + len(tok.text) + offset
     for c in tok.rights:
@@ -247,7 +288,14 @@ def _partial_by_rules(att: Attributor, text: str, q: Quote) -> tuple[ArticleEnti
     """Without a parse: the speaker phrase before the last reporting verb ahead of the quote."""
     lo, _hi = _clause(text, q)
     before = text[lo : q.start - 1]
-    verbs = [m for m in re.finditer(r"\b[a-z]+\b", before) if m.group() in REPORTING]
+    acc = re.match(r"\s*According to ([^,]{2,80}),", before)
+    if acc:
+        return att.phrase(lo + acc.start(1), lo + acc.end(1), q.start), "according to"
+    verbs = [
+        m
+        for m in re.finditer(r"\b[a-z]+\b", before)
+        if m.group() in REPORTING and not re.search(r"\b(?:is|are|was|were|been)\s+$", before[: m.start()])
+    ]
     if not verbs:
         return None, ""
     v = verbs[0]
@@ -286,7 +334,11 @@ def _speaker_before_cue(att: Attributor, lo: int, s: str, quote_start: int) -> A
             if who is not None:
                 return who
         s2 = inner
-    people = [m for m in att.in_range(lo, lo + len(s2), ("PERSON",)) if att.text[m.end : m.end + 2] not in ("'s", "’s")]
+    people = [
+        m
+        for m in att.in_range(lo, lo + len(s2), ("PERSON",))
+        if att.text[m.end : m.end + 2] not in ("'s", "’s")
+    ]
     ph = None
     for rx in (_PRONOUN_AT, _CAPS_AT, _ARTICLE_AT):
         m = rx.search(s2)
@@ -314,7 +366,7 @@ def _after_cue(att: Attributor, text: str, lo: int, quote_start: int) -> Article
 def _attribute(att: Attributor, text: str, start: int, end: int) -> tuple[ArticleEntity | str | None, str]:
     after_lo = end + 1
     window = text[after_lo : after_lo + 160]
-    nxt = min((window.find(c) for c in "\"\u201c\u2018\u00ab\u201e" if c in window), default=-1)
+    nxt = min((window.find(c) for c in '"\u201c\u2018\u00ab\u201e' if c in window), default=-1)
     if nxt >= 0:
         window = window[:nxt]
     window = window.replace("\n", " ")
@@ -335,8 +387,8 @@ def _attribute(att: Attributor, text: str, start: int, end: int) -> tuple[Articl
             head = rest[: cue_m.start()]
             if head.strip(" ,") == "":  # "…," said Sessions
                 who = _after_cue(att, text, after_lo + w0 + cue_m.end(), start)
-                if who is not None:
-                    return who, cue
+                if who is not None or not cue.endswith("ing"):
+                    return who, cue  # "…," said an official: named or not, this is the attribution
             elif len(head.split()) <= 8 and not re.search(r"[.;]\s", head):  # "…," Sessions said
                 who = _speaker_before_cue(att, after_lo + w0, head, start)
                 if who is not None:
@@ -346,7 +398,9 @@ def _attribute(att: Attributor, text: str, start: int, end: int) -> tuple[Articl
     before = text[lo : start - 1]
     if before.rstrip().endswith(":") and re.search(r"\n\s*\n\s*$", before):
         before = before.rstrip()  # a colon paragraph introducing the quote
-    cut = max(sentence_start(before), before.rfind('"') + 1, before.rfind("\u201d") + 1, before.rfind("\u2019 ") + 1)
+    cut = max(
+        sentence_start(before), before.rfind('"') + 1, before.rfind("\u201d") + 1, before.rfind("\u2019 ") + 1
+    )
     if cut > 0:
         lo, before = lo + cut, before[cut:]
     flat = before.replace("\n", " ")
@@ -362,6 +416,7 @@ def _attribute(att: Attributor, text: str, start: int, end: int) -> tuple[Articl
     if cues:
         cue_m = cues[-1]
         who = _speaker_before_cue(att, lo, flat[: cue_m.start()], start)
-        if who is not None:
-            return who, " ".join((cue_m.group("cue") + cue_m.group("tail")).lower().split())
+        cue = " ".join((cue_m.group("cue") + cue_m.group("tail")).lower().split())
+        if who is not None or re.search(r"\b" + CUE_RE + r"\b[^.!?]{0,40}[:,]\s*$", flat):
+            return who, cue  # a colon after the cue: this clause introduces the quote, named or not
     return None, ""

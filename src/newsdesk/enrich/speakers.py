@@ -39,6 +39,12 @@ _TITLE_WORD = re.compile(r"[a-z][\w'-]*")
 _STOP = {"the", "a", "an", "of", "for", "and", "to", "in", "at", "on", "who", "its", "his", "her", "their"}
 
 
+_ORG_NAME = re.compile(
+    r"\b(?:[A-Z][\w&'-]+\s+){1,3}(?:Motors|Inc|Corp|Group|Bank|Airlines|Energy|Software|Holdings|Ltd|plc|"
+    r"Trust|Foundation|Council|Association|Union|Institute|Capital|Partners|Ventures|Media|Labs)\b"
+)
+
+
 @dataclass
 class Mention:
     start: int
@@ -51,7 +57,12 @@ def _appositive_titles(text: str, ent: ArticleEntity) -> set[str]:
     found: set[str] = set()
     for s, e in ent.spans:
         after = re.match(r",\s+(?:the|a|an|its|their)?\s*([^,.;:\"“”()]{3,60})[,.]", text[e : e + 80])
-        before = re.search(r"(?:^|[.\n]\s*|\b)[Tt]he\s+([a-z][^,.;:\"“”()]{2,50}),\s*$", text[max(0, s - 60) : s])
+        before = re.search(
+            r"(?:^|[.\n]\s*|\b)[Tt]he\s+([a-z][^,.;:\"“”()]{2,50}),\s*$", text[max(0, s - 60) : s]
+        )
+        pre = re.search(r"(?:^|\s)((?:[a-z][\w-]*\s+){1,3})$", text[max(0, s - 50) : s])
+        if pre is not None:
+            found |= {w for w in pre.group(1).split() if w not in _STOP}
         for m in (after, before):
             if m is not None:
                 words = _TITLE_WORD.findall(m.group(1))
@@ -80,7 +91,9 @@ class Attributor:
                 self.by_word.setdefault(w.lower(), ent)
         self.initials: dict[str, ArticleEntity] = {}
         for ent in entities.values():
-            words = [w for w in re.findall(r"[A-Za-z]+", ent.name) if w.lower() not in ("of", "the", "and", "for")]
+            words = [
+                w for w in re.findall(r"[A-Za-z]+", ent.name) if w.lower() not in ("of", "the", "and", "for")
+            ]
             if ent.type == "ORG" and len(words) >= 2:
                 self.initials.setdefault("".join(w[0] for w in words).upper(), ent)
         self.titles = {id(e): {t.lower() for t in e.titles} | _appositive_titles(text, e) for e in people}
@@ -97,7 +110,30 @@ class Attributor:
                 if not any(a <= hit.start() < b for a, b in taken):
                     self.mentions.append(Mention(hit.start(), hit.end(), parts[hit.group(1)]))
             self.mentions.sort(key=lambda m: m.start)
-        self.speakers: list[tuple[int, ArticleEntity]] = []  # (offset, entity) of resolved speakers
+        # organisations the model missed that carry a company suffix ("Meridian Motors said")
+        taken = [(m.start, m.end) for m in self.mentions]
+        for hit in _ORG_NAME.finditer(text):
+            if not any(a < hit.end() and hit.start() < b for a, b in taken):
+                name = hit.group().strip()
+                ent = entities.get(name.lower()) or ArticleEntity(name=name, type="ORG")
+                self.mentions.append(Mention(hit.start(), hit.start() + len(name), ent))
+        self.mentions.sort(key=lambda m: m.start)
+        self.speakers: list[tuple[int, ArticleEntity]] = []
+        self._extra: dict[str, ArticleEntity] = {}  # (offset, entity) of resolved speakers
+
+    def named(self, name: str, pos: int) -> ArticleEntity:
+        """An entity for a speaker the model missed ("Neighbour Ron Hughes"), so "he" finds it."""
+        ent = self.entities.get(name.lower()) or self._extra.get(name.lower())
+        if ent is None:
+            kind = "ORG" if name.isupper() or name.split()[-1].lower() in _GENERIC_ORG else "PERSON"
+            ent = self._extra[name.lower()] = ArticleEntity(name=name, type=kind)
+            at = self.text.rfind(name, 0, pos + 1)
+            if at < 0:
+                at = self.text.find(name)
+            if at >= 0:
+                self.mentions.append(Mention(at, at + len(name), ent))
+                self.mentions.sort(key=lambda m: m.start)
+        return ent
 
     def canonical(self, ent: ArticleEntity) -> ArticleEntity:
         """A one-word person ("Danny") is the article's longer name that holds the word."""
@@ -110,7 +146,9 @@ class Attributor:
                 return self.initials[ent.name]
         return ent
 
-    def in_range(self, lo: int, hi: int, types: tuple[str, ...] = ("PERSON", "ORG", "GPE", "NORP")) -> list[Mention]:
+    def in_range(
+        self, lo: int, hi: int, types: tuple[str, ...] = ("PERSON", "ORG", "GPE", "NORP")
+    ) -> list[Mention]:
         return [m for m in self.mentions if m.start >= lo and m.end <= hi and m.ent.type in types]
 
     def nearest_before(self, pos: int, types: tuple[str, ...]) -> ArticleEntity | None:
@@ -126,8 +164,8 @@ class Attributor:
             best = m.ent
             head = self.text[max(0, m.start - 80) : m.start]
             possessive = self.text[m.end : m.end + 2] in ("'s", "\u2019s")
-            opens = re.search(r"(?:^|[.!?:\n]|[.!?,][\"”’'])\s*(?:[A-Z][\w.'-]*\s+){0,4}$", head)
-            if (opens or m.start < 80 and len(head.split()) <= 4) and not possessive:
+            opens = re.search(r"(?:^|[.!?:\n]|[.!?,][\"”’'])\s*(?:[\w.'’-]+,?\s+){0,5}$", head)
+            if (opens or m.start < 80 and len(head.split()) <= 5) and not possessive:
                 subject, subject_at = m.ent, m.start
         last = next(((at, e) for at, e in reversed(self.speakers) if at < pos and e.type in types), None)
         if last is not None and last[0] >= subject_at:
@@ -138,9 +176,11 @@ class Attributor:
     def titled(self, words: list[str], pos: int) -> ArticleEntity | None:
         """The person who holds the title ``words`` (e.g. ["home", "secretary"]), nearest before ``pos``."""
         want = [w for w in words if w not in _STOP]
-        if not want or want[-1] in PERSON_WORDS:
+        if not want:
             return None
-        holders = [m for m in self.mentions if m.ent.type == "PERSON" and want[-1] in self.titles.get(id(m.ent), ())]
+        holders = [
+            m for m in self.mentions if m.ent.type == "PERSON" and want[-1] in self.titles.get(id(m.ent), ())
+        ]
         full = [m for m in holders if all(w in self.titles[id(m.ent)] for w in want)]
         holders = full or holders
         if not holders:
@@ -153,37 +193,55 @@ class Attributor:
         phrase = self.text[lo:hi]
         found = self.in_range(lo, hi)
         found = [m for m in found if self.text[m.end : m.end + 2] not in ("'s", "\u2019s")] or found
-        if found:
-            people = [m for m in found if m.ent.type == "PERSON"]
-            orgs = [m for m in found if m.ent.type == "ORG"]
-            pick = people or orgs or found
+        people = [m for m in found if m.ent.type == "PERSON"]
+        orgs = [m for m in found if m.ent.type == "ORG"]
+        if people or orgs:
+            pick = people or orgs
             return self.canonical(pick[0].ent if prefer == "first" else pick[-1].ent)
         words = re.findall(r"[\w'.\u2019-]+", phrase)
         if not words:
             return None
         first = words[0].lower()
+        pos = min(lo, quote_start)
         if first in ("he", "she", "i"):
-            return self.nearest_before(quote_start, ("PERSON",))
+            return self.nearest_before(pos, ("PERSON",))
         if first in ("they", "it", "we"):
-            return self.nearest_before(quote_start, ("ORG", "GPE", "NORP"))
+            return self.nearest_before(pos, ("ORG", "GPE", "NORP"))
+        if found and not (len(words) <= 5 and all(w[:1].isupper() for w in words)):
+            return self.canonical(found[0].ent)  # "the Nigerian delegation": the country
         if first in ("the", "a", "an", "its", "his", "her", "their", "our"):
             rest = [w.lower().strip(".") for w in words[1:] if w.lower() not in ("s", "'s")]
-            rest = rest[: next((k for k, w in enumerate(rest) if w in ("of", "for", "at", "who", "in")), len(rest))]
+            rest = rest[
+                : next((k for k, w in enumerate(rest) if w in ("of", "for", "at", "who", "in")), len(rest))
+            ]
             if not rest:
                 return None
             head = rest[-1]
-            who = self.titled(rest, quote_start)
+            if re.fullmatch(r"\d+-year-old", head):  # "the 34-year-old said"
+                return self.nearest_before(pos, ("PERSON",))
+            who = self.titled(rest, quote_start) if first not in ("a", "an") else None
             if who is not None:
                 return who
+            caps = [w for w in words[1:] if w[:1].isupper()]
+            if head.startswith("spokes") or head in ("statement", "source"):
+                if caps:  # "a Central Railway spokesperson"
+                    return self.initials.get(" ".join(caps)) or " ".join(caps)
+                last = next((e for at, e in reversed(self.speakers) if at < pos), None)
+                return last if last is not None and last.type == "ORG" else None
             for m in reversed(self.mentions):  # "the department" -> the Justice Department
                 if m.end <= quote_start and m.ent.type == "ORG" and m.ent.name.lower().split()[-1] == head:
                     return self.canonical(m.ent)
-            caps = [w for w in words[1:] if w[:1].isupper()]
             if caps and first == "the":  # "the Lib Dems", "the FTC"
                 key = " ".join(caps)
                 return self.initials.get(key) or key
-            if head in _GENERIC_ORG and first == "the":
-                return self.nearest_before(quote_start, ("ORG",))
+            generic = head.rstrip("s") if head.rstrip("s") in _GENERIC_ORG else head
+            if generic in _GENERIC_ORG and first == "the":
+                named = re.findall(r"\b[Tt]he ((?:[a-z]+ ){1,2}" + re.escape(head) + r")\b", self.text[:pos])
+                if named:  # "The transit authority said …" earlier: the same body
+                    return named[-1]
+                if head.endswith("s") and generic != head:
+                    return " ".join(rest)  # "the trade unions"
+                return self.nearest_before(pos, ("ORG",))
             return None  # "a senior official", "the diplomat": nobody the article names
         caps = [w for w in words if w[:1].isupper()]
         if caps and len(caps) == len(words) and len(words) <= 5:
