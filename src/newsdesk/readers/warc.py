@@ -61,12 +61,9 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
                 break
             yield item
     if whole_gzip:
-        import gzip  # noqa: PLC0415
-
-        with gzip.open(path, "rb") as fh:
+        with open(path, "rb") as raw:
             # offsets are in the decompressed stream now; the first record is read again
-            for item in _read(fh, path, is_arc, skip_first=True):
-                yield item
+            yield from _read(_Gunzip(raw), path, is_arc, skip_first=True)
 
 
 def _read(fh: Any, path: str, is_arc: bool, skip_first: bool = False) -> Iterator[Record | Reject]:
@@ -79,6 +76,11 @@ def _read(fh: Any, path: str, is_arc: bool, skip_first: bool = False) -> Iterato
         except StopIteration:
             # warcio ends quietly when a gzip member or a header block is cut short:
             # bytes left after the last whole record mean the file is damaged
+            if isinstance(fh, _Gunzip):  # one-member gzip: the stream itself says if it is cut
+                fh.read()
+                if fh.problem:
+                    yield Reject(f"{path}@{next_offset}", f"truncated WARC: {fh.problem}")
+                return
             left = _unread_tail(fh, next_offset)
             if left:
                 yield Reject(
@@ -165,6 +167,71 @@ def _to_record(record: Any, page: bytes | str | Reject, where: str, keep_id: boo
     if record_id and keep_id:
         rec.metadata["warc_record_id"] = record_id
     return rec
+
+
+class _Gunzip:
+    """A one-member (or concatenated) gzip stream that hands out what it could decompress.
+
+    ``gzip.GzipFile.read`` raises on a cut stream and keeps the bytes it had, so
+    the records before the cut would be lost; this reader returns them, then
+    ends, and says why in ``problem``.
+    """
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.buffer = b""
+        self.pos = 0
+        self.done = False
+        self.problem = ""
+
+    def _fill(self, want: int) -> None:
+        while len(self.buffer) < want and not self.done:
+            chunk = self.raw.read(65536)
+            try:
+                if not chunk:
+                    self.done = True
+                    if not self.inflate.eof:
+                        self.problem = "the gzip stream is cut short"
+                    break
+                data = self.inflate.decompress(chunk)
+                while self.inflate.eof and self.inflate.unused_data:  # the next member
+                    rest = self.inflate.unused_data
+                    self.inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    data += self.inflate.decompress(rest)
+            except zlib.error as err:
+                self.done, self.problem = True, f"corrupt gzip data: {err}"
+                break
+            self.buffer += data
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            out = b""
+            while not self.done or self.buffer:
+                self._fill(1 << 20)
+                out, self.buffer = out + self.buffer, b""
+                if self.done and not self.buffer:
+                    break
+        else:
+            self._fill(size)
+            out, self.buffer = self.buffer[:size], self.buffer[size:]
+        self.pos += len(out)
+        return out
+
+    def readline(self, size: int = -1) -> bytes:
+        while b"\n" not in self.buffer and not self.done:
+            self._fill(len(self.buffer) + 65536)
+        end = self.buffer.find(b"\n")
+        end = len(self.buffer) if end < 0 else end + 1
+        if size is not None and size >= 0:
+            end = min(end, size)
+        return self.read(end)
+
+    def tell(self) -> int:
+        return self.pos
+
+    def close(self) -> None:
+        pass
 
 
 ARC_SLACK = 16  # bytes an ARC record may fall short of its declared length and still be read
