@@ -18,7 +18,7 @@ from ..model import Record
 from . import Qrels
 
 # where the shared corpora live (override with NEWSDESK_SHARED)
-SHARED = Path(os.environ.get("NEWSDESK_SHARED", Path(__file__).resolve().parents[3] / "shared"))
+SHARED = Path(os.environ.get("NEWSDESK_SHARED", Path(__file__).resolve().parents[4] / "shared"))
 
 
 def reuters_paths(shared: Path | None = None) -> dict[str, Path]:

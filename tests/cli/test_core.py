@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from .conftest import SEED, needs_shared, run_cli
+from ..conftest import SEED, needs_shared, run_cli
 
 
 @pytest.fixture

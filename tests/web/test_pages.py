@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import SEED, chromium_page, needs_browser, serving
+from ..conftest import SEED, chromium_page, needs_browser, serving
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 pytestmark = pytest.mark.browser
 

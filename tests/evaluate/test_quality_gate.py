@@ -11,7 +11,7 @@ import newsdesk
 from newsdesk.evaluate import collections as evalsets
 from newsdesk import evaluate as ev
 
-from .conftest import ROOT, SEED, needs_shared
+from ..conftest import ROOT, SEED, needs_shared
 
 BASELINE = json.loads((ROOT / "tests" / "eval_baseline.json").read_text())
 

@@ -21,7 +21,7 @@ import newsdesk
 from newsdesk.api import create_app
 from newsdesk.model import Record
 
-from .conftest import serving
+from ..conftest import serving
 
 
 def _records() -> list[Record]:

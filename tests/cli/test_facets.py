@@ -10,7 +10,7 @@ import pytest
 
 import newsdesk
 
-from .conftest import SEED, run_cli
+from ..conftest import SEED, run_cli
 
 RECORDS = [
     # 5 "cocoa" articles over three months from two wires, 1 "coffee" article

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import SEED, chromium_page, needs_browser, serving
+from ..conftest import SEED, chromium_page, needs_browser, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.ner]
 QUOTE = "Protecting criminal aliens from federal immigration authorities defies common sense"
