@@ -149,3 +149,16 @@ def fetch_log(store: Store, feed_id: int, limit: int = 20) -> list[dict[str, Any
     ).fetchall()
     keys = ("at", "status", "conditional", "seen", "new", "ms", "error")
     return [{**dict(zip(keys, r, strict=True)), "conditional": bool(r[2])} for r in rows]
+
+
+def top_seq(store: Store) -> int:
+    return store.db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
+
+
+def new_per_feed(store: Store, after_seq: int) -> dict[str, int]:
+    """Articles stored after ``after_seq`` per feed URL, read off their provenance (``URL#entryN``)."""
+    counts: dict[str, int] = {}
+    for (provenance,) in store.db.execute("SELECT provenance FROM articles WHERE seq > ?", (after_seq,)):
+        url = provenance.rsplit("#entry", 1)[0]
+        counts[url] = counts.get(url, 0) + 1
+    return counts
