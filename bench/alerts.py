@@ -133,7 +133,7 @@ def bench_percolate() -> None:
             shutil.copytree(base, path)
             with newsdesk.open(path) as d:
                 for i, q in enumerate(queries[:n]):
-                    d.add_alert(f"a{i}", q)
+                    d.follow.add_alert(f"a{i}", q)
                 write_batch(d, new)
                 t0 = time.perf_counter()
                 result = percolate(d.store, d.index)
@@ -180,7 +180,7 @@ def bench_percolate() -> None:
             shutil.copytree(base, path)
             with newsdesk.open(path) as d:
                 for i, q in enumerate(queries[:n]):
-                    d.add_alert(f"a{i}", q)
+                    d.follow.add_alert(f"a{i}", q)
                 t0 = time.perf_counter()
                 d.ingest_records(new)
                 timings[label] = time.perf_counter() - t0
@@ -203,10 +203,10 @@ def bench_latency(rounds: int = 50) -> None:
                     for i in range(2000)
                 ]
             )
-            d.add_alert("flash", "volcano", notify=[f"webhook:{hook.url}"])
+            d.follow.add_alert("flash", "volcano", notify=[f"webhook:{hook.url}"])
             stop = threading.Event()
             watcher = threading.Thread(
-                target=lambda: newsdesk.open(tmp / "data").watch(stop=stop, tick=0.5), daemon=True
+                target=lambda: newsdesk.open(tmp / "data").follow.watch(stop=stop, tick=0.5), daemon=True
             )
             watcher.start()
             lat, plain = [], []
@@ -250,17 +250,17 @@ def bench_poll(hosts: int = 10, per_host: int = 50, spacing: float = 0.05) -> No
             for s in servers:
                 for j in range(per_host):
                     s.routes[f"/f{j}.xml"] = Route(items=[item(n * 10 + k) for k in range(5)])
-                    d.add_feed(s.base + f"/f{j}.xml", name=f"{s.port}-{j}", every="1h")
+                    d.follow.add_feed(s.base + f"/f{j}.xml", name=f"{s.port}-{j}", every="1h")
                     n += 1
             t0 = time.perf_counter()
-            first = d.poll(concurrency=hosts, host_spacing=spacing, timeout=10)
+            first = d.follow.poll(concurrency=hosts, host_spacing=spacing, timeout=10)
             wall = time.perf_counter() - t0
             gaps = []
             for s in servers:
                 times = sorted(r.at for r in s.requests)
                 gaps += [b - a for a, b in zip(times, times[1:], strict=False)]
             t1 = time.perf_counter()
-            second = d.poll(concurrency=hosts, host_spacing=spacing, timeout=10)
+            second = d.follow.poll(concurrency=hosts, host_spacing=spacing, timeout=10)
             wall2 = time.perf_counter() - t1
             articles = d.count()
         bound = (per_host - 1) * spacing

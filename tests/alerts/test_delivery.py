@@ -25,15 +25,15 @@ from .conftest import story
 
 def test_webhook_signed_retried_after_a_500_and_never_sent_twice(desk):
     with receiver(fail=1) as hook:
-        alert = desk.add_alert("oil", "oil", notify=[f"webhook:{hook.url}"])
+        alert = desk.follow.add_alert("oil", "oil", notify=[f"webhook:{hook.url}"])
         desk.ingest_records([story(1, "Oil prices rose."), story(2, "Oil fell again."), story(3, "Cocoa.")])
         assert len(hook.got) == 1 and hook.got[0].status == 500  # the ingest tried at once
-        log = desk.alert("oil")["deliveries"]
+        log = desk.follow.alert("oil")["deliveries"]
         assert [(d["status"], d["ok"], d["items"]) for d in log] == [(500, False, 2)]
-        assert desk.alert("oil")["outbox"] == {"pending": 2, "sent": 0, "failed": 0}
+        assert desk.follow.alert("oil")["outbox"] == {"pending": 2, "sent": 0, "failed": 0}
 
-        assert desk.deliver().attempts == 0  # the retry waits out its backoff
-        d = desk.deliver(now=time.time() + 3600)
+        assert desk.follow.deliver().attempts == 0  # the retry waits out its backoff
+        d = desk.follow.deliver(now=time.time() + 3600)
         assert (d.sent, d.failed) == (2, 0)
         assert len(hook.acked) == 1
         got = hook.acked[0]
@@ -45,10 +45,10 @@ def test_webhook_signed_retried_after_a_500_and_never_sent_twice(desk):
         assert len({m["key"] for m in payload["matches"]}) == 2
         assert got.body == hook.got[0].body  # the retry repeats the same keys and bytes
 
-        assert desk.deliver(now=time.time() + 7200).attempts == 0
+        assert desk.follow.deliver(now=time.time() + 7200).attempts == 0
         desk.ingest_records([story(1, "Oil prices rose.")])  # already there: nothing new to send
         assert len(hook.got) == 2
-        assert [d["status"] for d in desk.alert("oil")["deliveries"]] == [200, 500]
+        assert [d["status"] for d in desk.follow.alert("oil")["deliveries"]] == [200, 500]
 
 
 def test_cli_acceptance_one_signed_post_naming_the_seed_article(tmp_path):
@@ -75,7 +75,7 @@ def test_sigkill_between_match_and_delivery_delivers_once_on_restart(tmp_path):
     data = tmp_path / "data"
     with receiver(hang_first=True) as hook:
         with newsdesk.open(data) as d:
-            d.add_alert("oil", "oil", notify=[f"webhook:{hook.url}"])
+            d.follow.add_alert("oil", "oil", notify=[f"webhook:{hook.url}"])
         script = (
             "import sys, newsdesk\nfrom tests.alerts.conftest import story\n"
             "with newsdesk.open(sys.argv[1]) as d:\n"
@@ -92,15 +92,15 @@ def test_sigkill_between_match_and_delivery_delivers_once_on_restart(tmp_path):
             proc.wait(timeout=30)
         assert hook.acked == []
         with newsdesk.open(data) as d:
-            assert d.count() == 3 and d.alert("oil")["matches"] == 3
-            assert d.alert("oil")["outbox"]["pending"] == 3
+            assert d.count() == 3 and d.follow.alert("oil")["matches"] == 3
+            assert d.follow.alert("oil")["outbox"]["pending"] == 3
         # restart: the claim of the killed process expires after its lease, then the rows go again
         r = run_cli("alerts", "deliver", data=data)
         assert r.returncode == 0, r.stderr
         with newsdesk.open(data) as d:
-            d.deliver(now=time.time() + 600)
-            assert d.alert("oil")["outbox"] == {"pending": 0, "sent": 3, "failed": 0}
-            assert d.deliver(now=time.time() + 3600).attempts == 0
+            d.follow.deliver(now=time.time() + 600)
+            assert d.follow.alert("oil")["outbox"] == {"pending": 0, "sent": 3, "failed": 0}
+            assert d.follow.deliver(now=time.time() + 3600).attempts == 0
         keys = [m["key"] for got in hook.acked for m in json.loads(got.body)["matches"]]
         assert len(keys) == 3 and len(set(keys)) == 3  # each match acknowledged once on this channel
         first = {m["key"] for m in json.loads(hook.got[0].body)["matches"]}
@@ -160,10 +160,10 @@ def test_daily_digest_waits_for_the_end_of_the_day_then_sends_one_message(tmp_pa
     monkeypatch.setenv("NEWSDESK_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("NEWSDESK_SMTP_PORT", str(port))
     with newsdesk.open(tmp_path / "data") as d:
-        d.add_alert("oil", "oil", notify=["email:desk@example.org"], every="daily")
+        d.follow.add_alert("oil", "oil", notify=["email:desk@example.org"], every="daily")
         d.ingest_records([story(1, "Oil prices rose."), story(2, "Oil fell.")])
         assert inbox.messages == []
-        assert d.deliver(now=time.time() + 86400 + 60).sent == 2
+        assert d.follow.deliver(now=time.time() + 86400 + 60).sent == 2
         assert len(inbox.messages) == 1
         msg, text, _html = _parse(inbox.messages[0][2])
         assert msg["Subject"] == "[newsdesk] oil: 2 new articles"
@@ -172,11 +172,11 @@ def test_daily_digest_waits_for_the_end_of_the_day_then_sends_one_message(tmp_pa
 
 def test_email_without_a_server_fails_with_a_reason_and_stays_pending(desk, monkeypatch):
     monkeypatch.delenv("NEWSDESK_SMTP_HOST", raising=False)
-    desk.add_alert("oil", "oil", notify=["email:desk@example.org"])
+    desk.follow.add_alert("oil", "oil", notify=["email:desk@example.org"])
     desk.ingest_records([story(1, "Oil prices rose.")])
-    [entry] = desk.alert("oil")["deliveries"]
+    [entry] = desk.follow.alert("oil")["deliveries"]
     assert not entry["ok"] and "NEWSDESK_SMTP_HOST" in entry["error"]
-    assert desk.alert("oil")["outbox"]["pending"] == 1
+    assert desk.follow.alert("oil")["outbox"]["pending"] == 1
 
 
 def test_atom_feed_parses_newest_first_and_honours_the_read_key(tmp_path):
@@ -185,7 +185,7 @@ def test_atom_feed_parses_newest_first_and_honours_the_read_key(tmp_path):
     from newsdesk.api import create_app
 
     with newsdesk.open(tmp_path / "data") as d:
-        d.add_alert("sessions", '"jeff sessions"')
+        d.follow.add_alert("sessions", '"jeff sessions"')
         d.ingest([str(SEED)])
         d.ingest_records([story(9, "Jeff Sessions again, later.")])
         key = d.create_key("reader")

@@ -65,10 +65,10 @@ def test_alerts_page_saves_and_deletes_with_a_key_and_shows_matches(tmp_path):
         froze = client.post(
             "/snapshots", data={"name": "f1", "query": "sessions", "key": key}, follow_redirects=False
         )
-        assert froze.status_code == 303 and d.snapshot("f1")["count"] == 1
+        assert froze.status_code == 303 and d.follow.snapshot("f1")["count"] == 1
         assert "/api/snapshots/f1?format=csv" in client.get("/alerts").text
         gone = client.post("/alerts/s/delete", data={"key": key}, follow_redirects=False)
-        assert gone.status_code == 303 and d.alerts() == []
+        assert gone.status_code == 303 and d.follow.alerts() == []
 
 
 def test_serve_watch_polls_feeds_in_the_background(tmp_path):
@@ -76,7 +76,7 @@ def test_serve_watch_polls_feeds_in_the_background(tmp_path):
     with feed_server() as server:
         server.routes["/feed.xml"] = Route(items=[item(1), item(2)])
         with newsdesk.open(data) as d:
-            d.add_feed(server.base + "/feed.xml", name="local", every="1s")
+            d.follow.add_feed(server.base + "/feed.xml", name="local", every="1s")
         with _serve_watch(data) as base:
             deadline = time.time() + 30
             feeds = []

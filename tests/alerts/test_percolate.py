@@ -12,13 +12,13 @@ from .conftest import story
 
 
 def _matched_ids(desk, name):
-    return sorted(m["id"] for m in desk.alert(name, matches=1000)["recent"])
+    return sorted(m["id"] for m in desk.follow.alert(name, matches=1000)["recent"])
 
 
 def test_a_new_alert_matches_only_what_arrives_after_it(desk):
     desk.ingest_records([story(1, "Jeff Sessions spoke in Washington.")])
-    desk.add_alert("sessions", '"jeff sessions"')
-    assert desk.alert("sessions")["matches"] == 0  # nothing old (the cursor starts at the top)
+    desk.follow.add_alert("sessions", '"jeff sessions"')
+    assert desk.follow.alert("sessions")["matches"] == 0  # nothing old (the cursor starts at the top)
     desk.ingest_records(
         [
             story(2, "Jeff Sessions met governors."),
@@ -26,7 +26,7 @@ def test_a_new_alert_matches_only_what_arrives_after_it(desk):
             story(4, "Sessions of parliament, said Jeff."),
         ]
     )
-    a = desk.alert("sessions")
+    a = desk.follow.alert("sessions")
     assert a["matches"] == 1
     assert [m["title"] for m in a["recent"]] == ["Jeff Sessions met governors (2)"]
 
@@ -40,7 +40,7 @@ def test_matches_are_what_a_search_of_the_batch_returns(desk):
         "source": "source:wire2",
     }
     for name, q in queries.items():
-        desk.add_alert(name, q)
+        desk.follow.add_alert(name, q)
     texts = [
         "Oil prices rose as OPEC met.",
         "Saudi officials talked with Iran.",
@@ -61,7 +61,7 @@ def test_matches_are_what_a_search_of_the_batch_returns(desk):
 
 
 def test_each_article_matches_once_and_copies_are_no_new_match(desk):
-    desk.add_alert("oil", "oil")
+    desk.follow.add_alert("oil", "oil")
     desk.ingest_records([story(1, "Oil prices rose.")])
     desk.ingest_records([story(1, "Oil prices rose.")])  # the same article again
     copy = story(1, "Oil prices rose.")
@@ -71,13 +71,13 @@ def test_each_article_matches_once_and_copies_are_no_new_match(desk):
     )  # a syndicated copy: new id, same text
     summary = desk.ingest_records([copy])
     assert summary.new == 1
-    assert desk.alert("oil")["matches"] == 1
-    assert desk.percolate().total == 0  # nothing left to match
+    assert desk.follow.alert("oil")["matches"] == 1
+    assert desk.follow.percolate().total == 0  # nothing left to match
 
 
 def test_an_ingest_killed_before_percolating_is_percolated_by_the_next_run(desk):
     """What a SIGKILL after the store and index commits leaves: rows no alert has seen."""
-    desk.add_alert("oil", "oil")
+    desk.follow.add_alert("oil", "oil")
     from newsdesk.normalize import to_article
 
     article = to_article(
@@ -88,33 +88,33 @@ def test_an_ingest_killed_before_percolating_is_percolated_by_the_next_run(desk)
         rows, _present = desk.store.add_values([article_values(article)])
         desk.index.add_rows(desk.store, rows, replace=False)
         desk.index.commit(desk.store, desk.store.version)
-    assert desk.alert("oil")["matches"] == 0
-    result = desk.percolate()
+    assert desk.follow.alert("oil")["matches"] == 0
+    result = desk.follow.percolate()
     assert result.matches == {"oil": 1}
-    assert desk.alert("oil")["matches"] == 1
-    assert desk.percolate().total == 0
+    assert desk.follow.alert("oil")["matches"] == 1
+    assert desk.follow.percolate().total == 0
     assert isinstance(rows[0], tuple | StoredRow)
 
 
 def test_saved_searches_are_checked_when_made(desk):
     with pytest.raises(QuerySyntaxError):
-        desk.add_alert("bad", '"unclosed')
+        desk.follow.add_alert("bad", '"unclosed')
     with pytest.raises(BadParameter, match="webhook:https"):
-        desk.add_alert("x", "oil", notify=["slack:#news"])
+        desk.follow.add_alert("x", "oil", notify=["slack:#news"])
     with pytest.raises(BadParameter, match="letters"):
-        desk.add_alert("no spaces", "oil")
+        desk.follow.add_alert("no spaces", "oil")
     with pytest.raises(BadParameter, match="now, hourly"):
-        desk.add_alert("x", "oil", every="monthly")
-    desk.add_alert("x", "oil")
+        desk.follow.add_alert("x", "oil", every="monthly")
+    desk.follow.add_alert("x", "oil")
     with pytest.raises(NewsdeskError, match="already"):
-        desk.add_alert("x", "gas")
-    desk.remove_alert("x")
-    assert desk.alerts() == []
+        desk.follow.add_alert("x", "gas")
+    desk.follow.remove_alert("x")
+    assert desk.follow.alerts() == []
 
 
 def test_alert_test_shows_the_latest_matches_without_recording(desk):
     desk.ingest_records([story(i, f"Oil report {i}.", published=f"2018-03-{i + 1:02d}") for i in range(5)])
-    desk.add_alert("oil", "oil")
-    t = desk.test_alert("oil", limit=2)
+    desk.follow.add_alert("oil", "oil")
+    t = desk.follow.test_alert("oil", limit=2)
     assert t["total"] == 5 and [h["published"][:10] for h in t["latest"]] == ["2018-03-05", "2018-03-04"]
-    assert desk.alert("oil")["matches"] == 0
+    assert desk.follow.alert("oil")["matches"] == 0

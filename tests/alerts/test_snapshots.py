@@ -27,14 +27,17 @@ def _oil(start: int, n: int):
 
 def test_export_is_byte_identical_after_more_ingest(desk):
     desk.ingest_records(_oil(0, 30) + [story(100, "Cocoa only.")])
-    meta = desk.create_snapshot("oil87", "oil")
+    meta = desk.follow.create_snapshot("oil87", "oil")
     assert (meta["count"], meta["total"]) == (30, 30)
     assert meta["desk_version"] == desk.store.version and meta["articles"] == 31
-    before_csv, before_jsonl = desk.export_snapshot("oil87", "csv"), desk.export_snapshot("oil87", "jsonl")
+    before_csv, before_jsonl = (
+        desk.follow.export_snapshot("oil87", "csv"),
+        desk.follow.export_snapshot("oil87", "jsonl"),
+    )
     desk.ingest_records(_oil(30, 20))
     assert desk.search("oil").total == 50
-    assert desk.export_snapshot("oil87", "csv") == before_csv
-    assert desk.export_snapshot("oil87", "jsonl") == before_jsonl
+    assert desk.follow.export_snapshot("oil87", "csv") == before_csv
+    assert desk.follow.export_snapshot("oil87", "jsonl") == before_jsonl
 
     rows = list(csv.DictReader(io.StringIO(before_csv)))
     assert [int(r["rank"]) for r in rows] == list(range(1, 31))
@@ -53,14 +56,14 @@ def test_export_is_byte_identical_after_more_ingest(desk):
 
 def test_snapshots_cannot_be_changed_only_deleted(desk):
     desk.ingest_records(_oil(0, 5))
-    desk.create_snapshot("s", "oil", since="2018-03-02", sort="date")
-    assert desk.snapshot("s")["filters"] == {"since": "2018-03-02", "sort": "date"}
+    desk.follow.create_snapshot("s", "oil", since="2018-03-02", sort="date")
+    assert desk.follow.snapshot("s")["filters"] == {"since": "2018-03-02", "sort": "date"}
     with pytest.raises(NewsdeskError, match="cannot be changed"):
-        desk.create_snapshot("s", "oil")
+        desk.follow.create_snapshot("s", "oil")
     with pytest.raises(sqlite3.DatabaseError, match="cannot be changed"):
         desk.store.db.execute("UPDATE snapshot_rows SET title='edited'")
-    desk.delete_snapshot("s")
-    assert desk.snapshots() == []
+    desk.follow.delete_snapshot("s")
+    assert desk.follow.snapshots() == []
 
 
 def test_cli_acceptance_snapshot_export_unchanged_by_later_ingest(tmp_path):
@@ -103,7 +106,7 @@ def test_http_snapshot_read_create_and_delete_with_a_key(tmp_path):
         assert r.status_code == 201 and r.json()["count"] == 5
         got = client.get("/api/snapshots/s1").json()
         assert got["name"] == "s1" and len(got["rows"]) == 5 and got["rows"][0]["rank"] == 1
-        assert client.get("/api/snapshots/s1?format=csv").text == d.export_snapshot("s1", "csv")
+        assert client.get("/api/snapshots/s1?format=csv").text == d.follow.export_snapshot("s1", "csv")
         assert client.delete("/api/snapshots/s1").status_code == 401
         assert client.delete("/api/snapshots/s1", headers=auth).status_code == 200
         assert client.get("/api/snapshots/s1").status_code == 404

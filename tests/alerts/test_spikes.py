@@ -34,7 +34,7 @@ def test_z_score_finds_the_day_the_share_jumps_and_nothing_else(desk):
     per_day[21] = (30, 90)  # then 25%
     per_day[22] = (10, 190)  # 5%: more articles that day, same share: no spike
     desk.ingest_records(_records(per_day))
-    found = desk.spikes("volcano", interval="day")
+    found = desk.follow.spikes("volcano", interval="day")
     assert [s["period"] for s in found] == ["2018-03-21"]
     s = found[0]
     assert (s["method"], s["count"], s["total"]) == ("z", 30, 120)
@@ -47,7 +47,7 @@ def test_poisson_for_small_baselines_and_a_minimum_count(desk):
     per_day[16] = (3, 50)  # three in a day: unusual, but under the minimum count
     per_day[17] = (9, 50)
     desk.ingest_records(_records(per_day))
-    found = desk.spikes("volcano")
+    found = desk.follow.spikes("volcano")
     assert [(s["period"], s["method"]) for s in found] == [("2018-03-17", "poisson")]
     assert found[0]["p"] < spikes.P_SPIKE
 
@@ -60,7 +60,7 @@ def test_the_poisson_tail_and_the_guards():
 
 
 def test_a_spike_alert_tells_once_per_period(desk):
-    desk.add_alert("volcano", "volcano", spike=True)
+    desk.follow.add_alert("volcano", "volcano", spike=True)
     desk.ingest_records(_records({d: (5, 95) for d in range(1, 15)}))
     assert [s["period"] for s in _spike_log(desk)] == []
     desk.ingest_records(
@@ -84,7 +84,7 @@ def test_a_spike_alert_tells_once_per_period(desk):
         ]
     )
     assert [s["period"] for s in _spike_log(desk)] == ["2018-03-15"]  # told once
-    assert desk.alert("volcano")["matches"] == 14 * 5 + 45
+    assert desk.follow.alert("volcano")["matches"] == 14 * 5 + 45
 
 
 def _spike_log(desk):

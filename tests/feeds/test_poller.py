@@ -22,12 +22,12 @@ def server():
 def _poll(desk, **kw):
     kw.setdefault("host_spacing", 0.0)
     kw.setdefault("timeout", 5.0)
-    return {r.name: r for r in desk.poll(**kw)}
+    return {r.name: r for r in desk.follow.poll(**kw)}
 
 
 def test_new_items_then_304_then_only_the_new_ones(desk, server):
     server.routes["/feed.xml"] = Route(items=[item(1), item(2), item(3)])
-    desk.add_feed(server.base + "/feed.xml", name="local", every="1m")
+    desk.follow.add_feed(server.base + "/feed.xml", name="local", every="1m")
     first = _poll(desk)["local"]
     assert (first.status, first.seen, first.new, first.conditional) == (200, 3, 3, False)
     assert desk.count() == 3
@@ -41,7 +41,7 @@ def test_new_items_then_304_then_only_the_new_ones(desk, server):
     third = _poll(desk)["local"]
     assert (third.status, third.seen, third.new, third.conditional) == (200, 5, 2, True)
     assert desk.count() == 5
-    health = desk.feeds()[0]
+    health = desk.follow.feeds()[0]
     assert (health["state"], health["items_seen"], health["new_items"], health["total_new"]) == (
         "ok",
         5,
@@ -49,37 +49,37 @@ def test_new_items_then_304_then_only_the_new_ones(desk, server):
         5,
     )
     assert health["title"] == "Local Test Feed"
-    assert [f["status"] for f in desk.feed("local")["fetches"]] == [200, 304, 200]
+    assert [f["status"] for f in desk.follow.feed("local")["fetches"]] == [200, 304, 200]
 
 
 def test_a_failing_feed_backs_off_and_recovers(desk, server):
     server.routes["/feed.xml"] = Route(mode="error", status=500, items=[item(1)])
-    desk.add_feed(server.base + "/feed.xml", name="flaky", every="60s")
+    desk.follow.add_feed(server.base + "/feed.xml", name="flaky", every="60s")
     before = time.time()
     r = _poll(desk)["flaky"]
     assert (r.status, r.new) == (500, 0) and "HTTP 500" in r.error
-    h = desk.feeds()[0]
+    h = desk.follow.feeds()[0]
     assert (h["state"], h["errors"]) == ("failing", 1)
     assert h["due_in_s"] >= 0.8 * 60 - (time.time() - before) - 1  # backoff >= every (jittered)
 
     assert _poll(desk) == {}  # backing off: a plain poll leaves it alone
     r = _poll(desk, force=True)["flaky"]
-    assert desk.feeds()[0]["errors"] == 2  # 2 in a row: the next wait doubles
-    assert 0.8 * 120 - 2 <= desk.feeds()[0]["due_in_s"] <= 1.2 * 120 + 1
+    assert desk.follow.feeds()[0]["errors"] == 2  # 2 in a row: the next wait doubles
+    assert 0.8 * 120 - 2 <= desk.follow.feeds()[0]["due_in_s"] <= 1.2 * 120 + 1
 
     server.routes["/feed.xml"].mode = "feed"
     r = _poll(desk, force=True)["flaky"]
     assert (r.status, r.new, r.error) == (200, 1, "")
-    assert (desk.feeds()[0]["errors"], desk.feeds()[0]["state"]) == (0, "ok")
+    assert (desk.follow.feeds()[0]["errors"], desk.follow.feeds()[0]["state"]) == (0, "ok")
 
 
 def test_redirects_are_followed_and_recorded(desk, server):
     server.routes["/old.xml"] = Route(mode="redirect", target="/new.xml")
     server.routes["/new.xml"] = Route(items=[item(1), item(2)])
-    desk.add_feed(server.base + "/old.xml", name="moved")
+    desk.follow.add_feed(server.base + "/old.xml", name="moved")
     r = _poll(desk)["moved"]
     assert (r.status, r.new) == (200, 2)
-    h = desk.feeds()[0]
+    h = desk.follow.feeds()[0]
     assert h["final_url"] == server.base + "/new.xml"
     assert h["redirects"] == [[301, server.base + "/new.xml"]]
     r = _poll(desk)["moved"]  # the conditional headers survive the redirect
@@ -90,13 +90,13 @@ def test_redirects_are_followed_and_recorded(desk, server):
 @pytest.mark.parametrize("mode, reason", [("html", "HTML page"), ("garbage", "not a feed")])
 def test_a_feed_that_turns_into_html_or_garbage_is_rejected_and_retried(desk, server, mode, reason):
     server.routes["/feed.xml"] = Route(items=[item(1)])
-    desk.add_feed(server.base + "/feed.xml", name="turned")
+    desk.follow.add_feed(server.base + "/feed.xml", name="turned")
     assert _poll(desk)["turned"].new == 1
     server.routes["/feed.xml"].mode = mode
     r = _poll(desk, force=True)["turned"]
     assert reason in r.error and r.new == 0
     assert "\n" not in r.error
-    h = desk.feeds()[0]
+    h = desk.follow.feeds()[0]
     assert (h["state"], h["errors"], h["status"]) == ("failing", 1, 200)
     server.routes["/feed.xml"].mode = "feed"
     server.routes["/feed.xml"].items.append(item(2))
@@ -107,8 +107,8 @@ def test_a_feed_that_turns_into_html_or_garbage_is_rejected_and_retried(desk, se
 def test_a_slow_feed_times_out_and_a_huge_one_is_capped(desk, server):
     server.routes["/slow.xml"] = Route(mode="slow", delay=2.0, items=[item(1)])
     server.routes["/big.xml"] = Route(mode="big")
-    desk.add_feed(server.base + "/slow.xml", name="slow")
-    desk.add_feed(server.base + "/big.xml", name="big")
+    desk.follow.add_feed(server.base + "/slow.xml", name="slow")
+    desk.follow.add_feed(server.base + "/big.xml", name="big")
     started = time.monotonic()
     results = _poll(desk, timeout=0.5, max_bytes=50_000)
     assert time.monotonic() - started < 1.9
@@ -122,9 +122,9 @@ def test_per_host_spacing_and_hosts_in_parallel(desk):
         for s in (a, b):
             for n in range(4):
                 s.routes[f"/f{n}.xml"] = Route(items=[item(n)])
-                desk.add_feed(s.base + f"/f{n}.xml", name=f"{s.port}-{n}")
+                desk.follow.add_feed(s.base + f"/f{n}.xml", name=f"{s.port}-{n}")
         started = time.monotonic()
-        results = desk.poll(host_spacing=0.25, concurrency=4, timeout=5)
+        results = desk.follow.poll(host_spacing=0.25, concurrency=4, timeout=5)
         wall = time.monotonic() - started
         assert len(results) == 8 and all(r.ok for r in results)
         for s in (a, b):
@@ -136,15 +136,15 @@ def test_per_host_spacing_and_hosts_in_parallel(desk):
 
 def test_feed_names_urls_and_durations_are_checked(desk, server):
     with pytest.raises(BadParameter, match="duration"):
-        desk.add_feed(server.base + "/x.xml", every="soon")
+        desk.follow.add_feed(server.base + "/x.xml", every="soon")
     with pytest.raises(BadParameter, match="http"):
-        desk.add_feed("ftp://example.org/feed")
-    desk.add_feed(server.base + "/x.xml", every="2h")
+        desk.follow.add_feed("ftp://example.org/feed")
+    desk.follow.add_feed(server.base + "/x.xml", every="2h")
     with pytest.raises(NewsdeskError, match="already following"):
-        desk.add_feed(server.base + "/x.xml")
-    assert desk.feeds()[0]["every"] == "2h"
-    assert desk.remove_feed(desk.feeds()[0]["name"])["url"] == server.base + "/x.xml"
-    assert desk.feeds() == []
+        desk.follow.add_feed(server.base + "/x.xml")
+    assert desk.follow.feeds()[0]["every"] == "2h"
+    assert desk.follow.remove_feed(desk.follow.feeds()[0]["name"])["url"] == server.base + "/x.xml"
+    assert desk.follow.feeds() == []
 
 
 def test_opml_import_export_round_trip(tmp_path):
@@ -156,21 +156,21 @@ def test_opml_import_export_round_trip(tmp_path):
         '<outline text="not a feed"/></body></opml>'
     )
     with newsdesk.open(tmp_path / "d1") as d1:
-        done = d1.import_opml(opml, every="30m")
+        done = d1.follow.import_opml(opml, every="30m")
         assert len(done["added"]) == 2 and done["skipped"] == []
-        assert len(d1.import_opml(opml)["skipped"]) == 2  # a second import adds nothing
-        exported = d1.export_opml()
+        assert len(d1.follow.import_opml(opml)["skipped"]) == 2  # a second import adds nothing
+        exported = d1.follow.export_opml()
     (tmp_path / "out.opml").write_text(exported)
     with newsdesk.open(tmp_path / "d2") as d2:
-        d2.import_opml(tmp_path / "out.opml")
-        assert sorted((f["name"], f["url"]) for f in d2.feeds()) == [
+        d2.follow.import_opml(tmp_path / "out.opml")
+        assert sorted((f["name"], f["url"]) for f in d2.follow.feeds()) == [
             ("Alpha", "http://127.0.0.1:9/a.xml"),
             ("Beta", "http://127.0.0.1:9/b.xml"),
         ]
     bad = tmp_path / "bad.opml"
     bad.write_text("<opml><body><outline")
     with pytest.raises(NewsdeskError, match=r"bad.opml:1:\d+: not OPML"):
-        newsdesk.open(tmp_path / "d3").import_opml(bad)
+        newsdesk.open(tmp_path / "d3").follow.import_opml(bad)
 
 
 def test_cli_second_poll_ingests_exactly_the_two_new_items_with_a_conditional_request(tmp_path, server):

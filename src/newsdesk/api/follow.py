@@ -58,7 +58,7 @@ def _atom_key(request: Request) -> None:
 @router.get("/feeds/{name}.atom", dependencies=[Depends(_atom_key)], summary="Atom feed of a saved search")
 def alert_atom(request: Request, name: Name, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Response:
     base = str(request.base_url).rstrip("/")
-    body = desk_of(request).alert_feed(
+    body = desk_of(request).follow.alert_feed(
         name, self_url=f"{base}/feeds/{name}.atom", site_url=f"{base}/alerts/{name}", limit=limit
     )
     return Response(body, media_type="application/atom+xml; charset=utf-8")
@@ -66,12 +66,12 @@ def alert_atom(request: Request, name: Name, limit: Annotated[int, Query(ge=1, l
 
 @router.get("/api/alerts", dependencies=read, summary="Saved searches with match counts and outbox state")
 def list_alerts(request: Request) -> dict[str, Any]:
-    return {"alerts": desk_of(request).alerts()}
+    return {"alerts": desk_of(request).follow.alerts()}
 
 
 @router.get("/api/alerts/{name}", dependencies=read, summary="One saved search: recent matches, delivery log")
 def show_alert(request: Request, name: Name) -> dict[str, Any]:
-    alert = desk_of(request).alert(name)
+    alert = desk_of(request).follow.alert(name)
     alert.pop("secret", None)  # only its maker sees it (POST /api/alerts, newsdesk alerts show)
     return alert
 
@@ -80,14 +80,14 @@ def show_alert(request: Request, name: Name) -> dict[str, Any]:
     "/api/alerts", dependencies=write, status_code=201, summary="Save a search that alerts (needs a key)"
 )
 def add_alert(request: Request, body: AlertIn) -> dict[str, Any]:
-    return desk_of(request).add_alert(
+    return desk_of(request).follow.add_alert(
         body.name, body.query, notify=body.notify, every=body.every, spike=body.spike, interval=body.interval
     )
 
 
 @router.delete("/api/alerts/{name}", dependencies=write, summary="Delete a saved search (needs a key)")
 def delete_alert(request: Request, name: Name) -> dict[str, Any]:
-    desk_of(request).remove_alert(name)
+    desk_of(request).follow.remove_alert(name)
     return {"deleted": name}
 
 
@@ -95,17 +95,17 @@ def delete_alert(request: Request, name: Name) -> dict[str, Any]:
     "/api/feeds", dependencies=read, summary="Feed health: last fetch, status, items, errors, next due"
 )
 def list_feeds(request: Request) -> dict[str, Any]:
-    return {"feeds": desk_of(request).feeds()}
+    return {"feeds": desk_of(request).follow.feeds()}
 
 
 @router.get("/api/feeds/{name}", dependencies=read, summary="One feed's health and its recent fetches")
 def show_feed(request: Request, name: Annotated[str, Path(max_length=200)]) -> dict[str, Any]:
-    return desk_of(request).feed(name)
+    return desk_of(request).follow.feed(name)
 
 
 @router.get("/api/snapshots", dependencies=read, summary="Frozen result sets")
 def list_snapshots(request: Request) -> dict[str, Any]:
-    return {"snapshots": desk_of(request).snapshots()}
+    return {"snapshots": desk_of(request).follow.snapshots()}
 
 
 @router.get(
@@ -116,10 +116,10 @@ def show_snapshot(
 ) -> Any:
     desk = desk_of(request)
     if format == "json":
-        return desk.snapshot(name, rows=True)
+        return desk.follow.snapshot(name, rows=True)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson; charset=utf-8"
     return PlainTextResponse(
-        desk.export_snapshot(name, format),
+        desk.follow.export_snapshot(name, format),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
     )
@@ -129,7 +129,7 @@ def show_snapshot(
     "/api/snapshots", dependencies=write, status_code=201, summary="Freeze a query's results (needs a key)"
 )
 def create_snapshot(request: Request, body: SnapshotIn) -> dict[str, Any]:
-    meta = desk_of(request).create_snapshot(
+    meta = desk_of(request).follow.create_snapshot(
         body.name, body.query, since=body.since, until=body.until, source=body.source, sort=body.sort
     )
     return {k: v for k, v in meta.items() if k != "id"}
@@ -137,5 +137,5 @@ def create_snapshot(request: Request, body: SnapshotIn) -> dict[str, Any]:
 
 @router.delete("/api/snapshots/{name}", dependencies=write, summary="Delete a snapshot (needs a key)")
 def delete_snapshot(request: Request, name: Name) -> dict[str, Any]:
-    desk_of(request).delete_snapshot(name)
+    desk_of(request).follow.delete_snapshot(name)
     return {"deleted": name}

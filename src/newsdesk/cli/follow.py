@@ -48,7 +48,7 @@ def feeds():
 def feeds_add(ctx, url, name, every, fetch_pages):
     """Follow the feed at URL; it is due at once, then every --every."""
     with open_desk(ctx, create=True) as desk:
-        feed = desk.add_feed(url, name=name, every=every, fetch_pages=fetch_pages)
+        feed = desk.follow.add_feed(url, name=name, every=every, fetch_pages=fetch_pages)
     click.echo(
         f"following {feed['url']} as {feed['name']!r}, every {feed['every']} (poll now: newsdesk poll)"
     )
@@ -60,7 +60,7 @@ def feeds_add(ctx, url, name, every, fetch_pages):
 def feeds_list(ctx, as_json):
     """Every feed: state, last fetch, HTTP status, items seen, new items, errors in a row, next due."""
     with open_desk(ctx) as desk:
-        rows = desk.feeds()
+        rows = desk.follow.feeds()
     if as_json:
         print_json(rows)
         return
@@ -76,7 +76,7 @@ def feeds_list(ctx, as_json):
 def feeds_remove(ctx, name):
     """Stop following the feed NAME (or URL); its articles stay in the desk."""
     with open_desk(ctx) as desk:
-        feed = desk.remove_feed(name)
+        feed = desk.follow.remove_feed(name)
     click.echo(f"stopped following {feed['name']!r} ({feed['url']}); its articles stay")
 
 
@@ -87,7 +87,7 @@ def feeds_remove(ctx, name):
 def feeds_import(ctx, path, every):
     """Follow every feed listed in an OPML file (as feed readers export it)."""
     with open_desk(ctx, create=True) as desk:
-        done = desk.import_opml(path, every=every)
+        done = desk.follow.import_opml(path, every=every)
     click.echo(f"{len(done['added'])} feeds added, {len(done['skipped'])} skipped")
     for line in done["skipped"]:
         click.echo(f"  skipped {line}", err=True)
@@ -101,7 +101,7 @@ def feeds_import(ctx, path, every):
 def feeds_export(ctx, output):
     """Print the followed feeds as OPML 2.0 (for a feed reader or another desk)."""
     with open_desk(ctx) as desk:
-        text = desk.export_opml()
+        text = desk.follow.export_opml()
     if output:
         with open(output, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -151,7 +151,7 @@ def poll(ctx, names, due_only, force, concurrency, spacing, as_json):
     against saved searches at once.
     """
     with open_desk(ctx, create=True) as desk:
-        results = desk.poll(
+        results = desk.follow.poll(
             names or None, due_only=due_only, force=force, concurrency=concurrency, host_spacing=spacing
         )
     if as_json:
@@ -201,7 +201,7 @@ def watch(ctx, tick, spacing):
                 click.echo(f"waiting: {r['busy']}", err=True)
             sys.stdout.flush()
 
-        desk.watch(tick=tick, on_round=report, host_spacing=spacing)
+        desk.follow.watch(tick=tick, on_round=report, host_spacing=spacing)
 
 
 # -- alerts ---------------------------------------------------------------------------
@@ -245,7 +245,7 @@ def alerts_add(ctx, name, query, notify, cadence, spike, interval):
     DATA/settings.toml, never on the command line; see docs/how-to/alerts.md.
     """
     with open_desk(ctx, create=True) as desk:
-        alert = desk.add_alert(
+        alert = desk.follow.add_alert(
             name, _query(query), notify=notify, every=cadence, spike=spike, interval=interval
         )
     click.echo(
@@ -263,7 +263,7 @@ def alerts_add(ctx, name, query, notify, cadence, spike, interval):
 def alerts_list(ctx, as_json):
     """Every saved search: query, channels, cadence, matches, outbox state."""
     with open_desk(ctx) as desk:
-        rows = desk.alerts()
+        rows = desk.follow.alerts()
     if as_json:
         print_json(rows)
         return
@@ -285,7 +285,7 @@ def alerts_list(ctx, as_json):
 def alerts_show(ctx, name, as_json):
     """One saved search: settings, secret, recent matches and the delivery log (status codes)."""
     with open_desk(ctx) as desk:
-        a = desk.alert(name)
+        a = desk.follow.alert(name)
     if as_json:
         print_json(a)
         return
@@ -318,7 +318,7 @@ def alerts_show(ctx, name, as_json):
 def alerts_remove(ctx, name):
     """Delete the saved search NAME with its matches and delivery log."""
     with open_desk(ctx) as desk:
-        desk.remove_alert(name)
+        desk.follow.remove_alert(name)
     click.echo(f"removed saved search {name!r}")
 
 
@@ -330,7 +330,7 @@ def alerts_remove(ctx, name):
 def alerts_test(ctx, name, limit, as_json):
     """What NAME matches in the desk today, newest first (records and sends nothing)."""
     with open_desk(ctx) as desk:
-        t = desk.test_alert(name, limit=limit)
+        t = desk.follow.test_alert(name, limit=limit)
     if as_json:
         print_json(t)
         return
@@ -345,8 +345,8 @@ def alerts_test(ctx, name, limit, as_json):
 def alerts_deliver(ctx, name):
     """Send what the outbox holds that is due now (watch and ingest do this by themselves)."""
     with open_desk(ctx) as desk:
-        desk.percolate()
-        d = desk.deliver(name)
+        desk.follow.percolate()
+        d = desk.follow.deliver(name)
     click.echo(f"delivered {d.sent}, failed {d.failed}")
     for line in d.errors:
         click.echo(f"  {line}", err=True)
@@ -362,7 +362,7 @@ def alerts_deliver(ctx, name):
 def spikes(ctx, query, interval, first, as_json):
     """Periods in which QUERY's share of coverage rose clearly above its trailing 14 periods."""
     with open_desk(ctx) as desk:
-        found = desk.spikes(_query(query), interval=interval, first=first)
+        found = desk.follow.spikes(_query(query), interval=interval, first=first)
     if as_json:
         print_json(found)
         return
@@ -397,7 +397,7 @@ def snapshot():
 def snapshot_create(ctx, name, query, since, until, source, sort):
     """Freeze every result of QUERY now (ids, ranks, scores, query, filters, desk version) as NAME."""
     with open_desk(ctx) as desk:
-        s = desk.create_snapshot(
+        s = desk.follow.create_snapshot(
             name, _query(query), since=since, until=until, source=list(source) or None, sort=sort
         )
     click.echo(
@@ -411,7 +411,7 @@ def snapshot_create(ctx, name, query, since, until, source, sort):
 @click.pass_context
 def snapshot_list(ctx, as_json):
     with open_desk(ctx) as desk:
-        rows = desk.snapshots()
+        rows = desk.follow.snapshots()
     if as_json:
         print_json(rows)
         return
@@ -428,7 +428,7 @@ def snapshot_list(ctx, as_json):
 def snapshot_show(ctx, name, as_json):
     """What a snapshot froze: query, filters, desk version, time, newsdesk version, checksum."""
     with open_desk(ctx) as desk:
-        s = desk.snapshot(name)
+        s = desk.follow.snapshot(name)
     if as_json:
         print_json(s)
         return
@@ -458,7 +458,7 @@ def snapshot_show(ctx, name, as_json):
 def snapshot_export(ctx, name, fmt, output):
     """Write the snapshot's rows, byte for byte the same whatever was ingested since."""
     with open_desk(ctx) as desk:
-        text = desk.export_snapshot(name, fmt)
+        text = desk.follow.export_snapshot(name, fmt)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -472,7 +472,7 @@ def snapshot_export(ctx, name, fmt, output):
 def snapshot_delete(ctx, name):
     """Delete a snapshot (the only change a snapshot admits)."""
     with open_desk(ctx) as desk:
-        desk.delete_snapshot(name)
+        desk.follow.delete_snapshot(name)
     click.echo(f"deleted snapshot {name!r}")
 
 
@@ -491,7 +491,7 @@ def start_watcher(path: str, tick: float = 5.0):
         with Desk(path) as desk:
             while not stop.is_set():
                 try:
-                    desk.watch(stop=stop, tick=tick)
+                    desk.follow.watch(stop=stop, tick=tick)
                 except Exception:  # noqa: BLE001 - keep serving; the log has the details
                     log.exception("watcher round failed; retrying in %ss", tick)
                     stop.wait(tick)

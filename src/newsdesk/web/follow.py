@@ -27,8 +27,8 @@ def _alerts_page(request: Request, status: int = 200, **ctx: Any) -> HTMLRespons
 
     desk = _desk(request)
     alerts = []
-    for a in desk.alerts():
-        detail = desk.alert(a["name"], matches=RECENT, deliveries=3)
+    for a in desk.follow.alerts():
+        detail = desk.follow.alert(a["name"], matches=RECENT, deliveries=3)
         detail.pop("secret", None)
         alerts.append(detail)
     defaults = {"q": "", "error": "", "message": "", "form": {}}
@@ -38,7 +38,7 @@ def _alerts_page(request: Request, status: int = 200, **ctx: Any) -> HTMLRespons
         status=status,
         active="alerts",
         alerts=alerts,
-        snapshots=desk.snapshots(),
+        snapshots=desk.follow.snapshots(),
         **{**defaults, **ctx},
     )
 
@@ -72,7 +72,7 @@ def alerts_create(
         )
     channels = [c for c in notify.replace(",", " ").split() if c]
     try:
-        _desk(request).add_alert(name.strip(), query, notify=channels, every=every)
+        _desk(request).follow.add_alert(name.strip(), query, notify=channels, every=every)
     except NewsdeskError as err:
         return _alerts_page(request, 400, q=query, form=form, error=str(err))
     return RedirectResponse(f"/alerts?done=saved+{name.strip()}", status_code=303)
@@ -83,7 +83,7 @@ def alerts_delete(request: Request, name: str, key: Annotated[str, Form(max_leng
     if not _key_ok(request, key):
         return _alerts_page(request, 403, error="That API key is not valid (newsdesk keys create).")
     try:
-        _desk(request).remove_alert(name)
+        _desk(request).follow.remove_alert(name)
     except NewsdeskError as err:
         return _alerts_page(request, 404, error=str(err))
     return RedirectResponse(f"/alerts?done=deleted+{name}", status_code=303)
@@ -99,7 +99,7 @@ def snapshot_create(
     if not _key_ok(request, key):
         return _alerts_page(request, 403, q=query, error="That API key is not valid (newsdesk keys create).")
     try:
-        _desk(request).create_snapshot(name.strip(), query)
+        _desk(request).follow.create_snapshot(name.strip(), query)
     except NewsdeskError as err:
         return _alerts_page(request, 400, q=query, error=str(err))
     return RedirectResponse(f"/alerts?done=froze+{name.strip()}#snapshots", status_code=303)
@@ -109,4 +109,4 @@ def snapshot_create(
 def feeds_page(request: Request) -> HTMLResponse:
     from . import _page
 
-    return _page(request, "feeds.html", active="feeds", feeds=_desk(request).feeds())
+    return _page(request, "feeds.html", active="feeds", feeds=_desk(request).follow.feeds())
