@@ -30,6 +30,7 @@ STEMMED_FIELDS = frozenset({"text", "title", "body"})  # en_stem: English Snowba
 WORD_FIELDS = frozenset({"author", "url"})  # default: lower-cased words
 EXACT_FIELDS = frozenset({"source", "lang", "id", "salient"})  # raw: the whole value, lower-cased
 ENTITY_FIELD = "entity"  # raw: normalised entity names (lower case, single spaces)
+INTEGER_FIELDS = frozenset({"story"})  # u64 ids (the stories stage): ``story:42``
 DATE_FIELD = "published"
 FIELD_TOKENIZERS = {
     **{f: STEM_TOKENIZER for f in STEMMED_FIELDS},

@@ -33,12 +33,13 @@ from .readers import (
 )
 from .readers import background as pipeline
 from .readers.fields import parse_mapping  # noqa: E402,F401
-from .search import SORTS, Corpus, SearchResults, date_bound  # noqa: E402,F401
+from .search import COLLAPSE_MODES, SORTS, Corpus, SearchResults, date_bound  # noqa: E402,F401
 from .store import Store, WriteLock, article_values, revisions
 
 DEFAULT_DATA = "newsdesk-data"
 BATCH = 1000  # articles per store transaction
 INDEX_COMMIT_EVERY = 50_000  # articles between index commits during one long ingest
+INGEST_STAGES = ("copies",)  # enrichment stages cheap enough to run at ingest (``dedup=False``: none)
 
 Progress = Callable[[int], Any]
 
@@ -127,18 +128,21 @@ class Desk:
         format: str | None = None,
         progress: Progress | None = None,
         update: bool = False,
+        dedup: bool = True,
     ) -> IngestSummary:
         """Read files, directories, globs or feed URLs and store + index every new article.
 
-        ``update``: replace stored articles whose text changed (keeping id and revisions)."""
+        ``update``: replace stored articles whose text changed (keeping id and revisions).
+        ``dedup``: find copies of what the desk holds as the articles go in (the copies stage)."""
         if isinstance(inputs, str | os.PathLike):
             inputs = [inputs]
         options = ReadOptions(mapping=mapping or {}, fetch_pages=fetch_pages, format=format)
         paths = [os.fspath(i) for i in inputs]
         if pipeline.worth_it(paths, options):
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            return self.ingest_records(pipeline.read_in_background(paths, options, now), progress, update=update)
-        return self.ingest_records(read_inputs(paths, options), progress, update=update)
+            records = pipeline.read_in_background(paths, options, now)
+            return self.ingest_records(records, progress, update=update, dedup=dedup)
+        return self.ingest_records(read_inputs(paths, options), progress, update=update, dedup=dedup)
 
     def ingest_records(
         self,
@@ -146,13 +150,20 @@ class Desk:
         progress: Progress | None = None,
         *,
         update: bool = False,
+        dedup: bool = True,
     ) -> IngestSummary:
         """Store and index Records or Articles (Rejects are logged); every ingest path ends here.
 
+        ``dedup`` runs the cheap stages that belong to ingest (``INGEST_STAGES``: copies) on
+        each batch before it is indexed, so search collapses copies at once.
+
         A tuple item is a row already prepared by :func:`newsdesk.store.article_values`.
         """
+        from . import enrich
+
         summary = IngestSummary()
         started = time.monotonic()
+        ingest_stages = self._ingest_stages(summary) if dedup else []
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self.writing(), builtins.open(os.path.join(self.path, "rejects.log"), "a", encoding="utf-8") as log:
             cursor = self.store.version
@@ -168,6 +179,8 @@ class Desk:
                 summary.new += len(rows)
                 summary.present += present
                 if rows:  # new ids: nothing to replace in the index
+                    for stage in ingest_stages:  # copies: their fields go into the first indexing
+                        enrich.run_on_rows(self.store, stage, rows)
                     self.index.add_rows(self.store, rows, replace=False)
                 cursor = self.store.version
                 since_commit += len(rows)
@@ -200,10 +213,24 @@ class Desk:
                 if len(batch) >= BATCH:
                     flush()
             flush()
+            for stage in ingest_stages:  # articles an earlier, interrupted run stored but did not do
+                enrich.run_stage(self.store, stage)
             self.index.commit(self.store, self.store.version)
             self.follow.after_ingest()  # issue 10: percolate the new seqs into saved searches, send what is due
         summary.seconds = time.monotonic() - started
         return summary
+
+    def _ingest_stages(self, summary: IngestSummary) -> list[Any]:
+        """The stages run at ingest that can run here (a missing extra becomes a note, not an error)."""
+        out = []
+        for stage in self._stages:
+            if stage.info.name in INGEST_STAGES:
+                reason = stage.available()
+                if reason is None:
+                    out.append(stage)
+                else:
+                    summary.notes.append(f"copies not detected: {reason}")
+        return out
 
     def _store_batch(
         self, batch: list[tuple], update: bool, summary: IngestSummary, now: str
@@ -248,7 +275,13 @@ class Desk:
     @property
     def corpus(self) -> Corpus:
         """Store + index + the enrichment stages' boosters: what search and analysis read."""
-        return Corpus(store=self.store, index=self.index, boosters=self._boosters)
+        return Corpus(store=self.store, index=self.index, boosters=self._boosters, hit_extras=self._hit_extras)
+
+    def _hit_extras(self, seqs: list[int]) -> dict[int, dict[str, Any]]:
+        """What each hit gains from the copies and stories stages: copies, copy_of, story."""
+        from .enrich import groups
+
+        return groups.columns(self.store, seqs)
 
     def _index_extras(self, store: Store, seqs: list[int]) -> dict[int, dict[str, list[Any]]]:
         """Index field values from every enrichment stage that provides some, merged per seq."""
@@ -306,22 +339,43 @@ class Desk:
 
     def timeline(
         self, queries: list[str] | str, interval: str = "month", normalize: bool = False,
-        since: Any = None, until: Any = None, source: Any = None,
+        since: Any = None, until: Any = None, source: Any = None, unit: str = "articles",
     ) -> dict[str, Any]:
-        """Matching articles per period for each query, with their share of all coverage."""
-        from . import analysis
+        """Matching articles per period for each query, with their share of all coverage.
 
-        return analysis.timeline(self.corpus, queries, interval, normalize, since, until, source)
+        ``unit``: ``articles`` (every match), ``originals`` (only articles that are nobody's
+        copy) or ``stories`` (distinct stories), to see coverage with and without syndication.
+        """
+        from . import analysis
+        from .enrich import groups
+
+        def count_unit(rows: list, unit_: str, interval_: str) -> Any:
+            return groups.counts(self.store, rows, unit_, interval_)
+
+        return analysis.timeline(
+            self.corpus, queries, interval, normalize, since, until, source, unit=unit, count_unit=count_unit
+        )
 
     def top(
-        self, kind: str, query: str = "*", n: int = 10, since: Any = None, until: Any = None, source: Any = None
+        self, kind: str, query: str = "*", n: int = 10, since: Any = None, until: Any = None, source: Any = None,
+        originals: bool = False,
     ) -> list[dict[str, Any]]:
         """Top ``terms``, ``sources`` or ``entities`` of a query's matches ("*": all articles).
 
-        Entities are [] until ``newsdesk enrich`` has run.
+        Entities are [] until ``newsdesk enrich`` has run. ``originals`` (sources only): per
+        source, ``articles``, ``originals`` and ``copies`` (of others' articles): who
+        originates and who republishes.
         """
         from . import analysis
 
+        if kind == "sources" and originals:
+            from .enrich import groups
+            from .search.match import all_seqs
+
+            seqs = all_seqs(search_mod.make_plan(self.corpus, query, since, until, source))
+            roles = groups.source_roles(self.store, seqs)
+            ranked = sorted(roles.items(), key=lambda kv: (-kv[1]["articles"], kv[0]))[:n]
+            return [{"source": s, "count": r["articles"], **r} for s, r in ranked]
         if kind == "terms":
             return analysis.top_terms(self.corpus, query, n, since, until, source)
         if kind == "sources":
@@ -352,14 +406,62 @@ class Desk:
         return analysis.export(self.corpus, query, fmt, out, raw=raw, extras=self._export_extras, **filters)
 
     def _export_extras(self, seqs: list[int]) -> dict[int, dict[str, Any]]:
-        """Columns the stages add to export rows (copy_of, story), merged per seq."""
-        out: dict[int, dict[str, Any]] = {}
-        for stage in self._stages:
-            columns = getattr(stage, "export_columns", None)
-            if columns is not None:
-                for seq, cols in columns(self.store, seqs).items():
-                    out.setdefault(seq, {}).update(cols)
-        return out
+        """Columns the copies and stories stages add to export rows: copy_of, story."""
+        from .enrich import groups
+
+        return groups.export_columns(self.store, seqs)
+
+    def article_info(self, key: str) -> dict[str, Any]:
+        """One article as ``show --json`` prints it: every stored field, plus ``copy_of`` (the
+        original's id, or None), ``copies`` (ids of the other members of its copy group),
+        ``story`` (or None) and ``revisions`` (earlier texts, oldest first)."""
+        from .enrich import groups
+
+        art = self.get(key)
+        seq = self.store.seq_of(art.id)
+        extra = groups.columns(self.store, [seq]).get(seq, {}) if seq is not None else {}
+        return {
+            **art.to_dict(),
+            "copy_of": extra.get("copy_of"),
+            "copies": extra.get("copies", []),
+            "story": extra.get("story"),
+            "revisions": self.revisions(art.id),
+        }
+
+    # -- stories (the copies and stories stages) --------------------------------
+    def stories(
+        self, query: str | None = None, since: Any = None, until: Any = None, top: int = 20,
+        order: str = "size",
+    ) -> list[dict[str, Any]]:
+        """Stories by size (``order="growth"``: growth over the period before; ``"recent"``),
+        overall or among a query's matches; each with ``id``, ``title``, ``size``, ``sources``,
+        ``originals``, ``first_published``, ``last_published``, ``article_ids``."""
+        from .enrich import groups
+
+        if order not in ("size", "growth", "recent"):
+            raise BadParameter("order", order, "choose size, growth or recent")
+        lo = search_mod.date_bound(since, "since")
+        hi = search_mod.date_bound(until, "until", end=True)
+        seqs = self._matching(query) if query else None
+        iso = "%Y-%m-%dT%H:%M:%SZ"
+        return groups.stories(
+            self.store, seqs=seqs, since=lo.strftime(iso) if lo else "", until=hi.strftime(iso) if hi else "",
+            top=top, order=order,
+        )
+
+    def story(self, story_id: int | str) -> dict[str, Any]:
+        """One story: ``id``, ``title``, ``articles`` (``{id, title, source, published, copy_of}``
+        in time order), ``timeline``, ``entities``, ``quotes``; NotFoundError if there is none."""
+        from .enrich import groups
+
+        try:
+            number = int(story_id)
+        except (TypeError, ValueError):
+            raise BadParameter("story", story_id, "a story id is a number (see `newsdesk stories`)") from None
+        found = groups.story(self.store, number)
+        if found is None:
+            raise NotFoundError(f"no story {number} in {self.path} (see `newsdesk stories`)")
+        return found
 
     def similar(self, article: Article | str, n: int = 5) -> list[dict[str, str]]:
         """Articles like this one (an Article, or its id or external id)."""

@@ -18,6 +18,8 @@ lang      raw                              ``lang:``
 published date, fast, indexed              ranges, sort by date, timelines
 entity    raw (normalised names), fast     ``entity:``, facets (enrichment)
 salient   raw                              entities salient in the article
+copy_group u64, fast, indexed              the copies stage's group: search collapses copies
+story     u64, fast, indexed               the stories stage's story: ``story:ID``, collapse
 ========  ===============================  =====================================
 
 The index records which store version it has committed in the store's
@@ -41,7 +43,7 @@ from .errors import DataDirError
 from .model import MAX_DATE, MIN_DATE
 from .store import Store
 
-INDEX_SCHEMA_VERSION = "4"
+INDEX_SCHEMA_VERSION = "5"  # 5: copy_group and story fields (older indexes are rebuilt on open)
 # BM25 in tantivy rewards short documents through length normalisation (b = 0.75, fixed
 # in tantivy-py). On news that makes one-line briefs and headline-only items outrank the
 # stories about a name or topic. Padding the default search field of texts shorter than
@@ -69,6 +71,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_date_field("published", stored=False, indexed=True, fast=True)
     sb.add_text_field("entity", stored=False, tokenizer_name="raw", fast=True, index_option="freq")
     sb.add_text_field("salient", stored=False, tokenizer_name="raw", index_option="basic")
+    sb.add_unsigned_field("copy_group", stored=False, indexed=True, fast=True)
+    sb.add_unsigned_field("story", stored=False, indexed=True, fast=True)
     return sb.build()
 
 

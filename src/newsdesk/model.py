@@ -85,6 +85,9 @@ class Hit:
     score: float
     snippet: str  # highlighted with <b>…</b>
     authors: list[str] = field(default_factory=list)
+    copies: list[str] = field(default_factory=list)  # ids of the other articles of its copy group
+    copy_of: str | None = None  # the id of the original when this article is a copy
+    story: int | None = None  # the story it belongs to (the stories stage), if any
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,11 @@ import tantivy
 from ..errors import BadParameter
 from ..periods import check_interval, period_label, period_range, roll_up
 from ..search import Corpus, filter_clauses, make_plan
-from ..search.match import count_matches
+from ..search.match import all_seqs, count_matches
+
+UNITS = ("articles", "originals", "stories")
+#: counts matches per period by a unit other than articles: (rows of (seq, day), unit, interval) -> counts
+UnitCounter = Callable[[list[tuple[int, date]], str, str], Counter[date]]
 
 
 def daily_counts(searcher: tantivy.Searcher, query: tantivy.Query) -> Counter[date]:
@@ -34,8 +39,15 @@ def timeline(
     since: str | datetime | None = None,
     until: str | datetime | None = None,
     source: str | list[str] | None = None,
+    unit: str = "articles",
+    count_unit: UnitCounter | None = None,
 ) -> dict[str, Any]:
     """Matching articles per period for each query, with their share of all coverage.
+
+    ``unit`` "originals" counts only articles that are nobody's copy and "stories" the
+    distinct stories among the matches (``count_unit`` does that counting, from the
+    copies and stories stages), so coverage can be seen with and without syndication;
+    the share stays over all articles of the period.
 
     ``share`` is the query's count divided by every article published in the same
     period under the same date and source filters (Media Cloud's normalised
@@ -45,6 +57,10 @@ def timeline(
     share when ``normalize`` is set, else the count, so charts plot one field.
     """
     check_interval(interval)
+    if unit not in UNITS:
+        raise BadParameter("unit", unit, f"choose one of {', '.join(UNITS)}")
+    if unit != "articles" and count_unit is None:
+        raise BadParameter("unit", unit, "needs the copies and stories stages")
     if isinstance(queries, str):
         queries = [queries]
     if not queries:
@@ -62,11 +78,18 @@ def timeline(
     per_query = []
     for q in queries:
         plan = make_plan(corpus, q, since, until, source, searcher=searcher)
-        counts = roll_up(daily_counts(searcher, plan.query), interval)
-        per_query.append((q, counts, count_matches(searcher, plan.query)))
-    periods = period_range((p for _q, c, _n in per_query for p in c), interval)
+        total = count_matches(searcher, plan.query)
+        if unit == "articles":
+            counts = roll_up(daily_counts(searcher, plan.query), interval)
+            undated = total - sum(counts.values())
+        else:
+            rows = [(s, date.fromisoformat(p[:10])) for s, p in corpus.store.published_days(all_seqs(plan))]
+            counts = count_unit(rows, unit, interval)  # type: ignore[misc]
+            undated = total - len(rows)
+        per_query.append((q, counts, total, undated))
+    periods = period_range((p for _q, c, _n, _u in per_query for p in c), interval)
     series = []
-    for q, counts, total in per_query:
+    for q, counts, total, undated in per_query:
         buckets = []
         for p in periods:
             count = counts.get(p, 0)
@@ -79,5 +102,5 @@ def timeline(
                 "share": share,
                 "value": share if normalize else count,
             })
-        series.append({"query": q, "total": total, "undated": total - sum(counts.values()), "buckets": buckets})
-    return {"interval": interval, "normalize": normalize, "series": series}
+        series.append({"query": q, "total": total, "undated": undated, "buckets": buckets})
+    return {"interval": interval, "normalize": normalize, "unit": unit, "series": series}

@@ -7,7 +7,7 @@ import os
 
 import click
 
-from ..desk import FORMATS, parse_mapping
+from ..desk import COLLAPSE_MODES, FORMATS, parse_mapping
 from ..errors import NewsdeskError
 from . import QueryCommand
 from .common import interactive, open_desk, print_json, progress_bar, render_highlight
@@ -32,9 +32,11 @@ from .common import interactive, open_desk, print_json, progress_bar, render_hig
     help="Replace stored articles whose text changed (same id; the old text is kept as a revision, "
     "shown by `show`); without it, a stored article is left as it is.",
 )
+@click.option("--no-dedup", "no_dedup", is_flag=True,
+              help="Do not look for copies of what the desk holds while storing (run `newsdesk enrich` later).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @click.pass_context
-def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, update, as_json):
+def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, update, no_dedup, as_json):
     """Read INPUT files, directories (recursively), globs or feed URLs into the desk.
 
     Formats are chosen by extension (.txt .jsonl .jsonl.gz .ndjson .csv .tsv
@@ -57,7 +59,7 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, update, as_json):
         with progress_bar("ingesting") as advance:
             summary = desk.ingest(
                 list(inputs), mapping=field_map, fetch_pages=fetch_pages, format=fmt, progress=advance,
-                update=update,
+                update=update, dedup=not no_dedup,
             )
         enriched = None
         if enrich:
@@ -134,7 +136,15 @@ def _report_missing(missing: list[str]) -> None:
     show_default=True,
     help="Operator between words that have none.",
 )
-@click.option("--all", "show_dups", is_flag=True, help="Keep exact duplicates (collapsed by default).")
+@click.option(
+    "--collapse",
+    type=click.Choice(COLLAPSE_MODES),
+    default="copies",
+    show_default=True,
+    help="One hit per copy group (near-copies and syndicated wire text, '+N copies'), per story, "
+    "per exact duplicate only, or none.",
+)
+@click.option("--all", "show_dups", is_flag=True, help="Keep every copy: the same as --collapse none.")
 @click.option(
     "--facets",
     "with_facets",
@@ -145,8 +155,8 @@ def _report_missing(missing: list[str]) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result line.")
 @click.pass_context
-def search(ctx, query, limit, offset, since, until, source, sort, recency, operator, show_dups, with_facets,
-           as_json):
+def search(ctx, query, limit, offset, since, until, source, sort, recency, operator, collapse, show_dups,
+           with_facets, as_json):
     """Search the desk for QUERY and print ranked results with highlighted snippets.
 
     \b
@@ -165,7 +175,7 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
         results = desk.search(
             q, limit=limit, offset=offset, since=since, until=until,
             source=list(source) or None, sort=sort, recency=recency,
-            operator=operator.upper(), collapse=not show_dups,
+            operator=operator.upper(), collapse="none" if show_dups else collapse,
         )
         facets = desk.facets(q, results=results) if with_facets else None  # the same parse and snapshot
     finally:
@@ -198,6 +208,10 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
             click.echo(head + title)
         click.echo("     " + render_highlight(hit.snippet, color))
         ids = f"     id {hit.id}" + (f"  external_id {hit.external_id}" if hit.external_id else "")
+        if hit.copies:
+            ids += f"  +{len(hit.copies)} cop{'y' if len(hit.copies) == 1 else 'ies'}"
+        if hit.story is not None:
+            ids += f"  story {hit.story}"
         click.echo(click.style(ids, dim=True) if color else ids)
         click.echo()
     if facets is not None:
@@ -235,11 +249,11 @@ def show(ctx, article_id, as_json):
     desk = open_desk(ctx)
     try:
         article = desk.get(article_id)
-        revisions = desk.revisions(article.id)
+        info = desk.article_info(article.id)  # copy_of, copies, story, revisions
     finally:
         desk.close()
     if as_json:
-        print_json({**article.to_dict(), "revisions": revisions})
+        print_json(info)
         return
     click.echo(click.style(article.title or "(no headline)", bold=True))
     meta = [article.published or "(undated)", article.source]
@@ -256,7 +270,14 @@ def show(ctx, article_id, as_json):
         click.echo()
         for key, value in extra.items():
             click.echo(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
-    for rev in revisions:
+    if info["copy_of"]:
+        click.echo()
+        click.echo(f"copy of {info['copy_of']}")
+    if info["copies"]:
+        click.echo(f"{len(info['copies'])} cop{'y' if len(info['copies']) == 1 else 'ies'}: {', '.join(info['copies'][:20])}")
+    if info["story"] is not None:
+        click.echo(f"story {info['story']} (newsdesk story {info['story']})")
+    for rev in info["revisions"]:
         click.echo()
         click.echo(f"revision {rev['n']} (seen {rev['seen_at']}, replaced {rev['replaced_at']}): {rev['title']}")
 

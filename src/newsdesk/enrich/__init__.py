@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 BATCH = 64  # articles per worker task and per transaction
 INDEX_EVERY = 5000  # articles between index catch-ups during a long run
 
-__all__ = ["BATCH", "Stage", "StageInfo", "all_stages", "get_stage", "pending", "run_stage"]
+__all__ = ["BATCH", "Stage", "StageInfo", "all_stages", "get_stage", "pending", "run_on_rows", "run_stage"]
 
 
 def all_stages() -> list[Stage]:
@@ -111,6 +111,25 @@ def run_stage(
     if catch_up is not None:
         catch_up()
     return done
+
+
+def run_on_rows(store: Store, stage: Stage, rows: Sequence[StoredRow]) -> None:
+    """Run one stage on articles just stored and not indexed yet (ingest calls this per batch).
+
+    Its results are written with its checkpoint in one transaction before the articles
+    reach the index, so their documents carry the stage's fields from the start and
+    are not indexed twice; only older articles whose fields changed are re-stamped.
+    """
+    if not rows:
+        return
+    computed = stage.compute(rows)
+    new = {r.seq for r in rows}
+    with store.transaction():
+        changed = stage.write(store, rows, computed)
+        checkpoints.mark_done(store, stage.info.name, stage.info.version, sorted(new), now_iso())
+        older = [s for s in changed if s not in new]
+        if older:
+            store.touch(older)
 
 
 def _rows(store: Store, seqs: list[int]) -> list[StoredRow]:

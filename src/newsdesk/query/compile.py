@@ -14,7 +14,7 @@ import re
 
 import tantivy
 
-from ..analyzers import STEMMED_FIELDS, WORD_FIELDS, analyze, analyze_positions
+from ..analyzers import INTEGER_FIELDS, STEMMED_FIELDS, WORD_FIELDS, analyze, analyze_positions
 from . import wildcard
 from .parse import DEFAULT_FIELD, Bool, Fuzzy, MatchAll, Node, Phrase, Range, Regex, Term, _Not, _Required
 
@@ -81,6 +81,11 @@ def _words(node: Term | Phrase, schema: tantivy.Schema) -> tantivy.Query | None:
         first = terms[0][0]  # a dropped 40-byte word leaves its gap in the positions
         words = [(pos - first, term) for pos, term in terms]
         return tantivy.Query.phrase_query(schema, node.field, words, getattr(node, "slop", 0))
+    if node.field in INTEGER_FIELDS:  # story:42; anything but a number matches nothing
+        number = text.strip()
+        if not number.isdigit() or len(number) > 19:
+            return tantivy.Query.empty_query()
+        return tantivy.Query.term_query(schema, node.field, int(number))
     terms = analyze(node.field, text)
     return tantivy.Query.term_query(schema, node.field, terms[0]) if terms else None
 

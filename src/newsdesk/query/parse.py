@@ -26,7 +26,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..analyzers import DATE_FIELD, ENTITY_FIELD, EXACT_FIELDS, STEMMED_FIELDS, WORD_FIELDS, analyze
+from ..analyzers import (
+    DATE_FIELD,
+    ENTITY_FIELD,
+    EXACT_FIELDS,
+    INTEGER_FIELDS,
+    STEMMED_FIELDS,
+    WORD_FIELDS,
+    analyze,
+)
 from ..errors import QuerySyntaxError
 from . import wildcard
 from .dates import DATE_FORMS, DateOutOfRange, date_range_text, parse_date_bound
@@ -36,7 +44,7 @@ DEFAULT_FIELD = "text"
 STEMMED = set(STEMMED_FIELDS)
 WORDS = set(WORD_FIELDS)
 EXACT = set(EXACT_FIELDS)
-FIELDS = sorted(STEMMED | WORDS | EXACT | {ENTITY_FIELD, DATE_FIELD})
+FIELDS = sorted(STEMMED | WORDS | EXACT | INTEGER_FIELDS | {ENTITY_FIELD, DATE_FIELD})
 
 # -- limits: each bounds the work of one query; docs/query-language.md lists them --------
 MAX_QUERY_CHARS = 1000  # the API has always capped q at this; now every door does
@@ -304,14 +312,21 @@ class Parser:
                 if slop:
                     raise self.error(tok.end, "expected no '~' after a date")
                 return self._day(tok)
+            if fld in INTEGER_FIELDS:
+                return self._integer(fld, tok, tok.end if slop else None)
             return Phrase(fld, tok.text, slop)
         if tok.kind == "REGEX":
             self.take()
+            if fld in INTEGER_FIELDS:
+                return self._integer(fld, tok)
             return self._regex(fld, tok)
         if tok.kind in ("WORD", "TO"):
             self.take()
             if tok.text.strip("-") == "" and self.tok.kind in ("EOF", ")"):
                 raise self.error(tok.pos, f"expected a term after '-', found {_found(self.tok)}")
+            if fld in INTEGER_FIELDS and tok.text != "*":
+                tilde = self.tok.pos if self.tok.kind == "~" and self.tok.pos == tok.end else None
+                return self._integer(fld, tok, tilde)
             if self.tok.kind == "~" and self.tok.pos == tok.end:
                 return self._fuzzy(fld, tok, self.take())
             if fld == DATE_FIELD:
@@ -356,6 +371,15 @@ class Parser:
                 "(the index splits it into several words; fuzzy matching takes one)",
             )
         return Fuzzy(fld, text, edits) if edits else Term(fld, text)
+
+    def _integer(self, fld: str, tok: Tok, tilde: int | None = None) -> Node:
+        """``story:42``: a whole number, exactly (no wildcards, fuzziness or regex on ids)."""
+        text = tok.text.strip()
+        if tok.kind == "REGEX" or not (text.isascii() and text.isdigit()) or int(text) >= 2**64:
+            raise self.error(tok.pos, f"expected a whole number after {fld}: (an id), found {tok.text!r}")
+        if tilde is not None:
+            raise self.error(tilde, f"expected no '~' after {fld}:{text} (ids match exactly)")
+        return Term(fld, text)
 
     def _regex(self, fld: str, tok: Tok) -> Node:
         if fld == DATE_FIELD:

@@ -38,10 +38,16 @@ from .retrieve import SORTS, Candidates, Retriever, TantivyRetriever, identity, 
 DEDUP_EXTRA = 5  # extra hits fetched so a page stays full after collapsing duplicates
 RECENCY_POOL = 100  # candidates re-scored by the recency boost
 MAX_WINDOW = 1_000_000  # deepest result a page may reach (offset + limit)
-GROUP_FIELDS = {"exact": "dup"}  # collapse mode -> index fast field; stages add theirs
+# collapse mode -> the index fast fields whose groups it collapses (each mode includes the ones before)
+GROUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "exact": ("dup",),
+    "copies": ("dup", "copy_group"),
+    "stories": ("dup", "copy_group", "story"),
+}
+COLLAPSE_MODES = (*GROUP_FIELDS, "none")
 
 __all__ = [
-    "SORTS", "Booster", "Candidates", "Corpus", "Plan", "Retriever", "SearchResults", "TantivyRetriever",
+    "COLLAPSE_MODES", "SORTS", "Booster", "Candidates", "Corpus", "Plan", "Retriever", "SearchResults", "TantivyRetriever",
     "date_bound", "drop_common_words", "filter_clauses", "free_words", "make_plan", "ranking_clauses",
     "rrf", "search", "search_plan",
 ]
@@ -119,13 +125,13 @@ def search(
     return search_plan(corpus, plan, limit, offset, sort, snippets, recency, collapse, retrievers)
 
 
-def _group_field(collapse_mode: bool | str) -> str | None:
+def _group_fields(collapse_mode: bool | str) -> tuple[str, ...]:
     if collapse_mode is False or collapse_mode in ("none", ""):
-        return None
+        return ()
     if collapse_mode is True:
         return GROUP_FIELDS["exact"]
     if collapse_mode not in GROUP_FIELDS:
-        raise BadParameter("collapse", collapse_mode, f"choose one of {', '.join([*GROUP_FIELDS, 'none'])}")
+        raise BadParameter("collapse", collapse_mode, f"choose one of {', '.join(COLLAPSE_MODES)}")
     return GROUP_FIELDS[str(collapse_mode)]
 
 
@@ -141,8 +147,8 @@ def search_plan(
     retrievers: list[Retriever] | None = None,
 ) -> SearchResults:
     """The retrieve → fuse → collapse → hydrate steps for an already-made plan."""
-    group_field = _group_field(collapse_mode)
-    grouped = group_field is not None
+    group_fields = _group_fields(collapse_mode)
+    grouped = bool(group_fields)
     half_life = half_life_days(recency) if sort == "relevance" else None
     retrievers = retrievers or [TantivyRetriever()]
     fuse = identity if len(retrievers) == 1 else rrf
@@ -151,7 +157,7 @@ def search_plan(
     if half_life:
         fetch = max(fetch, RECENCY_POOL)
     while True:
-        cands = fuse([r.retrieve(plan, fetch, sort, group_field) for r in retrievers])
+        cands = fuse([r.retrieve(plan, fetch, sort, group_fields) for r in retrievers])
         hits = cands.hits
         if half_life:
             published = corpus.store.published_by_seq([seq for _s, seq, _g in hits])
@@ -162,5 +168,5 @@ def search_plan(
             break
         fetch = min(max(cands.total, 1), 2 * fetch + 2 * (want - len(keep)))
     page = keep[offset:want]
-    hits_out = hydrate(corpus.store, plan.tree, page, offset, snippets)
+    hits_out = hydrate(corpus.store, plan.tree, page, offset, snippets, corpus.hit_extras)
     return SearchResults(query=plan.q, total=cands.total, hits=hits_out, offset=offset, plan=plan)

@@ -7,18 +7,29 @@ import math
 from datetime import UTC, datetime
 
 
-def collapse(hits: list[tuple[float, int, int]], want: int, on: bool) -> tuple[list[tuple[float, int]], dict[int, int]]:
-    """The first ``want`` (score, seq) keeping the best of each group, plus how many members each
-    kept seq's group had among the candidates (for "+N copies")."""
+def collapse(
+    hits: list[tuple[float, int, tuple[int, ...]]], want: int, on: bool
+) -> tuple[list[tuple[float, int]], dict[int, int]]:
+    """The first ``want`` (score, seq), keeping only the best hit of each group, plus how many
+    candidates each kept seq stands for (itself included).
+
+    Each hit carries one key per collapse field (exact-duplicate hash, copy group, story);
+    a hit is dropped when any of its non-zero keys belongs to a hit already kept.
+    """
     keep: list[tuple[float, int]] = []
-    first: dict[int, int] = {}  # group -> seq kept for it
+    owner: list[dict[int, int]] = []  # per field: group key -> the seq kept for it
     members: dict[int, int] = {}
-    for score, seq, group in hits:
-        if on and group:
-            if group in first:
-                members[first[group]] += 1
+    for score, seq, groups in hits:
+        if on:
+            while len(owner) < len(groups):
+                owner.append({})
+            kept_for = next((owner[i][g] for i, g in enumerate(groups) if g and g in owner[i]), None)
+            if kept_for is not None:
+                members[kept_for] += 1
                 continue
-            first[group] = seq
+            for i, g in enumerate(groups):
+                if g:
+                    owner[i][g] = seq
         members[seq] = 1
         if len(keep) < want:
             keep.append((score, seq))
@@ -26,8 +37,8 @@ def collapse(hits: list[tuple[float, int, int]], want: int, on: bool) -> tuple[l
 
 
 def recency_rescore(
-    hits: list[tuple[float, int, int]], published: dict[int, str], half_life: float
-) -> list[tuple[float, int, int]]:
+    hits: list[tuple[float, int, tuple[int, ...]]], published: dict[int, str], half_life: float
+) -> list[tuple[float, int, tuple[int, ...]]]:
     """Multiply each score by 1 + 2^(-age/half_life): today x2, one half-life ago x1.5."""
     now = datetime.now(UTC)
     out = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import query as query_mod
 from ..highlight import Highlighter
@@ -14,10 +15,14 @@ if TYPE_CHECKING:
 
 
 def hydrate(
-    store: Store, tree: query_mod.Node, page: list[tuple[float, int]], offset: int, snippets: bool
+    store: Store, tree: query_mod.Node, page: list[tuple[float, int]], offset: int, snippets: bool,
+    extras: Callable[[list[int]], dict[int, dict[str, Any]]] | None = None,
 ) -> list[Hit]:
-    """Hits for (score, seq) pairs, in order; seqs the store no longer has are skipped."""
+    """Hits for (score, seq) pairs, in order; seqs the store no longer has are skipped.
+
+    ``extras`` gives what the stages add per hit (``copies``, ``copy_of``, ``story``)."""
     rows = store.hit_rows([seq for _s, seq in page])
+    more = extras([seq for _s, seq in page]) if extras is not None and page else {}
     found = [(score, rows[seq]) for score, seq in page if seq in rows]
     highlighter = Highlighter.for_query(tree) if snippets and found else None
     hits: list[Hit] = []
@@ -34,6 +39,7 @@ def hydrate(
                 score=round(score, 4),
                 snippet=highlighter.snippet(row.body, row.title) if highlighter is not None else "",
                 authors=json.loads(row.authors) if row.authors != "[]" else [],
+                **more.get(row.seq, {}),
             )
         )
     return hits

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import tantivy
 
@@ -55,6 +55,8 @@ class Corpus:
     store: Store
     index: Index
     boosters: Sequence[Booster] = ()
+    #: what the stages add to each hit (copies, copy_of, story): seqs -> {seq: {field: value}}
+    hit_extras: Callable[[list[int]], dict[int, dict[str, Any]]] | None = None
 
 
 @dataclass

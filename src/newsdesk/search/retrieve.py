@@ -24,10 +24,11 @@ RRF_K = 60  # Elasticsearch's rank_constant
 
 @dataclass
 class Candidates:
-    """Ranked candidates: ``hits`` as (score, seq, group), the number of matches, and how many
-    the retriever returned (fewer than asked for means there are no more)."""
+    """Ranked candidates: ``hits`` as (score, seq, groups), the number of matches, and how many
+    the retriever returned (fewer than asked for means there are no more). ``groups`` holds one
+    key per collapse field asked for (0: the article is in no group of that kind)."""
 
-    hits: list[tuple[float, int, int]] = field(default_factory=list)
+    hits: list[tuple[float, int, tuple[int, ...]]] = field(default_factory=list)
     total: int = 0
     fetched: int = 0
 
@@ -35,13 +36,13 @@ class Candidates:
 class Retriever(Protocol):
     """Something that ranks the articles a plan matches."""
 
-    def retrieve(self, plan: Plan, fetch: int, sort: str, group_field: str | None) -> Candidates: ...
+    def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates: ...
 
 
 class TantivyRetriever:
     """BM25 (or date order) over the tantivy index, in the plan's searcher snapshot."""
 
-    def retrieve(self, plan: Plan, fetch: int, sort: str, group_field: str | None) -> Candidates:
+    def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         searcher = plan.searcher
         fetch = max(1, fetch)  # tantivy panics on a limit of 0
         if sort == "relevance":
@@ -51,9 +52,10 @@ class TantivyRetriever:
             result = searcher.search(plan.query, fetch, count=True, order_by_field="published", order=order)
         addrs = [a for _s, a in result.hits]
         seqs = searcher.fast_field_values("seq", addrs) if addrs else []
-        groups = searcher.fast_field_values(group_field, addrs) if addrs and group_field else [0] * len(seqs)
+        columns = [searcher.fast_field_values(f, addrs) for f in group_fields] if addrs else []
+        groups = list(zip(*columns, strict=True)) if columns else [()] * len(seqs)
         hits = [
-            (float(s) if sort == "relevance" else 0.0, int(seq), int(g or 0))
+            (float(s) if sort == "relevance" else 0.0, int(seq), tuple(int(x or 0) for x in g))
             for (s, _a), seq, g in zip(result.hits, seqs, groups, strict=True)
         ]
         return Candidates(hits=hits, total=result.count or 0, fetched=len(addrs))
@@ -67,7 +69,7 @@ def identity(lists: list[Candidates]) -> Candidates:
 def rrf(lists: list[Candidates], k: int = RRF_K) -> Candidates:
     """Reciprocal-rank fusion: score(d) = sum over lists of 1 / (k + rank of d in that list)."""
     scores: dict[int, float] = {}
-    groups: dict[int, int] = {}
+    groups: dict[int, tuple[int, ...]] = {}
     for cands in lists:
         for rank, (_s, seq, group) in enumerate(cands.hits, 1):
             scores[seq] = scores.get(seq, 0.0) + 1.0 / (k + rank)

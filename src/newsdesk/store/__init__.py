@@ -26,7 +26,6 @@ from typing import Any, NamedTuple
 
 from ..errors import DataDirError, WriterBusyError
 from ..model import Article, StoredRow
-
 from .schema import MIGRATIONS, SCHEMA_VERSION, all_ddl
 
 COLUMNS = (
@@ -244,10 +243,12 @@ class Store:
 
     def _by_seq(self, columns: str, seqs: list[int]) -> list[tuple]:
         """``SELECT seq, <columns>`` for the given seqs (those that exist), in no order."""
-        if not seqs:
-            return []
-        marks = ",".join("?" * len(seqs))
-        return self.db.execute(f"SELECT seq, {columns} FROM articles WHERE seq IN ({marks})", seqs).fetchall()
+        out: list[tuple] = []
+        for i in range(0, len(seqs), 900):  # under SQLite's variable limit
+            part = seqs[i : i + 900]
+            marks = ",".join("?" * len(part))
+            out += self.db.execute(f"SELECT seq, {columns} FROM articles WHERE seq IN ({marks})", part).fetchall()
+        return out
 
     def rows_by_seq(self, seqs: list[int]) -> dict[int, StoredRow]:
         """Whole rows for the given seqs, keyed by seq."""
@@ -257,6 +258,18 @@ class Store:
         """The seq of the article with this id (one lookup on the unique ``id``)."""
         row = self.db.execute("SELECT seq FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
+
+    def ids_by_seq(self, seqs: list[int]) -> dict[int, str]:
+        """Article ids of the given seqs (those that exist), keyed by seq."""
+        return dict(self._by_seq("id", seqs))
+
+    def sources_by_seq(self, seqs: list[int]) -> dict[int, str]:
+        """Sources of the given seqs, keyed by seq."""
+        return dict(self._by_seq("source", seqs))
+
+    def published_days(self, seqs: list[int]) -> list[tuple[int, str]]:
+        """(seq, published) of the given seqs that have a date."""
+        return [(s, p) for s, p in self._by_seq("published", seqs) if p]
 
     def source_names(self) -> dict[str, str]:
         """Index keys of sources (lower-cased) back to the spelling the store keeps."""

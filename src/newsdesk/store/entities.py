@@ -246,6 +246,17 @@ def names_by_norm(store: Store, norms: list[str]) -> dict[str, tuple[str, str]]:
     }
 
 
+def names_by_id(store: Store, ids: list[int]) -> dict[int, tuple[str, str]]:
+    """{entity id: (display name, type)}."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {
+        i: (name, etype)
+        for i, name, etype in store.db.execute(f"SELECT id, name, type FROM entities WHERE id IN ({marks})", ids)
+    }
+
+
 def _like_literal(text: str) -> str:
     """``text`` for a LIKE pattern, matched literally: '%' and '_' are no wildcards (ESCAPE '\\')."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
