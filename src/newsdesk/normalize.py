@@ -188,7 +188,10 @@ def parse_date(value: str | int | float | datetime | None) -> datetime | None:
         dt = value
     elif isinstance(value, int | float):
         seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):  # inf, nan, or beyond year 9999
+            return None
     else:
         s = str(value).strip()
         if not s:
@@ -266,6 +269,27 @@ def _too_deep(metadata: dict, limit: int) -> str:
     return ""
 
 
+def _finite(metadata: dict) -> None:
+    """Replace infinite and NaN floats (JSON's ``1e999``) by their text, in place: strict JSON has no
+    such numbers, so ``show --json`` and the API could not print them."""
+    stack: list = [metadata]
+    while stack:
+        item = stack.pop()
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, value in list(pairs):
+            if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+                item[key] = str(value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+
+
+def one_line(text: object, limit: int = 400) -> str:
+    """Text fit for a one-line message: line breaks and controls out, lone surrogates replaced, capped."""
+    text = _valid_unicode(str(text))
+    text = " ".join(_CONTROL.sub("", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def to_article(rec: Record, ingested_at: str = "") -> Article | Reject:
     """Clean a Record into an Article, or say in one line why it cannot be one.
 
@@ -273,9 +297,12 @@ def to_article(rec: Record, ingested_at: str = "") -> Article | Reject:
     Reject instead of costing the batch it came in.
     """
     try:
-        return _to_article(rec, ingested_at)
+        article = _to_article(rec, ingested_at)
     except Exception as err:
-        return Reject(rec.provenance, f"cannot normalise: {type(err).__name__}: {err}")
+        return Reject(one_line(rec.provenance), one_line(f"cannot normalise: {type(err).__name__}: {err}"))
+    if isinstance(article, Reject):
+        return Reject(one_line(article.provenance), one_line(article.reason))
+    return article
 
 
 def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
@@ -286,8 +313,10 @@ def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
         return Reject(rec.provenance, "no headline and no body (and no id or link)")
     if title and body.startswith(title) and body[len(title) : len(title) + 1] in ("", "\n"):
         body = body[len(title) :].lstrip()
-    url = stored_url(rec.url)
+    url = stored_url(clean_line(rec.url))
     too_deep = _too_deep(rec.metadata, MAX_METADATA_DEPTH)
+    if not too_deep:
+        _finite(rec.metadata)
     if too_deep:
         return Reject(
             rec.provenance,
@@ -310,7 +339,7 @@ def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
         source=source,
         published=published,
         authors=authors,
-        lang=(rec.lang or "").strip().lower()[:8],
+        lang=clean_line(rec.lang or "").lower()[:8],
         external_id=external_id,
         metadata=rec.metadata,
         provenance=rec.provenance,

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ReaderError
 from ..model import Record, Reject
+from ..normalize import one_line
 
 # format name -> module under newsdesk.readers
 FORMATS = {
@@ -171,7 +172,21 @@ def expand_inputs(inputs: Iterable[str], known_only: bool = False) -> Iterator[t
 
 
 def read_file(path: str, options: ReadOptions, root: str = "") -> Iterator[Record | Reject]:
-    """Records of one file or URL; a file that cannot be read becomes one Reject."""
+    """Records of one file or URL; a file that cannot be read becomes one Reject.
+
+    Every Reject and Note is made one line (input text in a reason may hold line
+    breaks, controls or lone surrogates, which a terminal or a UTF-8 log cannot take).
+    """
+    for item in _read_file(path, options, root):
+        if isinstance(item, Reject):
+            yield Reject(one_line(item.provenance), one_line(item.reason))
+        elif isinstance(item, Note):
+            yield Note(one_line(item.provenance), one_line(item.text))
+        else:
+            yield item
+
+
+def _read_file(path: str, options: ReadOptions, root: str = "") -> Iterator[Record | Reject]:
     special = _not_regular(path)
     if special:
         yield Reject(path, special)
@@ -221,4 +236,4 @@ def read_inputs(inputs: Iterable[str], options: ReadOptions) -> Iterator[Record 
             for path, root in expand_inputs([item], known_only=options.format is None):
                 yield from read_file(path, options, root)
         except ReaderError as err:
-            yield Reject(err.path, err.reason)
+            yield Reject(one_line(err.path), one_line(err.reason))

@@ -23,6 +23,7 @@ the link, and ``--fetch-pages`` can fill it in.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import io
 import re
 import time
@@ -68,13 +69,14 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
     source = (feed.get("title") or "").strip()
     feed_lang = (feed.get("language") or "").strip()
     base = (feed.get("link") or "").strip()
-    if urlsplit(base).scheme.lower() not in ("http", "https"):
+    if _scheme(base) not in ("http", "https"):
         base = path if is_url else ""
     for n, entry in enumerate(parsed.entries, 1):
         where = f"{path}#entry{n}"
         rec = _entry_record(entry, source, feed_lang, where)
-        if rec.url and base and not urlsplit(rec.url).scheme:
-            rec.url = urljoin(base, rec.url)  # a relative link: the feed's own link is its base
+        if rec.url and base and not _scheme(rec.url):
+            with contextlib.suppress(ValueError):
+                rec.url = urljoin(base, rec.url)  # a relative link: the feed's own link is its base
         if not (rec.title or rec.body or rec.url):
             yield Reject(where, "entry has no title, no text and no link")
             continue
@@ -111,6 +113,14 @@ def _as_declared(data: bytes) -> bytes:
     if match:
         return _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), text, count=1)
     return text
+
+
+def _scheme(url: str) -> str:
+    """The URL's scheme, lower-cased; "" for none, and for what urllib cannot split ("http://[x")."""
+    try:
+        return urlsplit(url).scheme.lower()
+    except ValueError:
+        return "?"
 
 
 def _fetcher(options: ReadOptions) -> Callable[[str], bytes]:

@@ -11,6 +11,7 @@ the feed's ``title`` is the source and its ``language`` the language.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin
@@ -46,7 +47,8 @@ def records(doc: dict[str, Any], path: str) -> Iterator[Record | Reject]:
         summary = _text(item.get("summary"))
         url = _text(item.get("url")) or _text(item.get("external_url"))
         if url and base:
-            url = urljoin(base, url)
+            with contextlib.suppress(ValueError):  # "http://[x" cannot be joined: kept as it is
+                url = urljoin(base, url)
         metadata: dict[str, Any] = {}
         tags = [t for t in item.get("tags") or [] if isinstance(t, str)]
         if tags:

@@ -18,11 +18,14 @@ damage, then one Reject with the offset where reading stopped.
 from __future__ import annotations
 
 import codecs
+import logging
 import os
 import zlib
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
+import warcio.archiveiterator as _warcio_iterator
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
@@ -30,6 +33,12 @@ from warcio.statusandheaders import StatusAndHeadersParserException
 from ..model import Record, Reject
 from . import ReadOptions, open_binary
 from .html import extract_page
+
+# warcio writes "WARNING: Record not followed by newline" straight to sys.stderr, several lines
+# a time, in the middle of the CLI's one-line rejects; its module uses sys for nothing else.
+# What it warns about (a wrong Content-Length) reaches the user as a Reject when it matters.
+logging.getLogger("warcio").addHandler(logging.NullHandler())  # no "Replacing spaces..." on stderr
+_warcio_iterator.sys = SimpleNamespace(stderr=SimpleNamespace(write=lambda _text: 0, flush=lambda: None))
 
 MAX_PAGE_BYTES = 20 * 1024 * 1024
 _PAGE_RECORDS = ("response", "resource")
