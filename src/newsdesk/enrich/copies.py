@@ -253,9 +253,13 @@ class CopiesStage:
 
     def available(self) -> str | None:
         try:
+            import numpy  # noqa: F401
             import rensa  # noqa: F401
-        except ImportError:
-            return "the copies stage needs the rensa package: pip install 'rensa>=0.5,<0.6'"
+        except ImportError as err:
+            return (
+                f"the copies stage needs the dedup extra ({err.name} is missing): "
+                "pip install 'newsdesk[dedup]'"
+            )
         return None
 
     def compute(self, rows: Sequence[StoredRow]) -> list[Sketch]:

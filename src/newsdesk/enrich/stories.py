@@ -41,10 +41,12 @@ if TYPE_CHECKING:
 WINDOW_DAYS = 3.0  #: stories active within this many days of an article are considered
 THRESHOLD = 0.20  #: minimum score to join a story
 TITLE_WEIGHT = 2  #: headline terms count this many times
-LEAD_WORDS = 60  #: words of the body that make the lead
-ARTICLE_TERMS = 30  #: terms kept per article vector
+LEAD_WORDS = 120  #: words of the body that make the lead
+ARTICLE_TERMS = 60  #: terms kept per article vector
 MAX_DF = 0.05  #: terms in more than this share of the desk's articles are left out (once it has 1,000)
-CENTROID_TERMS = 60  #: terms kept per story centroid
+CENTROID_TERMS = 120  #: terms kept per story centroid
+POSTING_TERMS = 20  #: a story's heaviest terms, through which articles find it
+QUERY_TERMS = 10  #: an article's heaviest terms, with which it looks for stories
 ENTITY_WEIGHT = 0.3  #: share of the score given to shared salient entities
 TIME_PENALTY = 0.1  #: score lost per window-length of time distance
 
@@ -284,11 +286,17 @@ class _Story:
     entities: dict[int, float] = field(default_factory=dict)
     cnorm: float = 1.0
     enorm: float = 1.0
+    posted: set[str] = field(default_factory=set)  #: terms whose postings list this story
 
-    def refresh(self) -> None:
+    def refresh(self) -> set[str]:
+        """Trim the centroid, recompute norms; returns the posting terms that are new."""
         self.centroid = _top(self.centroid, CENTROID_TERMS)
         self.cnorm = _norm(self.centroid)
         self.enorm = _norm(self.entities) if self.entities else 1.0
+        keys = set(_top(self.centroid, POSTING_TERMS))
+        new = keys - self.posted
+        self.posted |= new
+        return new
 
 
 class StoriesStage:
@@ -335,7 +343,10 @@ class StoriesStage:
     # -- the clustering state cache ------------------------------------------------
     def _add_story(self, s: _Story) -> None:
         self._stories[s.id] = s
-        for t in s.centroid:
+        self._post(s, s.refresh())
+
+    def _post(self, s: _Story, terms: set[str]) -> None:
+        for t in terms:
             self._postings.setdefault(t, set()).add(s.id)
 
     def _load(self, store: Store, lo: float | None, hi: float | None) -> None:
@@ -361,7 +372,6 @@ class StoriesStage:
             store, since, until, set(self._stories)
         ):
             s = _Story(sid, rep, title, _days(first), _days(last), size, centroid, ents)
-            s.refresh()
             self._add_story(s)
 
     def _evict(self, before: float) -> None:
@@ -369,7 +379,7 @@ class StoriesStage:
         gone = [sid for sid, s in self._stories.items() if s.last is not None and s.last < before]
         for sid in gone:
             s = self._stories.pop(sid)
-            for t in s.centroid:
+            for t in s.posted:
                 ids = self._postings.get(t)
                 if ids is not None:
                     ids.discard(sid)
@@ -435,8 +445,6 @@ class StoriesStage:
             else:
                 s = self._stories[target]
             for t, v in vec.items():
-                if t not in s.centroid:
-                    self._postings.setdefault(t, set()).add(s.id)
                 s.centroid[t] = s.centroid.get(t, 0.0) + v
             for e, sal in aents.items():
                 s.entities[e] = s.entities.get(e, 0.0) + sal
@@ -444,7 +452,7 @@ class StoriesStage:
             if when is not None:
                 s.first = when if s.first is None else min(s.first, when)
                 s.last = when if s.last is None else max(s.last, when)
-            s.refresh()
+            self._post(s, s.refresh())
             dirty.add(s.id)
             members.append((r.seq, s.id, r.published or ""))
             original_story.setdefault(r.seq, s.id)  # a later copy of this article joins it
@@ -470,21 +478,21 @@ class StoriesStage:
     def _best(self, vec: dict[str, float], aents: dict[int, float], when: float | None) -> int | None:
         """The best-scoring active story for an article vector, or None below the threshold.
 
-        The text dot products are accumulated through the term -> stories postings, so the cost
-        is the postings of the article's own terms, not a pass over the active stories."""
+        Candidates are the active stories that hold one of the article's ``QUERY_TERMS`` heaviest
+        terms among their own ``POSTING_TERMS`` heaviest (term -> stories postings), so the cost
+        does not grow with the number of active stories, only with those that share a salient term."""
         stories = self._stories
-        dots: dict[int, float] = {}
-        for t, v in vec.items():
+        cands: set[int] = set()
+        for t in _top(vec, QUERY_TERMS):
             ids = self._postings.get(t)
-            if not ids:
-                continue
-            for sid in ids:
-                s = stories.get(sid)
-                if s is None:  # stale posting: the story was evicted
-                    continue
-                c = s.centroid.get(t)
-                if c is not None:  # else a term since dropped from the centroid
-                    dots[sid] = dots.get(sid, 0.0) + v * c
+            if ids:
+                cands |= ids
+        dots: dict[int, float] = {}
+        for sid in cands:
+            s = stories.get(sid)
+            if s is not None:  # else a stale posting: the story was evicted
+                c = s.centroid
+                dots[sid] = sum([vec[t] * c[t] for t in vec.keys() & c.keys()])
         best, best_score = None, self.threshold
         anorm = _norm(aents) if aents else 1.0
         for sid, dot in dots.items():
