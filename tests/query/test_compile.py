@@ -213,7 +213,7 @@ def test_index_schema_uses_the_analyzers_tokenizers():
     for fld, tokenizer in analyzers.FIELD_TOKENIZERS.items():
         got = re.findall(r'type=Str, "([^"]*)"', repr(index.parse_query(f'{fld}:"Running Dogs"')))
         assert got == by_tokenizer[tokenizer], fld
-    assert set(Q.FIELDS) == set(analyzers.FIELD_TOKENIZERS) | {"published"}
+    assert set(Q.FIELDS) == set(analyzers.FIELD_TOKENIZERS) | {"published"} | analyzers.INTEGER_FIELDS
 
 
 def test_stored_text_at_a_long_word_gap_is_found_by_the_phrase(ram):

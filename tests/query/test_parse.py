@@ -163,6 +163,11 @@ def test_fuzzy_then_a_separate_word():
         ("/" + "." * 60 + "/", 0, "1,000 automaton states"),
         ("published:/20.*/", 10, "not a regular expression"),
         ("*:oil", 0, "'*:*' matches everything"),
+        ("story:4*", 6, "a whole number after story:"),  # ids: no wildcards, fuzziness, regex
+        ("story:42~1", 8, "no '~' after story:42"),
+        ("story:/4.*/", 6, "a whole number after story:"),
+        ("story:abc", 6, "a whole number after story:"),
+        ("story:" + "9" * 20, 6, "a whole number after story:"),
         ('"a b"~x', 6, "a number of words"),
     ],
 )

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-# The dates tantivy's date field can hold, as newsdesk uses them: the index leaves a
-# date outside them undated (index.to_document) and queries refuse them. Defined here,
-# below the index, so that parsing a query needs nothing from the index.
-from ..model import MAX_DATE, MIN_DATE  # the dates the index can hold (one definition)
+# The dates tantivy's date field can hold, as newsdesk uses them: the index leaves a date
+# outside them undated and queries refuse them. One definition in model, below both the
+# index and the query package, so that parsing a query needs nothing from the index.
+from ..model import MAX_DATE, MIN_DATE
 
 DATE_FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, an ISO 8601 timestamp, now or now-7d"
 # Elasticsearch date math: case matters, m is minutes and M months
