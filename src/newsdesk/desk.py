@@ -474,16 +474,19 @@ class Desk:
     def article_page(self, key: str) -> dict[str, Any]:
         """Everything an article's page shows: the article, its entities, quotes, similar articles
         and earlier revisions, looked up once."""
-        from .enrich import read
+        from .enrich import groups, read
 
         art = self.get(key)
         entities, quotes = read.article_enrichment(self.store, art)
+        seq = self.store.seq_of(art.id)
         return {
             "article": art,
             "entities": entities,
             "quotes": quotes,
             "similar": self.similar(art),
             "revisions": self.revisions(art.id),
+            "groups": groups.columns(self.store, [seq]).get(seq, {}) if seq is not None
+            else {"copies": [], "copy_of": None, "story": None},
         }
 
     # -- entities and quotes (the entities stage; need `newsdesk enrich` first) --

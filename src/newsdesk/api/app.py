@@ -89,9 +89,11 @@ def create_app(desk: Desk | str | os.PathLike[str], read_key: bool = False) -> F
     from ..web import install as install_web
     from ..web import render_error
     from .routes import router as api_router
+    from .stories import router as stories_router
 
     app.state.render_error = render_error
     app.include_router(api_router)
+    app.include_router(stories_router)
     from .follow import router as follow_router  # issue 10: feeds, alerts, snapshots
 
     app.include_router(follow_router)

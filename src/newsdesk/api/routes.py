@@ -44,10 +44,13 @@ def search(
     source: Source = None,
     sort: Literal["relevance", "date", "date-asc"] = "relevance",
     facets: bool = True,
+    collapse: Literal["copies", "stories", "exact", "none"] = "copies",
 ) -> dict[str, Any]:
+    """One hit per copy group by default (each hit lists its ``copies``, ``copy_of`` and ``story``)."""
     desk = desk_of(request)
     since, until = date_range(since, until)
-    res = desk.search(q, limit=limit, offset=offset, since=since, until=until, source=source, sort=sort)
+    res = desk.search(q, limit=limit, offset=offset, since=since, until=until, source=source, sort=sort,
+                      collapse=collapse)
     out: dict[str, Any] = {
         "query": q, "total": res.total, "offset": offset, "limit": limit,
         "results": [h.to_dict() for h in res.hits],
@@ -71,7 +74,9 @@ def timeline(
     since: Since = None,
     until: Until = None,
     source: Source = None,
+    unit: Literal["articles", "originals", "stories"] = "articles",
 ) -> dict[str, Any]:
+    """Counts per period by ``unit``: every article, only originals (no copies), or distinct stories."""
     queries = list(q)
     if len(queries) > 10:
         raise ApiError(400, "compare at most 10 queries on one timeline")
@@ -80,7 +85,7 @@ def timeline(
             raise ApiError(400, f"q: a query may have at most {MAX_QUERY} characters (this one has {len(one)})",
                            parameter="q")
     since, until = date_range(since, until)
-    return desk_of(request).timeline(queries, interval, normalize, since, until, source)
+    return desk_of(request).timeline(queries, interval, normalize, since, until, source, unit=unit)
 
 
 @router.get("/top/{kind}", dependencies=read, summary="Top terms, sources or entities of a query's matches")

@@ -28,11 +28,13 @@ def filters(fn):
 @click.argument("queries", nargs=-1, required=True, metavar="QUERY...")
 @click.option("--interval", type=click.Choice(INTERVALS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Share of all articles in each period instead of counts.")
+@click.option("--unit", type=click.Choice(["articles", "originals", "stories"]), default="articles", show_default=True,
+              help="Count every matching article, only originals (not copies of another), or distinct stories.")
 @click.option("--png", "png", type=click.Path(dir_okay=False, writable=True), help="Also draw the chart to FILE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as one JSON object.")
 @filters
 @click.pass_context
-def timeline(ctx, queries, interval, normalize, png, as_json, since, until, source):
+def timeline(ctx, queries, interval, normalize, unit, png, as_json, since, until, source):
     """Matching articles per day, week or month for one or more QUERY (compared side by side).
 
     \b
@@ -41,7 +43,7 @@ def timeline(ctx, queries, interval, normalize, png, as_json, since, until, sour
       newsdesk timeline coffee cocoa sugar --png attention.png
     """
     with open_desk(ctx) as desk:
-        data = desk.timeline(list(queries), interval, normalize, since, until, list(source) or None)
+        data = desk.timeline(list(queries), interval, normalize, since, until, list(source) or None, unit=unit)
     if png:
         _draw_png(data, png)
     if as_json:
@@ -99,10 +101,12 @@ def _draw_png(data: dict, path: str) -> None:
 @click.argument("kind", type=click.Choice(["terms", "sources", "entities"]))
 @click.argument("query", default="*")
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--originals", is_flag=True,
+              help="Sources: who originates and who republishes (articles, originals, copies of others).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @filters
 @click.pass_context
-def top(ctx, kind, query, limit, as_json, since, until, source):
+def top(ctx, kind, query, limit, originals, as_json, since, until, source):
     """Top terms, sources or entities of QUERY's matches.
 
     Terms are significant ones (unusually frequent among the matches compared
@@ -110,7 +114,7 @@ def top(ctx, kind, query, limit, as_json, since, until, source):
     Entities need `newsdesk enrich` first.
     """
     with open_desk(ctx) as desk:
-        items = desk.top(kind, query, limit, since, until, list(source) or None)
+        items = desk.top(kind, query, limit, since, until, list(source) or None, originals=originals)
     if as_json:
         print_json(items)
         return
@@ -120,6 +124,9 @@ def top(ctx, kind, query, limit, as_json, since, until, source):
     for it in items:
         if kind == "terms":
             click.echo(f"{it['term']:<32} {it['docs']:>6} of {it['sample']:<6} (all: {it['background']:,})")
+        elif kind == "sources" and originals:
+            click.echo(f"{it['source'] or '(unknown)':<32} {it['articles']:>8,} articles {it['originals']:>8,} "
+                       f"originals {it['copies']:>8,} copies")
         elif kind == "sources":
             click.echo(f"{it['source'] or '(unknown)':<32} {it['count']:>8,}")
         else:

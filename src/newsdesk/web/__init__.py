@@ -16,7 +16,7 @@ from html import escape
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -80,6 +80,7 @@ def search_page(
     until: Annotated[str, Query(max_length=40)] = "",
     source: Annotated[list[str] | None, Query(max_length=200)] = None,
     sort: Annotated[str, Query(pattern="^(relevance|date|date-asc)$")] = "relevance",
+    collapse: Annotated[str, Query(pattern="^(copies|stories|exact|none)$")] = "copies",
 ) -> HTMLResponse:
     desk = request.app.state.desk
     ctx: dict[str, Any] = {"q": q, "since": since, "until": until, "source": source or [], "sort": sort,
@@ -88,7 +89,7 @@ def search_page(
         try:
             since, until = date_range(since or None, until or None)
             res = desk.search(q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, since=since or None,
-                              until=until or None, source=source or None, sort=sort)
+                              until=until or None, source=source or None, sort=sort, collapse=collapse)
             ctx["results"] = res
             ctx["pages"] = max(1, math.ceil(res.total / PER_PAGE))
             ctx["facets"] = desk.facets(q, results=res)
@@ -108,15 +109,16 @@ def timeline_page(
     normalize: bool = False,
     since: Annotated[str, Query(max_length=40)] = "",
     until: Annotated[str, Query(max_length=40)] = "",
+    unit: Annotated[str, Query(pattern="^(articles|originals|stories)$")] = "articles",
 ) -> HTMLResponse:
     desk = request.app.state.desk
     queries = [x for x in (q or []) if x.strip()][:5]
-    ctx: dict[str, Any] = {"queries": queries, "interval": interval, "normalize": normalize,
+    ctx: dict[str, Any] = {"queries": queries, "interval": interval, "normalize": normalize, "unit": unit,
                            "since": since, "until": until, "error": None, "chart": None}
     if queries:
         try:
             since, until = date_range(since or None, until or None)
-            data = desk.timeline(queries, interval, normalize, since or None, until or None)
+            data = desk.timeline(queries, interval, normalize, since or None, until or None, unit=unit)
             ctx["data"] = data
             ctx["chart"] = Markup(svg_timeline(data))
             ctx["terms"] = desk.top("terms", queries[0], 20, since or None, until or None)
@@ -179,7 +181,34 @@ def article_page(request: Request, article_id: str, q: Q = "") -> HTMLResponse:
     types = sorted({TYPE_LABELS.get(e.get("type", ""), "") for e in ents} - {""})
     return _page(request, "article.html", a=art, q=q, body=_mark_entities(art.body, ents),
                  entities=ents, quotes=page["quotes"], types=types, similar=page["similar"],
-                 revisions=page["revisions"])
+                 revisions=page["revisions"], groups=page["groups"])
+
+
+@router.get("/stories", response_class=HTMLResponse)
+def stories_page(
+    request: Request, q: Q = "", order: Annotated[str, Query(pattern="^(size|growth|recent)$")] = "size",
+) -> HTMLResponse:
+    """The biggest (or fastest-growing, or latest) stories, overall or of a query."""
+    ctx: dict[str, Any] = {"q": q, "order": order, "items": [], "error": None, "active": "stories"}
+    try:
+        ctx["items"] = request.app.state.desk.stories(q or None, top=50, order=order)
+    except NewsdeskError as err:
+        ctx["error"] = str(err)
+        return _page(request, "stories.html", status=400, **ctx)
+    return _page(request, "stories.html", **ctx)
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+def story_page(request: Request, story_id: Annotated[int, Path(ge=0, le=2**62)]) -> HTMLResponse:
+    """One story: its articles in time order, a timeline, its entities and quotes."""
+    s = request.app.state.desk.story(story_id)  # 404 page when there is none
+    chart = None
+    if s["timeline"]:
+        buckets = [{"period": b["period"], "count": b["count"], "all": 0, "share": 0.0, "value": b["count"]}
+                   for b in s["timeline"]]
+        chart = Markup(svg_timeline({"interval": s["timeline_unit"], "normalize": False,
+                                     "series": [{"query": s["title"][:40], "buckets": buckets}]}))
+    return _page(request, "story.html", s=s, chart=chart, active="stories")
 
 
 @router.get("/entities/{name:path}", response_class=HTMLResponse)
