@@ -55,7 +55,12 @@ def _atom_key(request: Request) -> None:
     require_key(request)
 
 
-@router.get("/feeds/{name}.atom", dependencies=[Depends(_atom_key)], summary="Atom feed of a saved search")
+@router.get(
+    "/feeds/{name}.atom",
+    dependencies=[Depends(_atom_key)],
+    summary="Atom feed of a saved search",
+    include_in_schema=False,
+)
 def alert_atom(request: Request, name: Name, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Response:
     base = str(request.base_url).rstrip("/")
     body = desk_of(request).follow.alert_feed(
