@@ -7,7 +7,7 @@ DEMO_DATA ?= demo-data
 SHARED ?= ../shared
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install demo test test-fast lint format bench chromium clean
+.PHONY: help install demo test test-fast fuzz lint format bench chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -40,6 +40,10 @@ test: install chromium  ## run the whole test suite (real SQLite, tantivy, HTTP,
 
 test-fast: install  ## tests without the slow and browser ones
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+fuzz: install  ## the long fuzz and fault run: 10,000 mutated reader inputs, 10,000 queries, 12 SIGKILLs
+	NEWSDESK_FUZZ_EXAMPLES=10000 NEWSDESK_FUZZ_KILLS=12 $(BIN)/python -m pytest -q -p no:cacheprovider -s \
+	  tests/fuzz tests/query/test_fuzz_queries.py
 
 lint:  ## ruff check and format check
 	$(BIN)/ruff check src tests bench
