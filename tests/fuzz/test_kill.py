@@ -30,25 +30,52 @@ import newsdesk
 KILLS = int(os.environ.get("NEWSDESK_FUZZ_KILLS", "3"))
 ARTICLES = 10_000
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc (Linux)"),
+]
 
 
 def make_input(path: Path) -> int:
     """Write the input; return how many distinct articles it holds."""
     rng = random.Random(7)
-    words = "harbour council budget storm ferry quay mill vote river bridge tide market school rail".split()
+    words = [
+        "harbour",
+        "council",
+        "budget",
+        "storm",
+        "ferry",
+        "quay",
+        "mill",
+        "vote",
+        "river",
+        "bridge",
+        "tide",
+        "market",
+        "school",
+        "rail",
+    ]
     lines: list[str] = []
     for i in range(ARTICLES):
         body = " ".join(rng.choice(words) for _ in range(70)) + f" item {i}."
         kind = i % 10
         if kind == 0:  # a podcast: one link, distinct guids
-            rec = {"id": f"ep-{i}", "url": "https://pod.example.com/show", "title": f"Episode {i}", "body": body}
+            rec = {
+                "id": f"ep-{i}",
+                "url": "https://pod.example.com/show",
+                "title": f"Episode {i}",
+                "body": body,
+            }
         elif kind == 1:  # a live blog: one page, an entry per fragment
             rec = {"url": f"https://news.example.com/live#post-{i}", "title": f"Update {i}", "body": body}
         elif kind == 2:  # no URL: identified by id and text
             rec = {"id": f"wire-{i}", "title": f"Wire {i}", "body": body}
         else:
-            rec = {"url": f"https://news.example.com/{i}?utm_source=feed", "title": f"Story {i}", "body": body}
+            rec = {
+                "url": f"https://news.example.com/{i}?utm_source=feed",
+                "title": f"Story {i}",
+                "body": body,
+            }
         lines.append(json.dumps(rec))
     distinct = len(lines)
     for i in range(0, ARTICLES, 97):  # repeats of earlier articles, tracking variants included
