@@ -4,7 +4,8 @@ Percolation commits each match together with one outbox row per channel, so
 nothing is lost if the process dies before sending: the next run (``ingest``,
 ``poll``, ``watch``, ``alerts deliver``) finds the row still pending. A row is
 *claimed* (a lease of :data:`LEASE_S`) before it is sent, so two processes
-never send it at once, and marked sent in the transaction right after the
+never send it at once (a claim by a process of this machine that has died is
+released at once, so a restart need not wait out the lease), and marked sent in the transaction right after the
 receiver's 2xx / SMTP 250, so it is never sent again. The one window left is
 a death between the receiver's answer and that commit: then the row goes
 again with the same idempotency key (at-least-once with a stable key; no
@@ -69,6 +70,23 @@ def _groups(rows: list[dict[str, Any]], alerts: dict[int, dict[str, Any]]) -> It
     for group in by.values():
         for i in range(0, len(group), MAX_ITEMS):
             yield group[i : i + MAX_ITEMS]
+
+
+def _dead(claim: str) -> bool:
+    """Whether the process named in a claim (``pid123-...``, this machine) has gone."""
+    try:
+        pid = int(claim.split("-", 1)[0].removeprefix("pid"))
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, someone else's
+        return False
+    return False
 
 
 def _now_iso(ts: float) -> str:
@@ -148,6 +166,9 @@ def deliver(
     started = time.monotonic()
     out = Delivery()
     with guard():
+        stale = [i for i, claim in table.live_claims(store, now_ts) if _dead(claim)]
+        if stale:  # claimed by a process that was killed: no need to wait out its lease
+            table.release(store, stale)
         rows = table.claim_due(store, now_ts, owner, LEASE_S, alert_id)
         alerts = {a["id"]: a for a in table.all_alerts(store)}
     if not rows:

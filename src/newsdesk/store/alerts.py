@@ -344,3 +344,10 @@ def totals_by_bucket(store: Store, width: int, lo: str, hi: str) -> dict[str, in
             (lo, hi),
         ).fetchall()
     )
+
+
+def live_claims(store: Store, now_ts: float) -> list[tuple[int, str]]:
+    """(row id, claim) of pending rows whose lease has not run out."""
+    return store.db.execute(
+        "SELECT id, claim FROM alert_outbox WHERE state='pending' AND claimed_until >= ?", (now_ts,)
+    ).fetchall()
