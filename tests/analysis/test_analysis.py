@@ -102,7 +102,7 @@ def test_export_csv_and_jsonl_hold_every_match(small):
     n = small.export("coffee", "csv", buf)
     rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
     assert n == len(rows) == small.search("coffee").total == 13
-    assert set(rows[0]) == set(analysis.EXPORT_FIELDS)
+    assert set(rows[0]) == {*analysis.EXPORT_FIELDS, "copy_of", "story"}  # the stages' columns too
     assert rows[0]["published"] >= rows[1]["published"]  # newest first, undated last
     assert rows[-1]["published"] == ""
     assert "coffee" in rows[0]["snippet"].lower() and "<b>" not in rows[0]["snippet"]
