@@ -357,8 +357,9 @@ def tune() -> None:
 
 # -- scale ---------------------------------------------------------------------------------------------
 def synthetic(n: int, seed: int = 7):
-    """N news-like articles in time order (make_corpus's sentence pool), ~10% of them copies of a
-    recent article (a dateline, a footer, the last sentences cut or two words changed)."""
+    """N news-like articles in time order over 2015-2024 (make_corpus's sentence pool), ~10% of
+    them copies of an article of the previous day (a credit, a footer, the last sentence cut or
+    two words changed)."""
     from make_corpus import sentence_pool
 
     rnd = random.Random(seed)
@@ -366,11 +367,15 @@ def synthetic(n: int, seed: int = 7):
     sources = [f"source-{i:03d}" for i in range(300)]
     t0 = datetime(2015, 1, 1, tzinfo=UTC)
     step = (datetime(2024, 12, 31, tzinfo=UTC) - t0).total_seconds() / max(n, 1)
-    recent: list[tuple[str, str]] = []
+    recent: list[tuple[float, str, str]] = []  # originals of the last day: copies come soon after
     for i in range(n):
-        when = (t0 + timedelta(seconds=i * step)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        if recent and rnd.random() < 0.1:
-            title, body = rnd.choice(recent)
+        now = i * step
+        when = (t0 + timedelta(seconds=now)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        while recent and now - recent[0][0] > 86400:
+            recent.pop(0)
+        copy = bool(recent) and rnd.random() < 0.1
+        if copy:
+            _, title, body = rnd.choice(recent)
             k = rnd.randrange(4)
             if k == 0:
                 body = "LONDON (Reuters) - " + body
@@ -386,7 +391,7 @@ def synthetic(n: int, seed: int = 7):
         else:
             k = max(2, int(rnd.lognormvariate(2.0, 0.6)))
             title, body = rnd.choice(titles), " ".join(rnd.choice(sentences) for _ in range(k))
-            recent.append((title, body))
+            recent.append((now, title, body))
             if len(recent) > 200:
                 recent.pop(0)
         yield {
@@ -395,6 +400,7 @@ def synthetic(n: int, seed: int = 7):
             "body": body,
             "published": when,
             "source": rnd.choice(sources),
+            "copy": copy,
         }
 
 
@@ -408,8 +414,9 @@ def scale(n: int) -> None:
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
         store = Store(tmp)
         t = time.perf_counter()
-        buf = []
+        buf, injected = [], 0
         for o in synthetic(n):
+            injected += o["copy"]
             buf.append(article_values(article(o)))
             if len(buf) == 5000:
                 store.add_values(buf)
@@ -420,7 +427,7 @@ def scale(n: int) -> None:
         for stage in (CopiesStage(), StoriesStage()):
             tenth = max(1, n // 10)
             t = time.perf_counter()
-            last_t, done, marks = t, 0, []
+            last_t, last_done, done, marks = t, 0, 0, []
             for rows in store_rows(store, 1000):
                 computed = stage.compute(rows)
                 with store.transaction():
@@ -428,18 +435,19 @@ def scale(n: int) -> None:
                 done += len(rows)
                 if done % tenth < len(rows) or done == n:
                     now = time.perf_counter()
-                    marks.append((done, now - last_t, rss_mb()))
-                    last_t = now
+                    marks.append((done, (done - last_done) / (now - last_t), rss_mb()))
+                    last_t, last_done = now, done
             total = time.perf_counter() - t
             print(
                 f"  {stage.info.name}: {n / total:,.0f} articles/s ({total * 1e6 / n:.0f} us/article), "
                 f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
             )
-            per = "  ".join(f"{d // 1000}k:{(tenth / s) if s else 0:,.0f}/s,{m:.0f}MB" for d, s, m in marks)
+            per = "  ".join(f"{d // 1000}k:{rate:,.0f}/s,{m:.0f}MB" for d, rate, m in marks)
             print(f"    by tenth (articles/s, RSS): {per}")
         groups, members = copies_db.group_stats(store)
         print(
-            f"  copy groups {groups:,} covering {members:,} articles; stories "
+            f"  copy groups {groups:,} covering {members:,} articles ({injected:,} copies injected, "
+            f"{members - groups:,} found); stories "
             f"{store.db.execute('SELECT count(*) FROM stories').fetchone()[0]:,}"
         )
         print(f"  database {os.path.getsize(os.path.join(tmp, 'newsdesk.db')) / 2**20:.0f} MB")

@@ -14,8 +14,11 @@ Method (details and measured figures in ``docs/explanation/stories.md``):
    ``BANDS`` bands of ``ROWS`` slots, each hashed to a 63-bit key; plus
    ``LEAD_KEYS`` keys hashed from the first words of the body, so an excerpt
    (the first paragraphs of a longer version, Jaccard too low for the bands) is
-   still a candidate. Keys live in the store (``copy_bands``), so a new article
-   is compared only with the stored articles sharing a key: no all-pairs pass.
+   still a candidate. Keys live in the store (``copy_bands``) under the article's
+   day, so a new article is compared only with the stored articles of the days
+   within ``WINDOW_DAYS`` sharing a key: no all-pairs pass, and on a stream in time
+   order the band table is read and written only near its newest end (the cost per
+   article stays flat as the desk grows).
 4. **Verify** every candidate exactly on the shingle sets (re-shingling stored
    candidates from their text): a copy when Jaccard >= ``JACCARD`` or, for an
    excerpt, containment of the smaller in the larger >= ``CONTAINMENT`` (the
@@ -32,6 +35,7 @@ the store gives the same groups as matching everything at once.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,7 +60,7 @@ MIN_CONTAINED = 15  #: an excerpt needs at least this many shingles to count by 
 WINDOW_DAYS = 2.0  #: copies are published within this many days of each other (0: no limit)
 MIN_SHINGLES = 5  #: articles with fewer shingles are never matched (too little text)
 SEED = 20261201  #: MinHash seed: fixed, the band table depends on it
-SCHEME = f"rminhash-{NUM_PERM}-{BANDS}x{ROWS}-k{SHINGLE}-lead{LEAD_KEYS}x{LEAD_WORDS}-s{SEED}"
+SCHEME = f"rminhash-{NUM_PERM}-{BANDS}x{ROWS}-k{SHINGLE}-lead{LEAD_KEYS}x{LEAD_WORDS}-s{SEED}-daybuckets"
 
 _WORD = re.compile(r"[a-z0-9]+")
 _CREDITS = frozenset({"reuters", "reuter", "ap", "afp"})
@@ -168,20 +172,41 @@ def sketches(docs: Sequence[tuple[int, str, str, str]]) -> list[Sketch]:
     return [Sketch(d[0], sh[0], k, _day(d[3])) for d, sh, k in zip(docs, shs, keys, strict=True)]
 
 
+def bucket(day: float | None, window: float) -> int:
+    """The band table's day bucket of an article: its day; 0 for all when there is no window;
+    -1 for undated articles (which are compared with undated ones only)."""
+    if day is None:
+        return -1
+    return int(math.floor(day)) if window else 0
+
+
+def buckets_near(day: float | None, window: float) -> range:
+    """The buckets an article's copies can be in."""
+    if day is None or not window:
+        return range(bucket(day, window), bucket(day, window) + 1)
+    return range(int(math.floor(day - window)), int(math.floor(day + window)) + 1)
+
+
 def near_in_time(a: float | None, b: float | None, window: float = WINDOW_DAYS) -> bool:
     """Whether two publication days are close enough for one to copy the other."""
     return not window or a is None or b is None or abs(a - b) <= window
 
 
-def sorted_keys(items: list[Sketch]) -> tuple[Any, Any]:
-    """(keys, seqs) of every band key of the batch as int64 arrays sorted by key."""
+def sorted_keys(items: list[Sketch], window: float) -> tuple[Any, Any, list[tuple[int, int, int]]]:
+    """(keys, seqs) of every band key of the batch as int64 arrays sorted by key, and the
+    (bucket, key, seq) rows to insert, sorted as the table is (so the B-tree is written in order)."""
     import numpy as np
 
     lens = [len(s.keys) for s in items]
     keys = np.fromiter((k for s in items for k in s.keys), dtype=np.int64, count=sum(lens))
     seqs = np.repeat(np.fromiter((s.seq for s in items), dtype=np.int64, count=len(items)), lens)
+    days = np.repeat(
+        np.fromiter((bucket(s.day, window) for s in items), dtype=np.int64, count=len(items)), lens
+    )
+    by_row = np.lexsort((seqs, keys, days))
+    rows = list(zip(days[by_row].tolist(), keys[by_row].tolist(), seqs[by_row].tolist(), strict=True))
     order = np.argsort(keys, kind="stable")
-    return keys[order], seqs[order]
+    return keys[order], seqs[order], rows
 
 
 def candidate_pairs(keys: Any, seqs: Any, hits: dict[int, list[int]]) -> set[tuple[int, int]]:
@@ -277,13 +302,19 @@ class CopiesStage:
         self._ensure_bands(store)
         redo = db.groups_of(store, [s.seq for s in items])
         if redo:  # re-doing articles already done: drop their old rows first
-            db.remove_bands(store, [(k, s.seq) for s in items if s.seq in redo for k in s.keys])
+            db.remove_bands(
+                store,
+                [(bucket(s.day, self.window), k, s.seq) for s in items if s.seq in redo for k in s.keys],
+            )
             db.delete(store, list(redo))
         batch = {s.seq: s for s in items}
-        import numpy as np
 
-        keys, seqs = sorted_keys(items)
-        hits = db.band_hits(store, np.unique(keys).tolist())
+        keys, seqs, band_rows = sorted_keys(items, self.window)
+        wanted: dict[int, set[int]] = {}
+        for s in items:
+            for day in buckets_near(s.day, self.window):
+                wanted.setdefault(day, set()).update(s.keys)
+        hits = db.band_hits(store, wanted)
         stored_cands = {seq for seqs in hits.values() for seq in seqs if seq not in batch}
         stored_sh = {
             seq: (shingles(title, body)[0], _day(pub))
@@ -305,7 +336,7 @@ class CopiesStage:
                 uf.union(seq, c)
                 if c not in batch:
                     stored_matched.add(c)
-        db.add_bands(store, zip(keys.tolist(), seqs.tolist(), strict=True))
+        db.add_bands(store, band_rows)
         # merge with the stored groups of matched stored articles
         old_group = db.groups_of(store, stored_matched)
         for seq, grp in old_group.items():
@@ -366,8 +397,8 @@ class CopiesStage:
             db.add_bands(
                 store,
                 sorted(
-                    (k, sk.seq)
-                    for sk in sketches([(s, t, b, "") for s, (t, b, _) in texts.items()])
+                    (bucket(sk.day, self.window), k, sk.seq)
+                    for sk in sketches([(s, t, b, p) for s, (t, b, p) in texts.items()])
                     for k in sk.keys
                 ),
             )

@@ -31,9 +31,10 @@ CREATE TABLE IF NOT EXISTS copies (
 );
 CREATE INDEX IF NOT EXISTS copies_grp ON copies(grp);
 CREATE TABLE IF NOT EXISTS copy_bands (
+    day       INTEGER NOT NULL,        -- day bucket: days since 1970 of publication (-1 undated)
     key       INTEGER NOT NULL,        -- 63-bit hash of (band number, band's minhash values)
     seq       INTEGER NOT NULL,
-    PRIMARY KEY (key, seq)
+    PRIMARY KEY (day, key, seq)
 ) WITHOUT ROWID;
 """
 
@@ -46,25 +47,33 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 
 # -- the band table ----------------------------------------------------------
-def band_hits(store: Store, keys: Sequence[int]) -> dict[int, list[int]]:
-    """{band key: [seqs holding it]} for the (distinct) keys that the band table holds."""
+def band_hits(store: Store, wanted: dict[int, Iterable[int]]) -> dict[int, list[int]]:
+    """{band key: [seqs holding it]} for ``wanted`` = {day bucket: band keys looked for there}.
+
+    One indexed seek per (day, key): the day comes first in the primary key, so a stream in
+    time order reads (and writes) only the newest part of the table, and a batch spanning
+    years costs per article what a batch of one day does."""
     out: dict[int, list[int]] = {}
-    for part in _chunks(keys):
-        marks = ",".join("?" * len(part))
-        for key, seq in store.db.execute(f"SELECT key, seq FROM copy_bands WHERE key IN ({marks})", part):
-            out.setdefault(key, []).append(seq)
+    for day, keys in sorted(wanted.items()):
+        keys = sorted(set(keys))
+        for part in _chunks(keys, _CHUNK - 1):
+            marks = ",".join("?" * len(part))
+            for key, seq in store.db.execute(
+                f"SELECT key, seq FROM copy_bands WHERE day = ? AND key IN ({marks})", (day, *part)
+            ):
+                out.setdefault(key, []).append(seq)
     return out
 
 
-def add_bands(store: Store, rows: Iterable[tuple[int, int]]) -> None:
-    """Insert (key, seq) band rows (already present ones are skipped); inside a transaction.
-    Pass them sorted by key: the B-tree is then written in order, much faster than at random."""
-    store.db.executemany("INSERT OR IGNORE INTO copy_bands (key, seq) VALUES (?, ?)", rows)
+def add_bands(store: Store, rows: Iterable[tuple[int, int, int]]) -> None:
+    """Insert (day, key, seq) band rows (already present ones are skipped); inside a transaction.
+    Pass them sorted: the B-tree is then written in order, much faster than at random."""
+    store.db.executemany("INSERT OR IGNORE INTO copy_bands (day, key, seq) VALUES (?, ?, ?)", rows)
 
 
-def remove_bands(store: Store, rows: Iterable[tuple[int, int]]) -> None:
-    """Delete exactly these (key, seq) rows (an article's own keys, before it is re-done)."""
-    store.db.executemany("DELETE FROM copy_bands WHERE key = ? AND seq = ?", list(rows))
+def remove_bands(store: Store, rows: Iterable[tuple[int, int, int]]) -> None:
+    """Delete exactly these (day, key, seq) rows (an article's own keys, before it is re-done)."""
+    store.db.executemany("DELETE FROM copy_bands WHERE day = ? AND key = ? AND seq = ?", list(rows))
 
 
 def band_rows(store: Store) -> int:
