@@ -152,7 +152,7 @@ def test_sigkill_during_ingest_then_rerun_gives_exact_counts(tmp_path):
         time.sleep(rng.uniform(0.5, max(1.0, full * 0.9)))
         below = descendants(proc.pid)
         proc.send_signal(signal.SIGKILL)
-        proc.communicate(timeout=60)
+        proc.wait(timeout=60)  # not communicate(): an orphaned reader would hold the pipes open
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(alive(p) for p in below):
             time.sleep(0.1)
@@ -160,6 +160,7 @@ def test_sigkill_during_ingest_then_rerun_gives_exact_counts(tmp_path):
         for p in below:  # do not leave them behind for the rest of the test run
             if alive(p):
                 os.kill(p, signal.SIGKILL)
+        proc.communicate(timeout=60)
         stored, ids, indexed = counts(data)
         assert stored == ids == indexed <= distinct, (k, stored, ids, indexed)
     assert not lingering, f"reader processes outlived their killed parent: {lingering}"
