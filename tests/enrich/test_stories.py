@@ -184,3 +184,64 @@ def test_index_values(store):
     values = stage.index_values(store, [rows[0].seq, 999])
     assert values[rows[0].seq]["story"] == [story_by_id(store)[docs[0]["id"]]]
     assert values[999] == {"story": []}
+
+
+def _volcano(store: Store) -> list[StoredRow]:
+    a = {
+        "id": "erupt",
+        "title": "Karva volcano erupts, villages evacuated",
+        "published": "2026-09-06T08:00:00Z",
+        "body": "The Karva volcano in northern Iceland erupted on Sunday, sending lava toward two villages. "
+        "Civil protection officials evacuated about 300 people and closed the coastal road.",
+    }
+    b = {
+        "id": "ash",
+        "title": "Ash from Karva grounds flights at Keflavik",
+        "published": "2026-09-07T07:00:00Z",
+        "body": "Airlines cancelled dozens of departures from Keflavik airport on Monday as ash drifted over "
+        "the capital. The airport operator said it hoped to reopen by the evening.",
+    }
+    return add(store, [art(a), art(b)])
+
+
+def test_shared_salient_entities_join_what_the_words_alone_do_not(tmp_path):
+    from newsdesk.store import entities as entities_db
+
+    def ent(name: str, salience: float) -> dict:
+        return {
+            "norm": name.lower(),
+            "name": name,
+            "type": "LOC",
+            "aliases": [],
+            "count": 2,
+            "salience": salience,
+            "in_title": True,
+            "in_lead": True,
+        }
+
+    (tmp_path / "words").mkdir()
+    (tmp_path / "entities").mkdir()
+    plain = Store(str(tmp_path / "words"))
+    rows = _volcano(plain)
+    run(plain, StoriesStage(), rows)
+    words_only = story_by_id(plain)
+    plain.close()
+    store = Store(str(tmp_path / "entities"))
+    rows = _volcano(store)
+    with store.transaction():
+        entities_db.write_results(
+            store,
+            [
+                {"seq": rows[0].seq, "entities": [ent("Karva", 0.9), ent("Iceland", 0.5)], "quotes": []},
+                {
+                    "seq": rows[1].seq,
+                    "entities": [ent("Karva", 0.8), ent("Iceland", 0.4), ent("Keflavik", 0.6)],
+                    "quotes": [],
+                },
+            ],
+        )
+    run(store, StoriesStage(), rows)
+    with_entities = story_by_id(store)
+    store.close()
+    assert words_only["erupt"] != words_only["ash"]
+    assert with_entities["erupt"] == with_entities["ash"]
