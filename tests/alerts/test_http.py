@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 import time
@@ -115,3 +116,22 @@ def _serve_watch(data):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_http_ingest_is_percolated_too(tmp_path):
+    """Every ingest path ends in the same follow-up: POST /api/ingest matches saved searches."""
+    with newsdesk.open(tmp_path / "data") as d:
+        key = d.create_key()
+        d.follow.add_alert("oil", "oil")
+        client = TestClient(create_app(d))
+        lines = "\n".join(
+            json.dumps({"title": f"Oil up {i}", "body": f"Oil prices rose, report {i}.", "id": f"h{i}"})
+            for i in range(3)
+        )
+        r = client.post(
+            "/api/ingest",
+            content=lines.encode(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/x-ndjson"},
+        )
+        assert r.status_code == 200, r.text
+        assert d.follow.alert("oil")["matches"] == 3
