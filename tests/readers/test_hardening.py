@@ -12,22 +12,11 @@ from pathlib import Path
 import pytest
 
 from newsdesk.model import Record, Reject
-from newsdesk.readers import ReadOptions, read_file, read_inputs
+from newsdesk.readers import ReadOptions, read_inputs
 from newsdesk.readers.fields import as_byline, to_record
 
-from ..conftest import DATA, run_cli
-
-
-def read(path: Path | str, **options) -> list:
-    return list(read_file(str(path), ReadOptions(**options)))
-
-
-def records(items: list) -> list[Record]:
-    return [r for r in items if isinstance(r, Record)]
-
-
-def rejects(items: list) -> list[Reject]:
-    return [r for r in items if isinstance(r, Reject)]
+from ..conftest import run_cli
+from .helpers import DATA, read, records, rejects
 
 
 def deep(n: int) -> str:
