@@ -8,7 +8,11 @@ tags list only the people an editor thought the story was about.
 
 Throughput: articles/s for raw spaCy ``nlp.pipe`` (the same tok2vec + ner
 pipeline) against newsdesk's analysis (NER + normalisation + quotes), on one
-core and on all cores (a process pool, as ``newsdesk enrich`` uses).
+core and on all cores (a process pool, as ``newsdesk enrich`` uses); and the
+cost of the dependency parser that quotes.py runs on quote sentences only:
+analysis with it against quotes by rules alone, in interleaved rounds of the
+same process, on this Reuters sample and on the quote-heavy gold set of
+tests/data/quotes (the worst case).
 
 Run: .venv/bin/python bench/entities.py [--sample 600] [--data PATH.jsonl.gz]
 """
@@ -75,6 +79,27 @@ def main() -> None:
     results = ner.analyse(items, nlp)
     ours1, ours1_cpu = len(items) / (time.perf_counter() - t0), len(items) / (time.process_time() - c0)
 
+    # the parser on quote sentences against quotes by rules alone: interleaved rounds, CPU seconds
+    def rate(batch: list[tuple[int, str, str]], parse: bool, rounds: int = 3) -> float:
+        cpu = 0.0
+        for _ in range(rounds):
+            c = time.process_time()
+            ner.analyse(batch, nlp, parse=parse)
+            cpu += time.process_time() - c
+        return rounds * len(batch) / cpu
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import quotes as gold_quotes  # bench/quotes.py: the quote-heavy gold set
+
+    heavy = [(i, a.title, a.body) for i, a in enumerate(gold_quotes.load())]
+    pairs = {}
+    for name, batch in (("reuters", items), ("quote gold set", heavy)):
+        rules = with_parser = 0.0
+        for _ in range(2):
+            rules += rate(batch, parse=False, rounds=1 if name == "reuters" else 3)
+            with_parser += rate(batch, parse=True, rounds=1 if name == "reuters" else 3)
+        pairs[name] = (len(batch), rules / 2, with_parser / 2)
+
     chunks = [items[i : i + 64] for i in range(0, len(items), 64)]
     t0 = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:
@@ -106,6 +131,11 @@ def main() -> None:
     print(
         f"newsdesk analyse, {args.workers} procs:  {oursn:.1f} articles/s ({oursn / args.workers:.1f}/core)"
     )
+    for name, (n, rules, with_parser) in pairs.items():
+        print(
+            f"quotes, {name} ({n} articles), per CPU-second: rules only {rules:.1f}, "
+            f"with parser on quote sentences {with_parser:.1f} (ratio {with_parser / rules:.2f})"
+        )
 
 
 if __name__ == "__main__":

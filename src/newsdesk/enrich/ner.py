@@ -46,14 +46,15 @@ def prepare(body: str) -> str:
     return _SINGLE_NL.sub(" ", body[:MAX_CHARS])
 
 
-def analyse(items: list[tuple[int, str, str]], nlp: Any = None) -> list[dict[str, Any]]:
-    """(seq, title, body) -> one result per article: its entities and quotes."""
+def analyse(items: list[tuple[int, str, str]], nlp: Any = None, parse: bool = True) -> list[dict[str, Any]]:
+    """(seq, title, body) -> one result per article: its entities and quotes (``parse=False``:
+    quotes by rules alone, without the parser; bench/entities.py compares the two)."""
     nlp = nlp or load_nlp()
     texts = [prepare(body) for _seq, _title, body in items]
     out = []
     for (seq, title, body), doc in zip(items, nlp.pipe(texts, batch_size=PIPE_BATCH), strict=True):
         mentions = [(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]
-        out.append(result_for(seq, title, body, mentions, _parser_for(nlp, doc)))
+        out.append(result_for(seq, title, body, mentions, _parser_for(nlp, doc) if parse else None))
     return out
 
 
@@ -65,7 +66,8 @@ def _parser_for(nlp: Any, doc: Any) -> quotes.Parse | None:
     parser = nlp.get_pipe("parser")
 
     def parse(ranges: Any) -> list[tuple[int, Any]]:
-        spans = [doc.char_span(a, min(b, len(doc.text)), alignment_mode="expand") for a, b in ranges]
+        n = len(doc.text)
+        spans = [doc.char_span(a, min(b, n), alignment_mode="expand") if a < min(b, n) else None for a, b in ranges]
         subs = [s.as_doc() if s is not None else nlp.make_doc("") for s in spans]
         parsed = list(parser.pipe(subs))
         return [(s.start_char if s is not None else 0, d) for s, d in zip(spans, parsed, strict=True)]

@@ -148,7 +148,6 @@ def _kind(text: str, start: int, body: str) -> str | None:
 
 def extract(text: str, entities: dict[str, ArticleEntity], parse: Parse | None = None) -> list[Quote]:
     """Every quotation in ``text``, attributed where possible; ``parse`` (optional) parses char ranges."""
-    att = Attributor(text, entities)
     quotes: list[Quote] = []
     for start, end in find_spans(text):
         body = _clean_quote(text[start:end])
@@ -156,6 +155,9 @@ def extract(text: str, entities: dict[str, ArticleEntity], parse: Parse | None =
         if kind is None:
             continue
         quotes.append(Quote(text=body, start=start, end=end, kind=kind))
+    if not quotes:
+        return quotes  # most articles: no need to index names and titles
+    att = Attributor(text, entities)
     # rules first; what they leave (and every partial quote) goes to the parser in one batch,
     # then a second pass in order, so "he said" can lean on the speakers found before it
     todo = _attribute_all(att, text, quotes, {})

@@ -96,7 +96,8 @@ class Attributor:
             ]
             if ent.type == "ORG" and len(words) >= 2:
                 self.initials.setdefault("".join(w[0] for w in words).upper(), ent)
-        self.titles = {id(e): {t.lower() for t in e.titles} | _appositive_titles(text, e) for e in people}
+        self._people = people
+        self._titles: dict[int, set[str]] | None = None  # built on the first title phrase
         # surnames (and first names) of the article's people where the model missed them
         parts = {}
         for e in long_people:
@@ -172,6 +173,15 @@ class Attributor:
             return self.canonical(last[1])  # the last speaker, unless someone took the subject since
         pick = subject or best
         return self.canonical(pick) if pick is not None else None
+
+    @property
+    def titles(self) -> dict[int, set[str]]:
+        """Title words of each person (id of the entity -> words), from the name and appositions."""
+        if self._titles is None:
+            self._titles = {
+                id(e): {t.lower() for t in e.titles} | _appositive_titles(self.text, e) for e in self._people
+            }
+        return self._titles
 
     def titled(self, words: list[str], pos: int) -> ArticleEntity | None:
         """The person who holds the title ``words`` (e.g. ["home", "secretary"]), nearest before ``pos``."""
