@@ -13,7 +13,6 @@ import pytest
 
 from newsdesk.model import Record, Reject
 from newsdesk.readers import ReadOptions, read_inputs
-from newsdesk.readers.fields import as_byline, to_record
 
 from ..conftest import run_cli
 from .helpers import DATA, read, records, rejects
@@ -312,10 +311,14 @@ def test_exit_1_when_every_input_was_rejected(tmp_path):
     ],
 )
 def test_bylines_split_the_same_way_everywhere(byline, authors, agency):
+    from newsdesk.readers.fields import as_byline
+
     assert as_byline(byline) == (authors, agency)
 
 
 def test_byline_agency_fills_the_source_only_when_there_is_none():
+    from newsdesk.readers.fields import to_record
+
     rec = to_record({"title": "t", "byline": "Josh Smith and Christine Kim, Reuters"}, {}, "x")
     assert (rec.authors, rec.source) == (["Josh Smith", "Christine Kim"], "Reuters")
     rec = to_record({"title": "t", "byline": "Josh Smith, Reuters", "source": "Daily Wire"}, {}, "x")

@@ -18,7 +18,6 @@ import pytest
 
 import newsdesk
 from newsdesk.model import Record
-from newsdesk.normalize import discriminator, entry_fragment, stored_url, to_article
 
 from ..conftest import DATA, REUTERS, SEED, needs_shared
 
@@ -223,6 +222,8 @@ def test_link_only_feed_entries_are_kept_with_the_links_id(desk, tmp_path):
     ],
 )
 def test_entry_fragment(url, fragment):
+    from newsdesk.normalize import entry_fragment, stored_url
+
     assert entry_fragment(url) == fragment
     assert stored_url(url) == ("https://x.example/" + url.split("/", 3)[3].split("#")[0]) + (
         f"#{fragment}" if fragment else ""
@@ -230,6 +231,8 @@ def test_entry_fragment(url, fragment):
 
 
 def test_discriminator_ignores_a_guid_that_is_the_link():
+    from newsdesk.normalize import discriminator
+
     url = "https://x.example/a"
     assert discriminator("https://x.example/a?utm_source=rss", url) == ""
     assert discriminator("tag:x.example,2024:1", url) == "tag:x.example,2024:1"
@@ -237,6 +240,8 @@ def test_discriminator_ignores_a_guid_that_is_the_link():
 
 
 def test_id_of_a_record_with_a_fragment_is_the_base_id():
+    from newsdesk.normalize import to_article
+
     art = to_article(Record(title="t", body="b", url="https://x.example/live#post-3"))
     assert art.id == old_url_id("https://x.example/live")
     assert art.url == "https://x.example/live#post-3"
