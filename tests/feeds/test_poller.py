@@ -191,3 +191,20 @@ def test_cli_second_poll_ingests_exactly_the_two_new_items_with_a_conditional_re
         assert d.count() == 5
     listing = run_cli("feeds", "list", data=data).stdout
     assert "HTTP 200" in listing and "5 items, 2 new" in listing
+
+
+def test_a_busy_desk_is_not_the_feeds_fault(tmp_path, server):
+    """Another process holds the write lock: poll says so, and no feed is marked failing."""
+    server.routes["/feed.xml"] = Route(items=[item(1)])
+    with newsdesk.open(tmp_path / "data") as d:
+        d.follow.add_feed(server.base + "/feed.xml", name="local")
+    holder = newsdesk.open(tmp_path / "data")
+    try:
+        with holder.writing():
+            r = run_cli("poll", data=tmp_path / "data")
+            assert r.returncode == 1 and "being written" in r.stderr
+    finally:
+        holder.close()
+    with newsdesk.open(tmp_path / "data") as d:
+        assert d.follow.feeds()[0]["errors"] == 0 and d.follow.feeds()[0]["state"] == "new"
+        assert [x.new for x in d.follow.poll(host_spacing=0)] == [1]

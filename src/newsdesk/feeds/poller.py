@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import fetch
-from ..errors import NewsdeskError, ReaderError
+from ..errors import NewsdeskError, ReaderError, WriterBusyError
 from ..model import IngestSummary, Record, Reject
 from ..readers import ReadOptions
 from ..readers import feed as feed_reader
@@ -241,7 +241,9 @@ def _ingest_together(
             before = table.top_seq(store)
         try:
             ingest(items)
-        except NewsdeskError as err:  # e.g. another process is writing: every feed here tries again later
+        except WriterBusyError:  # the desk is busy, not the feeds: nothing recorded, all stay due
+            raise
+        except NewsdeskError as err:  # the items could not be stored: every feed here tries again later
             for _f, result, _s, its in outcomes:
                 if its:
                     result.error = f"could not ingest: {err}"
