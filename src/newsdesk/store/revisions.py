@@ -98,12 +98,25 @@ def replace(store: Store, changes: list[tuple[tuple, tuple]], now: str) -> list[
         version = store.bump_version()
         for stored, values in changes:
             seq = stored[0]
-            n = db.execute("SELECT coalesce(max(n), 0) + 1 FROM revisions WHERE seq = ?", (seq,)).fetchone()[0]
+            n = db.execute("SELECT coalesce(max(n), 0) + 1 FROM revisions WHERE seq = ?", (seq,)).fetchone()[
+                0
+            ]
             db.execute(
                 "INSERT INTO revisions (seq, n, title, body, published, url, authors, metadata, provenance, "
                 "seen_at, replaced_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (seq, n, stored[5], stored[6], stored[7], stored[3], stored[8], stored[10], stored[11],
-                 stored[12], now),
+                (
+                    seq,
+                    n,
+                    stored[5],
+                    stored[6],
+                    stored[7],
+                    stored[3],
+                    stored[8],
+                    stored[10],
+                    stored[11],
+                    stored[12],
+                    now,
+                ),
             )
             new = (seq, stored[1], *(_merged(stored, values, i) for i in range(1, 12)), version)
             db.execute(
