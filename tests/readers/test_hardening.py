@@ -323,3 +323,17 @@ def test_byline_agency_fills_the_source_only_when_there_is_none():
     assert (rec.authors, rec.source) == (["Josh Smith", "Christine Kim"], "Reuters")
     rec = to_record({"title": "t", "byline": "Josh Smith, Reuters", "source": "Daily Wire"}, {}, "x")
     assert (rec.authors, rec.source) == (["Josh Smith"], "Daily Wire")
+
+
+def test_a_json_feed_by_url_is_read_as_a_json_feed():
+    from newsdesk.readers import read_file
+
+    got = list(
+        read_file(
+            "https://harbour.example.com/feed.json",
+            ReadOptions(fetch=lambda url: json.dumps(JSON_FEED).encode()),
+        )
+    )
+    assert [r.external_id for r in records(got)] == ["ht-1", "ht-2"]
+    not_feed = list(read_file("https://x.example/data.json", ReadOptions(fetch=lambda url: b'{"a": 1}')))
+    assert len(not_feed) == 1 and "not a JSON Feed" in not_feed[0].reason

@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import io
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -35,7 +36,7 @@ import feedparser
 
 from ..errors import ReaderError
 from ..model import Record, Reject
-from . import ReadOptions, open_binary
+from . import ReadOptions, jsonfeed, open_binary
 from .fields import as_authors
 from .html import extract_page, html_to_text
 
@@ -54,6 +55,9 @@ def read(path: str, options: ReadOptions) -> Iterator[Record | Reject]:
         if len(data) > MAX_BYTES:
             yield Reject(path, f"larger than {MAX_BYTES // (1024 * 1024)} MiB: not a feed")
             return
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":  # a JSON Feed, fetched or polled by URL
+        yield from _json_feed(data, path)
+        return
     headers = {"content-location": path} if is_url else {}
     data = _as_declared(data)
     try:
@@ -113,6 +117,18 @@ def _as_declared(data: bytes) -> bytes:
     if match:
         return _XML_DECL.sub(lambda m: m.group(1) + b"utf-8" + m.group(3), text, count=1)
     return text
+
+
+def _json_feed(data: bytes, path: str) -> Iterator[Record | Reject]:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        yield Reject(path, f"not a feed: starts like JSON but is not JSON ({type(err).__name__})")
+        return
+    if not jsonfeed.is_jsonfeed(doc):
+        yield Reject(path, "not a feed: JSON, but not a JSON Feed (no jsonfeed.org version and items)")
+        return
+    yield from jsonfeed.records(doc, path)
 
 
 def _scheme(url: str) -> str:

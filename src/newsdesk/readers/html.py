@@ -28,6 +28,7 @@ from trafilatura.utils import load_html
 from ..model import Record, Reject
 from ..normalize import parse_date
 from . import ReadOptions, open_binary
+from .fields import as_byline
 
 MAX_BYTES = 20 * 1024 * 1024  # a saved page larger than this is not one article
 MIN_UNTITLED_CHARS = 100  # text a page without a headline needs to count as an article
@@ -103,6 +104,7 @@ def extract_page(html: bytes | str, url: str = "", provenance: str = "") -> Reco
         body = body[len(title) :].lstrip()
     if not title and len(body) < MIN_UNTITLED_CHARS:  # a menu or an error line, not an article
         return Reject(where, "no article text found")
+    authors, agency = as_byline((doc.author or "").split(";"))  # trafilatura joins names with "; "
     if doc.description:
         metadata["description"] = doc.description
     if doc.categories:
@@ -116,8 +118,8 @@ def extract_page(html: bytes | str, url: str = "", provenance: str = "") -> Reco
         body=body,
         url=page_url or url,
         published=published if published and parse_date(published) else (doc.date or published or ""),
-        source=doc.sitename or doc.hostname or "",
-        authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()],
+        source=doc.sitename or agency or doc.hostname or "",
+        authors=authors,
         lang=lang or doc.language or "",
         metadata=metadata,
         provenance=where,
