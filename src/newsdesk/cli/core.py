@@ -39,12 +39,15 @@ from .common import interactive, open_desk, print_json, progress_bar, render_hig
 def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, update, no_dedup, as_json):
     """Read INPUT files, directories (recursively), globs or feed URLs into the desk.
 
-    Formats are chosen by extension (.txt .jsonl .jsonl.gz .ndjson .csv .tsv
-    .html .htm .rss .atom .xml .warc .warc.gz) or by sniffing the content.
-    Ingest is idempotent: an article already stored is counted, not added
-    again. Bad records are skipped with a one-line reason, also appended to
-    rejects.log in the data directory. An INPUT that does not exist is an
-    error (exit 1) once the other inputs are stored.
+    Formats are chosen by extension (.txt .jsonl .jsonl.gz .ndjson .json .csv
+    .tsv .html .htm .rss .atom .rdf .xml .warc .warc.gz .arc) or by sniffing
+    the content; in a directory only files with those extensions are read,
+    unless --format is given. Ingest is idempotent: an article already stored
+    is counted, not added again (--update replaces it if it changed). Bad
+    records are skipped with a one-line reason, also appended to rejects.log
+    in the data directory. An INPUT that does not exist is an error (exit 1)
+    once the other inputs are stored; so is an ingest whose every record was
+    rejected.
     """
     try:
         field_map = parse_mapping(list(mapping))
