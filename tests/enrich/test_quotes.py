@@ -290,6 +290,25 @@ def test_first_name_in_tabloid_copy_is_the_full_name():
     assert got[0].speaker == "Danny Marsh"
 
 
+def test_pronoun_skips_people_of_the_other_honorific():
+    text = (
+        "Ms Kelly met Mr Clarke and Mr Hain on Monday. Ruth Kelly, the education secretary, spoke first. "
+        'Mr Clarke disagreed with the plan. "We will look at it again next year," she said.'
+    )
+    people = {"Ms Kelly": "PERSON", "Ruth Kelly": "PERSON", "Mr Clarke": "PERSON", "Mr Hain": "PERSON"}
+    got = quotes.extract(text, ents(text, people))
+    assert got[0].speaker == "Ruth Kelly"
+
+
+def test_short_forms_of_organisations():
+    text = (
+        "Harmonia Records and the Musicians Union met. "
+        '"These are painful decisions for all of us," Harmonia said in a statement.'
+    )
+    got = quotes.extract(text, ents(text, {"Harmonia Records": "ORG", "Harmonia": "PERSON"}))
+    assert got[0].speaker == "Harmonia Records"
+
+
 # -- partial quotes -----------------------------------------------------------------------
 def test_partial_quotes_are_kept_apart_and_attributed_by_rules():
     text = 'Charles Clarke accused some critics of "liberal woolly thinking" on security.'

@@ -35,6 +35,8 @@ PERSON_WORDS = {
     "spokesman", "spokeswoman", "spokesperson", "official", "source", "aide", "analyst",
     "insider", "pal", "friend", "neighbour", "neighbor", "resident", "witness", "expert",
 }  # fmt: skip
+_MALE = {"mr", "sir", "lord", "mister", "king", "prince", "father", "brother"}
+_FEMALE = {"mrs", "ms", "miss", "dame", "lady", "baroness", "queen", "princess", "sister"}
 _TITLE_WORD = re.compile(r"[a-z][\w'-]*")
 _STOP = {"the", "a", "an", "of", "for", "and", "to", "in", "at", "on", "who", "its", "his", "her", "their"}
 
@@ -120,7 +122,8 @@ class Attributor:
                 self.mentions.append(Mention(hit.start(), hit.start() + len(name), ent))
         self.mentions.sort(key=lambda m: m.start)
         self.speakers: list[tuple[int, ArticleEntity]] = []
-        self._extra: dict[str, ArticleEntity] = {}  # (offset, entity) of resolved speakers
+        self._extra: dict[str, ArticleEntity] = {}
+        self._genders: dict[int, str] | None = None  # (offset, entity) of resolved speakers
 
     def named(self, name: str, pos: int) -> ArticleEntity:
         """An entity for a speaker the model missed ("Neighbour Ron Hughes"), so "he" finds it."""
@@ -143,24 +146,59 @@ class Attributor:
             full = self.by_word.get(words[0].lower())
             if full is not None and full is not ent and len(full.name.split()) > 1:
                 return full
-            if ent.type == "ORG" and ent.name.isupper() and ent.name in self.initials:
-                return self.initials[ent.name]
+        if ent.type in ("PERSON", "ORG", "NORP") and len(words) <= 2:
+            found = self.org_name(ent.name)
+            return found if isinstance(found, ArticleEntity) else ent
         return ent
+
+    def org_name(self, key: str) -> ArticleEntity | str:
+        """The organisation a short form stands for: its initials ("LGA"), a clipping of its
+        words ("Lib Dem" for Liberal Democrats), or its first word ("Harmonia" for Harmonia
+        Records); else the short form itself."""
+        if key in self.initials:
+            return self.initials[key]
+        words = [w.lower().rstrip("s") for w in key.split()]
+        for ent in self.entities.values():
+            full = ent.name.lower().split()
+            if ent.type not in ("ORG", "NORP") or full == words or ent.name == key:
+                continue
+            if len(full) == len(words) and all(f.startswith(w) for f, w in zip(full, words, strict=True)):
+                return ent
+            if len(words) == 1 and len(full) > 1 and full[0] == key.lower():
+                return ent
+        return key
 
     def in_range(
         self, lo: int, hi: int, types: tuple[str, ...] = ("PERSON", "ORG", "GPE", "NORP")
     ) -> list[Mention]:
         return [m for m in self.mentions if m.start >= lo and m.end <= hi and m.ent.type in types]
 
-    def nearest_before(self, pos: int, types: tuple[str, ...]) -> ArticleEntity | None:
+    def gender(self, ent: ArticleEntity) -> str:
+        """'m' or 'f' when the article gives the person an honorific ("Mr Clarke", "Ms Kelly")."""
+        if self._genders is None:
+            self._genders = {}
+            for m in self.mentions:
+                hon = re.search(r"\b([A-Z][a-z]+)\.?\s+$", self.text[max(0, m.start - 12) : m.start])
+                hon = hon or re.match(r"([A-Z][a-z]+)\.?\s", self.text[m.start : m.end])
+                word = (hon.group(1) if hon else "").lower()
+                ent_id = id(self.canonical(m.ent))
+                if word in _MALE:
+                    self._genders.setdefault(ent_id, "m")
+                elif word in _FEMALE:
+                    self._genders.setdefault(ent_id, "f")
+        return self._genders.get(id(self.canonical(ent)), "")
+
+    def nearest_before(self, pos: int, types: tuple[str, ...], gender: str = "") -> ArticleEntity | None:
         """The last entity of these types before ``pos``, preferring the last speaker or a
-        sentence subject ("Lopez disagreed. She said" -> Lopez, not someone named since)."""
+        sentence subject ("Lopez disagreed. She said" -> Lopez, not someone named since);
+        with ``gender`` ("he": m), people the article calls otherwise are passed over."""
         best = subject = None
         subject_at = -1
+        wrong = {"m": "f", "f": "m"}.get(gender, "?")
         for m in self.mentions:
             if m.end > pos:
                 break
-            if m.ent.type not in types:
+            if m.ent.type not in types or (gender and self.gender(m.ent) == wrong):
                 continue
             best = m.ent
             head = self.text[max(0, m.start - 80) : m.start]
@@ -168,7 +206,14 @@ class Attributor:
             opens = re.search(r"(?:^|[.!?:\n]|[.!?,][\"”’'])\s*(?:[\w.'’-]+,?\s+){0,5}$", head)
             if (opens or m.start < 80 and len(head.split()) <= 5) and not possessive:
                 subject, subject_at = m.ent, m.start
-        last = next(((at, e) for at, e in reversed(self.speakers) if at < pos and e.type in types), None)
+        last = next(
+            (
+                (at, e)
+                for at, e in reversed(self.speakers)
+                if at < pos and e.type in types and not (gender and self.gender(e) == wrong)
+            ),
+            None,
+        )
         if last is not None and last[0] >= subject_at:
             return self.canonical(last[1])  # the last speaker, unless someone took the subject since
         pick = subject or best
@@ -214,11 +259,12 @@ class Attributor:
         first = words[0].lower()
         pos = min(lo, quote_start)
         if first in ("he", "she", "i"):
-            return self.nearest_before(pos, ("PERSON",))
+            return self.nearest_before(pos, ("PERSON",), {"he": "m", "she": "f"}.get(first, ""))
         if first in ("they", "it", "we"):
             return self.nearest_before(pos, ("ORG", "GPE", "NORP"))
-        if found and not (len(words) <= 5 and all(w[:1].isupper() for w in words)):
-            return self.canonical(found[0].ent)  # "the Nigerian delegation": the country
+        near = [m for m in found if len(self.text[lo : m.start].split()) <= 1]
+        if near and not (len(words) <= 5 and all(w[:1].isupper() for w in words)):
+            return self.canonical(near[0].ent)  # "the Nigerian delegation": the country
         if first in ("the", "a", "an", "its", "his", "her", "their", "our"):
             rest = [w.lower().strip(".") for w in words[1:] if w.lower() not in ("s", "'s")]
             rest = rest[
@@ -235,7 +281,7 @@ class Attributor:
             caps = [w for w in words[1:] if w[:1].isupper()]
             if head.startswith("spokes") or head in ("statement", "source"):
                 if caps:  # "a Central Railway spokesperson"
-                    return self.initials.get(" ".join(caps)) or " ".join(caps)
+                    return self.org_name(" ".join(caps))
                 last = next((e for at, e in reversed(self.speakers) if at < pos), None)
                 return last if last is not None and last.type == "ORG" else None
             for m in reversed(self.mentions):  # "the department" -> the Justice Department
@@ -243,7 +289,7 @@ class Attributor:
                     return self.canonical(m.ent)
             if caps and first == "the":  # "the Lib Dems", "the FTC"
                 key = " ".join(caps)
-                return self.initials.get(key) or key
+                return self.org_name(key)
             generic = head.rstrip("s") if head.rstrip("s") in _GENERIC_ORG else head
             if generic in _GENERIC_ORG and first == "the":
                 named = re.findall(r"\b[Tt]he ((?:[a-z]+ ){1,2}" + re.escape(head) + r")\b", self.text[:pos])
