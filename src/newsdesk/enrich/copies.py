@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,16 +59,17 @@ MIN_CONTAINED = 15  #: an excerpt needs at least this many shingles to count by 
 WINDOW_DAYS = 2.0  #: copies are published within this many days of each other (0: no limit)
 MIN_SHINGLES = 5  #: articles with fewer shingles are never matched (too little text)
 SEED = 20261201  #: MinHash seed: fixed, the band table depends on it
-SCHEME = f"rminhash-{NUM_PERM}-{BANDS}x{ROWS}-k{SHINGLE}-lead{LEAD_KEYS}x{LEAD_WORDS}-s{SEED}-daybuckets"
+SCHEME = f"rminhash-{NUM_PERM}-{BANDS}x{ROWS}-k{SHINGLE}-lead{LEAD_KEYS}x{LEAD_WORDS}-s{SEED}-buckets"
 
-_WORD = re.compile(r"[a-z0-9]+")
 _CREDITS = frozenset({"reuters", "reuter", "ap", "afp"})
 _MASK63 = (1 << 63) - 1
+#: every character below U+3000 that is not a letter or digit becomes a space (then str.split)
+_SPACES = {c: " " for c in range(0x3000) if not chr(c).isalnum()}
 
 
 def words(text: str) -> list[str]:
-    """Lower-case word tokens of ``text`` without wire credits."""
-    ws = _WORD.findall(text.lower())
+    """Lower-case word tokens (letters and digits) of ``text`` without wire credits."""
+    ws = text.lower().translate(_SPACES).split()
     if _CREDITS.isdisjoint(ws):
         return ws
     return [w for w in ws if w not in _CREDITS]
@@ -173,18 +173,20 @@ def sketches(docs: Sequence[tuple[int, str, str, str]]) -> list[Sketch]:
 
 
 def bucket(day: float | None, window: float) -> int:
-    """The band table's day bucket of an article: its day; 0 for all when there is no window;
+    """The band table's time bucket of an article: its day divided by the window (so copies
+    are in its own bucket or the next or previous one); 0 for all when there is no window;
     -1 for undated articles (which are compared with undated ones only)."""
     if day is None:
         return -1
-    return int(math.floor(day)) if window else 0
+    return int(math.floor(day / window)) if window else 0
 
 
 def buckets_near(day: float | None, window: float) -> range:
     """The buckets an article's copies can be in."""
+    b = bucket(day, window)
     if day is None or not window:
-        return range(bucket(day, window), bucket(day, window) + 1)
-    return range(int(math.floor(day - window)), int(math.floor(day + window)) + 1)
+        return range(b, b + 1)
+    return range(b - 1, b + 2)
 
 
 def near_in_time(a: float | None, b: float | None, window: float = WINDOW_DAYS) -> bool:
