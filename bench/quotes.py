@@ -29,7 +29,7 @@ Gold formats: ``*.json`` (one article: title, body, quotes [{text, speaker,
 kind?}], split, style; a gold ``text`` may be the beginning of the quotation)
 and ``*.txt`` (many articles, quotations marked inline; see the README there).
 
-Run: .venv/bin/python bench/quotes.py [-v] [--split dev|test] [--src OTHER/src]
+Run: .venv/bin/python bench/quotes.py [-v] [--split dev|test] [--run-together] [--src OTHER/src]
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _mark_spans(body: str, gold: Gold) -> None:
 _ANNOT = re.compile(r"\{(~?)([^|{}]*)\|([^{}]*)\}")
 
 
-def parse_txt(path: Path) -> list[Article]:
+def parse_txt(path: Path, run_together: bool = False) -> list[Article]:
     """Articles of an annotated .txt file: ``=== id | style | split``, ``# title``, body with
     quotations marked ``{Speaker|text}`` (``{~Speaker|text}`` partial, ``-`` for nobody)."""
     out: list[Article] = []
@@ -94,6 +94,8 @@ def parse_txt(path: Path) -> list[Article]:
         head, _, rest = chunk.partition("\n")
         ident, style, split = (x.strip() for x in head.split("|"))
         title_line, _, raw = rest.partition("\n")
+        if run_together:  # paragraphs joined by a space, as some archives store articles
+            raw = re.sub(r"\n\s*\n", " ", raw.strip("\n")) + "\n"
         if not title_line.startswith("# "):
             raise ValueError(f"{path.name}: article {ident}: the line after === must be '# title'")
         body, golds, pos = [], [], 0
@@ -116,10 +118,13 @@ def parse_txt(path: Path) -> list[Article]:
     return out
 
 
-def load(gold_dir: Path = GOLD) -> list[Article]:
+def load(gold_dir: Path = GOLD, run_together: bool = False) -> list[Article]:
+    """The gold articles; ``run_together``: every body with its paragraphs joined by a space."""
     arts: list[Article] = []
     for path in sorted(gold_dir.glob("*.json")):
         g = json.loads(path.read_text(encoding="utf-8"))
+        if run_together:
+            g["body"] = re.sub(r"\n\s*\n", " ", g["body"])
         golds = []
         for q in g["quotes"]:
             gq = Gold(q["text"], [q["speaker"]] if q["speaker"] else [], q.get("kind", "full"))
@@ -129,7 +134,7 @@ def load(gold_dir: Path = GOLD) -> list[Article]:
             Article(path.stem, g.get("style", ""), g.get("split", "dev"), g["title"], g["body"], golds)
         )
     for path in sorted(gold_dir.glob("*.txt")):
-        arts.extend(parse_txt(path))
+        arts.extend(parse_txt(path, run_together))
     return arts
 
 
@@ -248,9 +253,11 @@ def predict(arts: list[Article]) -> list[list[dict[str, Any]]]:
     return [r["quotes"] for r in results]
 
 
-def evaluate(split: str = "all", verbose: bool = False) -> dict[str, dict[str, Any]]:
+def evaluate(
+    split: str = "all", verbose: bool = False, run_together: bool = False
+) -> dict[str, dict[str, Any]]:
     """{split: scores} for dev and test (or the one split asked for)."""
-    arts = load()
+    arts = load(run_together=run_together)
     preds = predict(arts)
     out = {}
     for s in ("dev", "test") if split == "all" else (split,):
@@ -268,22 +275,32 @@ def main() -> None:
     ap.add_argument(
         "--src", type=Path, default=ROOT / "src", help="a src/ dir to evaluate (default: this one)"
     )
+    ap.add_argument(
+        "--run-together",
+        action="store_true",
+        help="also score every article with its paragraphs joined by a space (as some archives keep them)",
+    )
     args = ap.parse_args()
     sys.path.insert(0, str(args.src))
-    for split, s in evaluate(args.split, args.verbose).items():
-        arts = s["articles"]
+    runs = [("", False), (", paragraphs run together", True)] if args.run_together else [("", False)]
+    for label, together in runs:
+        for split, s in evaluate(args.split, args.verbose, together).items():
+            report(split + label, s)
+
+
+def report(name: str, s: dict[str, Any]) -> None:
+    print(
+        f"== {name}: {s['articles']} articles, {s['all']['gold']} gold quotations, {s['all']['predicted']} predicted"
+    )
+    print(f"   {'':8} {'gold':>5} {'pred':>5}   quote P / R / F1      quote+speaker P / R / F1")
+    for kind in ("all", "full", "partial"):
+        r = s[kind]
+        q, qs = r["quote"], r["quote+speaker"]
         print(
-            f"== {split}: {arts} articles, {s['all']['gold']} gold quotations, {s['all']['predicted']} predicted"
+            f"   {kind:8} {r['gold']:5} {r['predicted']:5}   "
+            f"{q[0]:.3f} / {q[1]:.3f} / {q[2]:.3f}   {qs[0]:.3f} / {qs[1]:.3f} / {qs[2]:.3f}"
         )
-        print(f"   {'':8} {'gold':>5} {'pred':>5}   quote P / R / F1      quote+speaker P / R / F1")
-        for kind in ("all", "full", "partial"):
-            r = s[kind]
-            q, qs = r["quote"], r["quote+speaker"]
-            print(
-                f"   {kind:8} {r['gold']:5} {r['predicted']:5}   "
-                f"{q[0]:.3f} / {q[1]:.3f} / {q[2]:.3f}   {qs[0]:.3f} / {qs[1]:.3f} / {qs[2]:.3f}"
-            )
-        print("   failures: " + ", ".join(f"{k} {v}" for k, v in s["failures"].items()))
+    print("   failures: " + ", ".join(f"{k} {v}" for k, v in s["failures"].items()))
 
 
 if __name__ == "__main__":
