@@ -245,3 +245,35 @@ def test_shared_salient_entities_join_what_the_words_alone_do_not(tmp_path):
     store.close()
     assert words_only["erupt"] != words_only["ash"]
     assert with_entities["erupt"] == with_entities["ash"]
+
+
+def test_a_rolled_back_batch_leaves_nothing_and_the_rerun_equals_a_clean_run(tmp_path):
+    """As after a SIGKILL mid-batch: the transaction rolls back, the same stage objects (with
+    their in-memory state) run the batch again, and the result is that of a run without the
+    failure: every article in one copy group and one story, nothing doubled."""
+    docs = gold()
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "failed").mkdir()
+    clean = Store(str(tmp_path / "clean"))
+    expect = _run_gold(clean)
+    expect_groups = dict(clean.db.execute("SELECT a.id, c.grp FROM copies c JOIN articles a USING (seq)"))
+    clean.close()
+    store = Store(str(tmp_path / "failed"))
+    rows = add(store, [art(o) for o in docs])
+    copies, stories = CopiesStage(), StoriesStage()
+    for i in range(0, len(rows), 100):
+        part = rows[i : i + 100]
+        for stage in (copies, stories):
+            if i == 200:  # this batch fails once, after the stage wrote its rows
+                with pytest.raises(KeyboardInterrupt), store.transaction():
+                    stage.write(store, part, stage.compute(part))
+                    raise KeyboardInterrupt
+            run(store, stage, part)
+    got = story_by_id(store)
+    groups = dict(store.db.execute("SELECT a.id, c.grp FROM copies c JOIN articles a USING (seq)"))
+    assert store.db.execute("SELECT count(*) FROM story_members").fetchone()[0] == len(docs)
+    assert store.db.execute("SELECT count(*) FROM copies").fetchone()[0] == len(docs)
+    store.close()
+    partition = lambda m: {frozenset(a for a in m if m[a] == s) for s in m.values()}  # noqa: E731
+    assert partition(got) == partition(expect)
+    assert partition(groups) == partition(expect_groups)

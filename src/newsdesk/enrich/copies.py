@@ -276,7 +276,6 @@ class CopiesStage:
 
     def __init__(self, window_days: float = WINDOW_DAYS) -> None:
         self.window = window_days
-        self._bands_checked = False
 
     def available(self) -> str | None:
         try:
@@ -373,17 +372,17 @@ class CopiesStage:
         return sorted(changed)
 
     def _ensure_bands(self, store: Store) -> None:
-        """Rebuild the band table from the articles when it was lost (or made by another scheme)."""
-        if self._bands_checked:
-            return
+        """Rebuild the band table from the articles when it was lost (or made by another scheme).
+
+        Checked on every batch (three one-row queries), not once per process: a rebuild that a
+        failed transaction rolled back must be redone, and another process may have dropped it."""
         from ..store import copies as db
 
         scheme = store.get_meta("copies.scheme", "")
-        have_done = bool(db.done_seqs(store, 0, 1))
-        if have_done and (scheme != SCHEME or not db.band_rows(store)):
+        if db.done_seqs(store, 0, 1) and (scheme != SCHEME or not db.band_rows(store)):
             self.rebuild_bands(store)
-        store.set_meta("copies.scheme", SCHEME)
-        self._bands_checked = True
+        if scheme != SCHEME:
+            store.set_meta("copies.scheme", SCHEME)
 
     def rebuild_bands(self, store: Store) -> int:
         """Recompute every done article's band keys from its stored text (inside a transaction)."""
@@ -411,7 +410,6 @@ class CopiesStage:
         from ..store import copies as db
 
         db.reset(store)
-        self._bands_checked = False
 
     def index_values(self, store: Store, seqs: list[int]) -> dict[int, dict[str, list[Any]]]:
         """{seq: {"copy_group": [int]}} for every seq asked (not yet done: its own seq)."""
