@@ -125,3 +125,17 @@ def test_list_and_get_stories(desk):
 
 def story_id_of(store: Store, seq: int) -> int:
     return stories_db.all_members(store)[seq]
+
+
+def test_source_roles(desk):
+    store, gold, seq_of = desk
+    roles = copies_db.source_roles(store)
+    assert sum(r["articles"] for r in roles.values()) == len(gold)
+    for r in roles.values():
+        assert r["originals"] + r["copies"] == r["articles"]
+        assert r["copies_of_others"] <= r["copies"]
+    # the made copies are by other (fictional) outlets, of Reuters originals
+    assert roles["Daily Ledger"]["copies_of_others"] >= 10
+    assert roles["Reuters"]["originals"] > roles["Reuters"]["copies"]
+    some = copies_db.source_roles(store, list(seq_of.values())[:50])
+    assert sum(r["articles"] for r in some.values()) == 50

@@ -201,6 +201,36 @@ def originals_among(store: Store, seqs: Iterable[int]) -> set[int]:
     return set(seqs) - copies
 
 
+def source_roles(store: Store, seqs: Iterable[int] | None = None) -> dict[str, dict[str, int]]:
+    """{source: {"articles", "originals", "copies", "copies_of_others"}} over ``seqs`` (all
+    articles when None), for ``top sources --originals``: who originates, who republishes.
+
+    ``originals``: articles that are nobody's copy (or not yet done by the stage); ``copies``:
+    articles with a ``copy_of``; ``copies_of_others``: those whose original has another source."""
+    sql = (
+        "SELECT a.source, count(*), sum(c.copy_of IS NULL), sum(c.copy_of IS NOT NULL), "
+        "sum(c.copy_of IS NOT NULL AND o.source IS NOT a.source) FROM articles a "
+        "LEFT JOIN copies c ON c.seq = a.seq LEFT JOIN articles o ON o.seq = c.copy_of"
+    )
+    out: dict[str, dict[str, int]] = {}
+
+    def add(rows: Iterable[tuple]) -> None:
+        for src, n, orig, cop, others in rows:
+            d = out.setdefault(src, {"articles": 0, "originals": 0, "copies": 0, "copies_of_others": 0})
+            d["articles"] += n
+            d["originals"] += int(orig or 0)
+            d["copies"] += int(cop or 0)
+            d["copies_of_others"] += int(others or 0)
+
+    if seqs is None:
+        add(store.db.execute(sql + " GROUP BY a.source"))
+    else:
+        for part in _chunks(sorted(set(seqs))):
+            marks = ",".join("?" * len(part))
+            add(store.db.execute(sql + f" WHERE a.seq IN ({marks}) GROUP BY a.source", part))
+    return out
+
+
 def group_stats(store: Store) -> tuple[int, int]:
     """(groups with more than one member, articles in them): for ``stats`` and the bench."""
     row = store.db.execute(
