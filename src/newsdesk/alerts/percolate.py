@@ -47,6 +47,7 @@ class Percolation:
     spikes: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    seconds_matching: float = 0.0  # of which running the saved searches (the rest: spikes, recording)
     waiting: bool = False  # the index lags the store: nothing done
 
     @property
@@ -117,6 +118,7 @@ def percolate(store: Store, index: Index, now: datetime | None = None) -> Percol
             result.errors.append(f"alert {alert['name']}: {err}")
             found = []
         hits.append((alert, found))
+    result.seconds_matching = time.monotonic() - started
     ids = _article_ids(store, sorted({s for _a, f in hits for s, _d in f}))
     found_rows = [(a, [(s, ids[s], d) for s, d in f if s in ids]) for a, f in hits]
     spike_rows = []
