@@ -436,24 +436,31 @@ def scale(n: int) -> None:
         for stage in (CopiesStage(), StoriesStage()):
             tenth = max(1, n // 10)
             t, cpu = time.perf_counter(), time.process_time()
-            last_t, last_done, done, marks = t, 0, 0, []
+            last_t, last_cpu, last_done, done, marks = t, cpu, 0, 0, []
             for rows in store_rows(store, 1000):
                 computed = stage.compute(rows)
                 with store.transaction():
                     stage.write(store, rows, computed)
                 done += len(rows)
                 if done % tenth < len(rows) or done == n:
-                    now = time.perf_counter()
-                    marks.append((done, (done - last_done) / (now - last_t), rss_mb()))
-                    last_t, last_done = now, done
+                    now, now_cpu = time.perf_counter(), time.process_time()
+                    marks.append(
+                        (
+                            done,
+                            (done - last_done) / (now - last_t),
+                            (done - last_done) / max(now_cpu - last_cpu, 1e-9),
+                            rss_mb(),
+                        )
+                    )
+                    last_t, last_cpu, last_done = now, now_cpu, done
             total, cpu = time.perf_counter() - t, time.process_time() - cpu
             print(
                 f"  {stage.info.name}: {n / total:,.0f} articles/s wall ({total * 1e6 / n:.0f} us/article), "
                 f"{n / cpu:,.0f} articles per CPU second ({cpu * 1e6 / n:.0f} us), "
                 f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
             )
-            per = "  ".join(f"{d // 1000}k:{rate:,.0f}/s,{m:.0f}MB" for d, rate, m in marks)
-            print(f"    by tenth (articles/s, RSS): {per}")
+            per = "  ".join(f"{d // 1000}k:{rate:,.0f}/{crate:,.0f}/{m:.0f}MB" for d, rate, crate, m in marks)
+            print(f"    by tenth (articles/s wall / per CPU second / RSS): {per}")
         groups, members = copies_db.group_stats(store)
         print(
             f"  copy groups {groups:,} covering {members:,} articles ({injected:,} copies injected, "
