@@ -43,3 +43,11 @@ def test_negated_words_are_not_highlighted_and_no_match_gives_the_lead():
     assert "<b>Trump</b>" not in s
     lead = snippet("zebra")
     assert lead.startswith("Returning to a favorite cause") and "<b>" not in lead
+
+
+def test_a_lone_negation_is_not_highlighted_and_fuzzy_words_are():
+    from newsdesk.highlight import query_words
+
+    assert query_words(Q.parse_tree("-cocoa")) == (set(), set())
+    stems, _ = query_words(Q.parse_tree("roam~1 +oil"))
+    assert stems == {"roam", "oil"}

@@ -16,6 +16,7 @@ from functools import lru_cache
 from html import escape
 
 from . import query as query_mod
+from .query.parse import _Required
 
 SNIPPET_CHARS = 220
 HIGHLIGHT_FIELDS = ("text", "title", "body")
@@ -47,7 +48,9 @@ def query_words(node: query_mod.Node) -> tuple[set[str], set[str]]:
             s, p = query_words(child)
             stems |= s
             prefixes |= p
-    elif hasattr(node, "node"):  # +required wrapper
+    elif isinstance(node, query_mod.Fuzzy) and node.field in HIGHLIGHT_FIELDS:
+        stems.update(query_mod.STEM_ANALYZER.analyze(node.text))  # the word as typed; its variants are not marked
+    elif isinstance(node, _Required):  # +required wrapper (a lone -negation is not highlighted)
         return query_words(node.node)
     return stems, prefixes
 

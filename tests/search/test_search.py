@@ -112,3 +112,12 @@ def test_acceptance_queries(reuters_desk):
     for h in res:
         text = " ".join((reuters_desk.get(h.id).title + " " + reuters_desk.get(h.id).body).lower().split())
         assert "saudi" in text and ("opec" in text or "oil price" in text)
+
+
+def test_free_words_leave_out_negations_and_fields():
+    from newsdesk import query
+    from newsdesk.search import free_words
+
+    assert free_words(query.parse_tree('-"jeff sessions"')) == []
+    assert free_words(query.parse_tree("+Jeff sessions title:cocoa")) == ["jeff", "sessions"]
+    assert free_words(query.parse_tree('"James Baker" -treasury')) == ["james", "baker"]

@@ -31,6 +31,7 @@ import tantivy
 from .. import query as query_mod
 from ..errors import BadParameter
 from ..index import MAX_DATE, MIN_DATE
+from ..query.parse import _Required as Required
 
 if TYPE_CHECKING:
     from ..index import Index
@@ -214,8 +215,8 @@ def free_words(tree: query_mod.Node) -> list[str]:
         elif isinstance(node, query_mod.Bool):
             for child in node.must + node.should:
                 walk(child)
-        elif isinstance(getattr(node, "node", None), query_mod.Node):  # a required (+) clause
-            walk(node.node)  # type: ignore[attr-defined]
+        elif isinstance(node, Required):  # a required (+) clause; a lone negation (-x) is skipped
+            walk(node.node)
 
     walk(tree)
     return out
