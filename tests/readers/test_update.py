@@ -120,3 +120,15 @@ def test_a_field_empty_in_every_csv_row_is_noted_on_the_cli(tmp_path):
     csv.write_text("title,text,url\nOne,,https://n.example/1\nTwo,,https://n.example/2\n")
     out = run_cli("ingest", str(csv), data=tmp_path / "data", check=True)
     assert "note: " in out.stderr and "'body' (column 'text') is empty in all 2 records" in out.stderr
+
+
+def test_notes_come_through_the_reader_process(tmp_path):
+    from newsdesk.readers import Note, ReadOptions
+    from newsdesk.readers.background import read_in_background
+
+    rows = [{"url": f"https://n.example/{i}", "title": f"T{i}", "content": ""} for i in range(3)]
+    items = list(
+        read_in_background([str(export(tmp_path / "e.jsonl", rows))], ReadOptions(), "2026-01-01T00:00:00Z")
+    )
+    notes = [i for i in items if isinstance(i, Note)]
+    assert len(items) == 4 and len(notes) == 1 and "'body' (column 'content')" in notes[0].text
