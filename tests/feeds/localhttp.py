@@ -126,6 +126,18 @@ class FeedServer:
         if route.mode == "garbage":
             handler._reply(200, bytes(range(256)) * 8, {"Content-Type": "application/octet-stream"})
             return 200
+        if route.mode == "page":  # an article page, longer than the feed's summary
+            text = " ".join(
+                f"<p>Paragraph {i} of the full story at {seen.path}, with many more words.</p>"
+                for i in range(12)
+            )
+            handler._reply(
+                200,
+                f"<html><head><title>Full story {seen.path}</title></head><body><article>"
+                f"<h1>Full story</h1>{text}</article></body></html>".encode(),
+                {"Content-Type": "text/html; charset=utf-8"},
+            )
+            return 200
         if route.mode == "slow":
             time.sleep(route.delay)
         body = rss(route.title, route.items)

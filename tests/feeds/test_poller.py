@@ -208,3 +208,21 @@ def test_a_busy_desk_is_not_the_feeds_fault(tmp_path, server):
     with newsdesk.open(tmp_path / "data") as d:
         assert d.follow.feeds()[0]["errors"] == 0 and d.follow.feeds()[0]["state"] == "new"
         assert [x.new for x in d.follow.poll(host_spacing=0)] == [1]
+
+
+def test_fetch_pages_are_spaced_like_feeds(desk, server):
+    """--fetch-pages: the article pages on the feed's host wait their turn too."""
+    items = []
+    for n in range(3):
+        it = item(n)
+        it["link"] = f"{server.base}/story/{n}"
+        server.routes[f"/story/{n}"] = Route(mode="page")
+        items.append(it)
+    server.routes["/feed.xml"] = Route(items=items)
+    desk.follow.add_feed(server.base + "/feed.xml", name="pages", fetch_pages=True)
+    [r] = desk.follow.poll(host_spacing=0.2, timeout=5)
+    assert (r.new, r.error) == (3, "")
+    times = sorted(x.at for x in server.requests)
+    assert len(times) == 4
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.19
+    assert "Paragraph 11 of the full story" in desk.get(desk.search("story", limit=1).hits[0].id).body

@@ -2,9 +2,10 @@
 
 Politeness and robustness, in the order a fetch meets them:
 
-* **per-host spacing**: feeds on the same host (``host:port``) are fetched one
-  after another by one worker, each request starting at least ``host_spacing``
-  seconds after the previous one *ended*, so the server sees that much quiet; different hosts go in parallel, at most
+* **per-host spacing**: requests to the same host (``host:port``) go one at a
+  time through a :class:`HostGate`, each starting at least ``host_spacing``
+  seconds after the previous one *ended*, so the server sees that much quiet;
+  the article pages of ``--fetch-pages`` feeds pass the same gate; different hosts go in parallel, at most
   ``concurrency`` at once (the global limit);
 * **conditional GET**: the last ``ETag`` / ``Last-Modified`` go back as
   ``If-None-Match`` / ``If-Modified-Since``; a 304 costs no parsing, no ingest;
@@ -26,12 +27,13 @@ state. The items of every answer already in are ingested in one call, so
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,49 +91,79 @@ def host_of(url: str) -> str:
     return urlsplit(url).netloc.lower()
 
 
+class HostGate:
+    """One request at a time per host, each starting ``spacing`` seconds after the last one ended.
+
+    Shared by the feed workers and the page fetches of ``--fetch-pages`` feeds, so
+    a feed's article pages on the same site wait their turn like its feed does.
+    """
+
+    def __init__(self, spacing: float) -> None:
+        self.spacing = spacing
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._last: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def slot(self, url: str) -> Iterator[None]:
+        host = host_of(url)
+        with self._guard:
+            lock = self._locks.setdefault(host, threading.Lock())
+        with lock:
+            last = self._last.get(host)
+            if last is not None:
+                wait = last + self.spacing - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+            try:
+                yield
+            finally:
+                self._last[host] = time.monotonic()
+
+
 def _fetch_host(
     feeds: list[dict[str, Any]],
     get: Get,
-    spacing: float,
+    gate: HostGate,
     timeout: float,
     max_bytes: int,
     out: queue.Queue,
     stop: threading.Event,
 ) -> None:
-    """One worker: the feeds of one host, in turn, ``spacing`` seconds apart."""
-    last = None
+    """One worker: the feeds of one host, in turn, through the host's gate."""
     for feed in feeds:
         if stop.is_set():
             return
-        if last is not None:
-            wait = last + spacing - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-        started = time.monotonic()
-        try:
-            response: fetch.Response | ReaderError = get(
-                feed["url"],
-                etag=feed["etag"],
-                last_modified=feed["last_modified"],
-                timeout=timeout,
-                max_bytes=max_bytes,
-                accept="application/rss+xml, application/atom+xml, application/xml;q=0.9, "
-                "text/xml;q=0.9, */*;q=0.5",
-            )
-        except ReaderError as err:
-            response = err
-        except Exception as err:  # noqa: BLE001 - a worker must always report back
-            response = ReaderError(feed["url"], f"{type(err).__name__}: {err}")
-        last = time.monotonic()  # spacing counts from the end of the previous request: a server
-        out.put((feed, response, started))  # sees at least ``spacing`` of quiet between two requests
+        with gate.slot(feed["url"]):
+            started = time.monotonic()
+            try:
+                response: fetch.Response | ReaderError = get(
+                    feed["url"],
+                    etag=feed["etag"],
+                    last_modified=feed["last_modified"],
+                    timeout=timeout,
+                    max_bytes=max_bytes,
+                    accept="application/rss+xml, application/atom+xml, application/xml;q=0.9, "
+                    "text/xml;q=0.9, */*;q=0.5",
+                )
+            except ReaderError as err:
+                response = err
+            except Exception as err:  # noqa: BLE001 - a worker must always report back
+                response = ReaderError(feed["url"], f"{type(err).__name__}: {err}")
+        out.put((feed, response, started))
 
 
-def _parse(feed: dict[str, Any], response: fetch.Response) -> tuple[list[Record | Reject], str, str]:
+def _parse(
+    feed: dict[str, Any], response: fetch.Response, gate: HostGate | None = None, timeout: float = TIMEOUT_S
+) -> tuple[list[Record | Reject], str, str]:
     """(records and entry rejects, the feed's title, '' or why this body is not a feed)."""
     body = response.body
 
     def canned(url: str) -> bytes:
-        return body if url == feed["url"] else fetch.fetch(url)
+        if url == feed["url"]:
+            return body
+        with gate.slot(url) if gate else contextlib.nullcontext():  # an article page (--fetch-pages)
+            return fetch.fetch(url, timeout=timeout)
 
     options = ReadOptions(fetch=canned, fetch_pages=feed["fetch_pages"])
     items = list(feed_reader.read(feed["url"], options))
@@ -156,7 +188,7 @@ def _status_of(error: ReaderError) -> int:
 
 
 def _outcome(
-    feed: dict[str, Any], response: fetch.Response | ReaderError, started: float
+    feed: dict[str, Any], response: fetch.Response | ReaderError, started: float, gate: HostGate | None = None
 ) -> tuple[FeedResult, dict[str, Any], list[Record | Reject]]:
     """What a fetch says before ingesting: the result so far, the feed state to write, items to ingest."""
     result = FeedResult(feed["name"], feed["url"], started=started)
@@ -175,7 +207,7 @@ def _outcome(
     state.update(final_url=response.final_url, redirects=response.redirects)
     if response.status == 304:
         return result, state, items
-    items, title, problem = _parse(feed, response)
+    items, title, problem = _parse(feed, response, gate)
     if problem:
         result.error = problem
         return result, state, []
@@ -230,11 +262,15 @@ def _record(
 
 
 def _ingest_together(
-    store: Store, ingest: Ingest, ready: list[tuple], guard: Callable[[], AbstractContextManager[Any]]
+    store: Store,
+    ingest: Ingest,
+    ready: list[tuple],
+    guard: Callable[[], AbstractContextManager[Any]],
+    gate: HostGate | None = None,
 ) -> list[FeedResult]:
     """Ingest the items of every feed whose answer is in, in one call (one index commit, one
     percolation), then attribute the new articles to their feeds by provenance (``URL#entryN``)."""
-    outcomes = [(feed, *_outcome(feed, response, started)) for feed, response, started in ready]
+    outcomes = [(feed, *_outcome(feed, response, started, gate)) for feed, response, started in ready]
     items = [i for _f, _r, _s, its in outcomes for i in its]
     if items:
         with guard():
@@ -280,6 +316,7 @@ def poll(
     hosts = list(by_host.values())
     out: queue.Queue = queue.Queue()
     stop = threading.Event()
+    gate = HostGate(host_spacing)
     todo: queue.Queue = queue.Queue()
     for h in hosts:
         todo.put(h)
@@ -290,7 +327,7 @@ def poll(
                 group = todo.get_nowait()
             except queue.Empty:
                 return
-            _fetch_host(group, get or fetch.get, host_spacing, timeout, max_bytes, out, stop)
+            _fetch_host(group, get or fetch.get, gate, timeout, max_bytes, out, stop)
 
     threads = [
         threading.Thread(target=worker, daemon=True, name=f"newsdesk-poll-{i}")
@@ -307,7 +344,7 @@ def poll(
                     ready.append(out.get_nowait())
                 except queue.Empty:
                     break
-            for result in _ingest_together(store, ingest, ready, guard):
+            for result in _ingest_together(store, ingest, ready, guard, gate):
                 results.append(result)
                 if on_result:
                     on_result(result)
