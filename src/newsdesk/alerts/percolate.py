@@ -114,9 +114,9 @@ def percolate(store: Store, index: Index, now: datetime | None = None) -> Percol
             if alert["query"] not in compiled:
                 compiled[alert["query"]] = compile_saved(alert["query"], schema)
             found = batch_matches(searcher, schema, compiled[alert["query"]], alert["cursor"] + 1, top)
-        except NewsdeskError as err:  # a query the schema no longer takes: say so, go on
-            result.errors.append(f"alert {alert['name']}: {err}")
-            found = []
+        except NewsdeskError as err:  # a query this version no longer takes: say so, keep its cursor
+            result.errors.append(f"alert {alert['name']}: {err}")  # (so nothing is skipped once it is fixed)
+            continue
         hits.append((alert, found))
     result.seconds_matching = time.monotonic() - started
     ids = _article_ids(store, sorted({s for _a, f in hits for s, _d in f}))

@@ -192,6 +192,9 @@ def watch(ctx, tick, spacing):
         def report(r: dict) -> None:
             for res in r.get("feeds", []):
                 click.echo(_poll_line(res))
+            p = r.get("percolation")
+            for line in getattr(p, "errors", []):
+                click.echo(f"  {line}", err=True)
             d = r.get("delivery")
             if d is not None and (d.sent or d.failed):
                 click.echo(f"delivered {d.sent}, failed {d.failed}")
