@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -54,6 +56,7 @@ INDEX_SCHEMA_VERSION = "5"  # 5: copy_group and story fields (older indexes are 
 MIN_TEXT_WORDS = 200
 PAD_TOKEN = "zqxnewsdeskpadzqx"
 STEM = "en_stem"
+log = logging.getLogger("newsdesk.index")
 
 
 def build_schema() -> tantivy.Schema:
@@ -132,14 +135,54 @@ def to_document(row: tuple, extras: dict[str, list[Any]] | None = None) -> tanti
     return doc
 
 
-class Index:
-    """The tantivy index in ``DIR/index``, opened for reading; writing on demand."""
+POINTER = "index.current"  # names the live index folder; absent: "index"
+BUILD_PREFIX = "index."  # a reindex builds in "index.<stamp>" beside the live one
 
-    def __init__(self, directory: str, extras: ExtrasProvider | None = None) -> None:
-        self.path = os.path.join(directory, "index")
+
+def live_name(directory: str) -> str:
+    """The name of the live index folder of the data directory ``directory``.
+
+    A reindex builds a new index beside the live one and then switches by
+    replacing this small pointer file (``os.replace`` is atomic), so a reader
+    sees either the old complete index or the new complete one, never a
+    half-built or empty one. Anything odd in the file falls back to ``index``.
+    """
+    try:
+        with open(os.path.join(directory, POINTER), encoding="utf-8") as fh:
+            name = fh.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return "index"
+    if name == "index" or (name.startswith(BUILD_PREFIX) and "/" not in name and "\\" not in name and ".." not in name):
+        return name
+    return "index"
+
+
+def _pointer_stamp(directory: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(os.path.join(directory, POINTER))
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
+
+
+class Index:
+    """The live tantivy index of a data directory, opened for reading; writing on demand.
+
+    ``path`` names another folder to open instead (a reindex's build folder).
+    """
+
+    def __init__(self, directory: str, extras: ExtrasProvider | None = None, path: str | None = None) -> None:
+        self.directory = directory
         self.extras = extras
         self.schema = build_schema()
         self._writer: tantivy.IndexWriter | None = None
+        self._switch = threading.Lock()
+        self._stamp = _pointer_stamp(directory) if path is None else None
+        self._follows = path is None
+        self._open(path or os.path.join(directory, live_name(directory)))
+
+    def _open(self, path: str) -> None:
+        self.path = path
         os.makedirs(self.path, exist_ok=True)
         self._marker = os.path.join(self.path, "newsdesk-index.json")
         # The marker is written only once the index holds everything in the store, so an
@@ -163,6 +206,36 @@ class Index:
         self.tv.config_reader(reload_policy="commit")
         self.rebuilt = fresh
 
+    def _follow(self) -> None:
+        """Move to the live index if a reindex (here or in another process) switched it.
+
+        One ``stat`` per call when nothing changed. The old folder is deleted by
+        the reindex, but searchers already taken keep reading it (open files
+        outlive their names), so a search running across the switch still ends.
+        """
+        if not self._follows:
+            return
+        stamp = _pointer_stamp(self.directory)
+        if stamp == self._stamp:
+            return
+        with self._switch:
+            if stamp == self._stamp:
+                return
+            path = os.path.join(self.directory, live_name(self.directory))
+            self._stamp = stamp
+            if path == self.path:
+                return
+            old = self.path
+            try:
+                tv = tantivy.Index(self.schema, path=path, reuse=True)
+            except ValueError:
+                return  # not readable (deleted by a later switch?): keep the one we have
+            tv.config_reader(reload_policy="commit")
+            self.close_writer()
+            self.tv, self.path = tv, path
+            self._marker = os.path.join(path, "newsdesk-index.json")
+            log.debug("index switched from %s to %s", old, path)
+
     def _complete_marker(self) -> bool:
         try:
             with open(self._marker) as fh:
@@ -180,17 +253,64 @@ class Index:
 
     @staticmethod
     def wipe_dir(directory: str) -> None:
-        """Delete the index of the data directory ``directory`` (it is rebuilt on next open)."""
-        path = os.path.join(directory, "index")
+        """Delete the live index of the data directory ``directory`` (it is rebuilt on next open)."""
+        path = os.path.join(directory, live_name(directory))
         shutil.rmtree(path, ignore_errors=True)
         os.makedirs(path, exist_ok=True)
 
     def wipe(self) -> None:
-        """Delete the index files; the next catch-up rebuilds everything from the store."""
-        self.wipe_dir(os.path.dirname(self.path))
+        """Delete this index's files; the next catch-up rebuilds everything from the store."""
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.makedirs(self.path, exist_ok=True)
+
+    # -- rebuilding beside the live index -------------------------------------
+    def rebuild(self, store: Store, progress: Callable[[int], Any] | None = None) -> int:
+        """Rebuild from the store in a new folder, then switch to it; returns articles indexed.
+
+        Call with the write lock held. The live index keeps answering searches (here
+        and in other processes) until the pointer file names the new folder; a
+        process opening the desk meanwhile follows the pointer to the live index
+        and never sees, nor deletes, the one being built. Killed half-way, the
+        build folder is left behind unnamed and deleted by the next reindex.
+        """
+        self._follow()
+        self.close_writer()
+        self._drop_builds()
+        name = BUILD_PREFIX + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + f"-{os.getpid()}"
+        new = Index(self.directory, extras=self.extras, path=os.path.join(self.directory, name))
+        target = store.version
+        indexed = 0
+        for rows in store.changed_since(0):
+            new.add_rows(store, rows, replace=False)
+            indexed += len(rows)
+            if progress:
+                progress(len(rows))
+        new.writer().commit()  # the store's indexed_version is set only after the switch
+        new.close_writer()
+        new._mark_complete()
+        _write_pointer(self.directory, name)
+        store.set_meta("indexed_version", str(target))
+        old = self.path
+        with self._switch:
+            new.tv.reload()
+            self.tv, self.path, self._marker = new.tv, new.path, new._marker
+            self._stamp = _pointer_stamp(self.directory)
+            self.rebuilt = False
+        if old != self.path:
+            shutil.rmtree(old, ignore_errors=True)
+        return indexed
+
+    def _drop_builds(self) -> None:
+        """Delete folders of reindexes that never switched (killed) and old live ones."""
+        live = os.path.join(self.directory, live_name(self.directory))
+        for entry in os.listdir(self.directory):
+            path = os.path.join(self.directory, entry)
+            if entry.startswith(BUILD_PREFIX) and entry != POINTER and path != live and os.path.isdir(path):
+                shutil.rmtree(path, ignore_errors=True)
 
     # -- writing ------------------------------------------------------------
     def writer(self) -> tantivy.IndexWriter:
+        self._follow()
         if self._writer is None:
             self._writer = self.tv.writer(heap_size=256_000_000)
         return self._writer
@@ -243,7 +363,23 @@ class Index:
 
     # -- reading ------------------------------------------------------------
     def searcher(self) -> tantivy.Searcher:
+        self._follow()
         return self.tv.searcher()
 
     def num_docs(self) -> int:
         return self.searcher().num_docs
+
+
+def _write_pointer(directory: str, name: str) -> None:
+    """Name ``name`` the live index: write a temporary file, fsync it, replace the pointer, fsync the folder."""
+    tmp = os.path.join(directory, POINTER + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, os.path.join(directory, POINTER))
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -262,11 +262,11 @@ class Desk(Reading, Stages):
         return revisions.of(self.store, seq) if seq is not None else []
 
     def reindex(self, progress: Progress | None = None) -> int:
-        """Throw the index away and rebuild it from the store alone; returns articles indexed."""
+        """Rebuild the index from the store alone, beside the live one, then switch to it
+        atomically (searches here and in other processes never see it empty); returns
+        articles indexed."""
         with self._exclusive():
-            self.index.close_writer()
-            self.index = _fresh_index(self.path, self._index_extras)
-            return self.index.catch_up(self.store, progress)
+            return self.index.rebuild(self.store, progress)
 
     def refresh(self) -> None:
         """See what other processes committed since (reload the index's searcher)."""
@@ -328,12 +328,6 @@ def evaluate_collection(
         else:
             desk.ingest_records(items)
         return desk.evaluate(queries, qrels, depth, operator, collapse, run_out)
-
-
-def _fresh_index(path: str, extras: Any = None) -> Index:
-    """An empty index in ``path`` that knows it must be rebuilt from the store."""
-    Index.wipe_dir(path)
-    return Index(path, extras=extras)
 
 
 def open(path: str | os.PathLike[str] | None = None, create: bool = True) -> Desk:  # noqa: A001
