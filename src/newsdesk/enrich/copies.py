@@ -59,7 +59,10 @@ MIN_CONTAINED = 15  #: an excerpt needs at least this many shingles to count by 
 WINDOW_DAYS = 2.0  #: copies are published within this many days of each other (0: no limit)
 MIN_SHINGLES = 5  #: articles with fewer shingles are never matched (too little text)
 SEED = 20261201  #: MinHash seed: fixed, the band table depends on it
-SCHEME = f"rminhash-{NUM_PERM}-{BANDS}x{ROWS}-k{SHINGLE}-lead{LEAD_KEYS}x{LEAD_WORDS}-s{SEED}-buckets"
+SCHEME = (
+    f"rminhash-{NUM_PERM}-{BANDS}x{ROWS}-k{SHINGLE}-lead{LEAD_KEYS}x{LEAD_WORDS}-s{SEED}-buckets2w"
+    f"-th{hash((1, 2, 3, 4, 5)) & 0xFFFFFFFF:08x}"
+)
 
 _CREDITS = frozenset({"reuters", "reuter", "ap", "afp"})
 _MASK63 = (1 << 63) - 1
@@ -97,35 +100,29 @@ def band_keys(sh: set[str], ws: list[str]) -> list[int]:
 
 
 def batch_keys(docs: list[tuple[set[str], list[str]]]) -> list[list[int]]:
-    """LSH keys of many articles at once (numpy for the band hashes: FNV-1a over a band's slots)."""
-    import numpy as np
+    """LSH keys of many articles: per band, the hash of (band number, its ROWS slots).
+
+    Python's tuple hash of ints is deterministic across processes (only str/bytes hashing is
+    salted); :data:`SCHEME` carries a fingerprint of it, so a Python whose tuple hash differs
+    rebuilds the band table instead of silently missing matches."""
     from rensa import RMinHash
 
-    out: list[list[int]] = [[] for _ in docs]
-    todo = [i for i, (sh, _) in enumerate(docs) if len(sh) >= MIN_SHINGLES]
-    if not todo:
-        return out
-    sigs = np.empty((len(todo), NUM_PERM), dtype=np.uint64)
-    for row, i in enumerate(todo):
+    out: list[list[int]] = []
+    bands = range(BANDS)
+    for sh, ws in docs:
+        if len(sh) < MIN_SHINGLES:
+            out.append([])
+            continue
         m = RMinHash(num_perm=NUM_PERM, seed=SEED)
-        m.update(list(docs[i][0]))
-        sigs[row] = m.digest()
-    bands = sigs.reshape(len(todo), BANDS, ROWS)
-    h = np.uint64(1469598103934665603) ^ np.arange(1, BANDS + 1, dtype=np.uint64)
-    h = np.broadcast_to(h, (len(todo), BANDS)).copy()
-    prime = np.uint64(1099511628211)
-    for r in range(ROWS):
-        h ^= bands[:, :, r]
-        h *= prime
-    h &= np.uint64(_MASK63)
-    for row, i in enumerate(todo):
-        keys = h[row].tolist()
-        ws = docs[i][1]
+        m.update(list(sh))
+        sig = m.digest()
+        cols = [sig[r::ROWS] for r in range(ROWS)]
+        keys = [hash(t) & _MASK63 for t in zip(bands, *cols, strict=True)]
         for j in range(LEAD_KEYS):
             lead = ws[j * LEAD_WORDS : (j + 1) * LEAD_WORDS]
             if len(lead) == LEAD_WORDS:
                 keys.append(_h63(f"lead{j}\0" + " ".join(lead)))
-        out[i] = keys
+        out.append(keys)
     return out
 
 
@@ -173,20 +170,20 @@ def sketches(docs: Sequence[tuple[int, str, str, str]]) -> list[Sketch]:
 
 
 def bucket(day: float | None, window: float) -> int:
-    """The band table's time bucket of an article: its day divided by the window (so copies
-    are in its own bucket or the next or previous one); 0 for all when there is no window;
-    -1 for undated articles (which are compared with undated ones only)."""
+    """The band table's time bucket of an article: its day divided by twice the window, so all
+    its possible copies (published within the window) are in at most two buckets; 0 for all
+    when there is no window; -1 for undated articles (compared with undated ones only)."""
     if day is None:
         return -1
-    return int(math.floor(day / window)) if window else 0
+    return int(math.floor(day / (2 * window))) if window else 0
 
 
-def buckets_near(day: float | None, window: float) -> range:
-    """The buckets an article's copies can be in."""
-    b = bucket(day, window)
+def buckets_near(day: float | None, window: float) -> list[int]:
+    """The (one or two) buckets an article's copies can be in."""
     if day is None or not window:
-        return range(b, b + 1)
-    return range(b - 1, b + 2)
+        return [bucket(day, window)]
+    lo, hi = bucket(day - window, window), bucket(day + window, window)
+    return [lo] if lo == hi else [lo, hi]
 
 
 def near_in_time(a: float | None, b: float | None, window: float = WINDOW_DAYS) -> bool:

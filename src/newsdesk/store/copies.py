@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS copies (
 );
 CREATE INDEX IF NOT EXISTS copies_grp ON copies(grp);
 CREATE TABLE IF NOT EXISTS copy_bands (
-    day       INTEGER NOT NULL,        -- time bucket: days since 1970 / the copy window (-1 undated)
+    day       INTEGER NOT NULL,        -- time bucket: days since 1970 / (2 x copy window); -1 undated
     key       INTEGER NOT NULL,        -- 63-bit hash of (band number, band's minhash values)
     seq       INTEGER NOT NULL,
     PRIMARY KEY (day, key, seq)
