@@ -262,17 +262,30 @@ def bench_latency(rounds: int = 50) -> None:
 
 
 # -- 3. polling 500 feeds ------------------------------------------------------------------
+_VOCAB = [
+    f"{a}{b}"
+    for a in ("tra", "mon", "sel", "vik", "dur", "pel", "kas", "rin")
+    for b in ("do", "ma", "ter", "vus", "lo", "nar", "pi", "sek", "ul", "zen")
+]
+
+
+def _words(rng: random.Random) -> str:
+    """Distinct article texts (identical boilerplate would make every item a near-duplicate)."""
+    return " ".join(rng.choice(_VOCAB) for _ in range(60))
+
+
 def bench_poll(hosts: int = 10, per_host: int = 50, spacing: float = 0.05) -> None:
     from tests.feeds.localhttp import FeedServer, Route, item
 
     servers = [FeedServer() for _ in range(hosts)]
+    rng = random.Random(3)
     tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-poll-"))
     try:
         with newsdesk.open(tmp / "data") as d:
             n = 0
             for s in servers:
                 for j in range(per_host):
-                    s.routes[f"/f{j}.xml"] = Route(items=[item(n * 10 + k) for k in range(5)])
+                    s.routes[f"/f{j}.xml"] = Route(items=[item(n * 10 + k, _words(rng)) for k in range(5)])
                     d.follow.add_feed(s.base + f"/f{j}.xml", name=f"{s.port}-{j}", every="1h")
                     n += 1
             t0 = time.perf_counter()
