@@ -41,6 +41,8 @@ COMMANDS: dict[str, str] = {
     "alerts": "follow:alerts",
     "spikes": "follow:spikes",
     "snapshot": "follow:snapshot",
+    "spark": "spark:spark",
+    "import": "spark:import_",
 }
 
 # short help shown by ``newsdesk --help`` without importing the command's module
@@ -68,6 +70,8 @@ SUMMARIES: dict[str, str] = {
     "alerts": "Saved searches that alert by Atom, webhook or email.",
     "spikes": "Days or hours when a query's share of coverage spiked.",
     "snapshot": "Frozen result sets: create, list, show, export, delete.",
+    "spark": "Bulk ingest, enrichment, copies and analytics on Apache Spark.",
+    "import": "Load the Parquet of `newsdesk spark run` into the desk.",
 }
 
 

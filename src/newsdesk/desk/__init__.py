@@ -34,6 +34,7 @@ from ..readers import background as pipeline
 from ..readers.fields import parse_mapping  # noqa: E402,F401
 from ..search import COLLAPSE_MODES, SORTS, Corpus, SearchResults, date_bound  # noqa: E402,F401
 from ..store import Store, WriteLock, article_values, revisions
+from .importing import Importing
 from .reading import Reading
 from .stages import Stages
 
@@ -49,7 +50,7 @@ def default_data_dir() -> str:
     return os.environ.get("NEWSDESK_DATA") or DEFAULT_DATA
 
 
-class Desk(Reading, Stages):
+class Desk(Reading, Stages, Importing):
     """A newsdesk data directory, open for searching (and writing, one writer at a time)."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, create: bool = True) -> None:
