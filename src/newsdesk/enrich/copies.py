@@ -313,7 +313,7 @@ class CopiesStage:
             for day in buckets_near(s.day, self.window):
                 wanted.setdefault(day, set()).update(s.keys)
         hits = db.band_hits(store, wanted)
-        stored_cands = {seq for seqs in hits.values() for seq in seqs if seq not in batch}
+        stored_cands = {seq for held in hits.values() for seq in held if seq not in batch}
         stored_sh = {
             seq: (shingles(title, body)[0], _day(pub))
             for seq, (title, body, pub) in db.texts(store, stored_cands).items()
