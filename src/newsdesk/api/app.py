@@ -1,16 +1,21 @@
 """The FastAPI app factory: one desk, the JSON API under /api, the web UI at /, Swagger at /docs.
 
 Errors take the one shape of :mod:`newsdesk.api.errors`. Writes need
-``Authorization: Bearer KEY``; reads too when the app is made with ``read_key=True``.
+``Authorization: Bearer KEY``; reads too when the app is made with ``read_key=True``
+(pages then take the key from the ``/login`` cookie). :mod:`newsdesk.api.guard` wraps
+every answer: allowed hosts, the read key, security headers, one-line 500s.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import logging
 import os
+import re
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,13 +25,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..desk import Desk
 from ..errors import BadParameter, NewsdeskError, QuerySyntaxError
 from .errors import ApiError, error_response, error_status, parameter_message
+from .guard import Guard, docs_policy
 
 log = logging.getLogger("newsdesk.api")
 
-def create_app(desk: Desk | str | os.PathLike[str], read_key: bool = False) -> FastAPI:
+def create_app(
+    desk: Desk | str | os.PathLike[str], read_key: bool = False, allowed_hosts: Iterable[str] | None = None
+) -> FastAPI:
     """The app serving the JSON API under /api and the web UI at /, over one desk.
 
     Given a path, the app opens the desk itself and closes it on shutdown.
+    ``allowed_hosts``: the Host names it answers (None: any; ``serve`` always passes some).
     """
     owned = not isinstance(desk, Desk)
     the_desk = Desk(desk) if owned else desk  # type: ignore[arg-type]
@@ -43,10 +52,12 @@ def create_app(desk: Desk | str | os.PathLike[str], read_key: bool = False) -> F
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None,  # served below from vendored files: nothing loads from a CDN
+        redoc_url=None,  # ReDoc loads from a CDN, which the pages' security policy forbids
     )
     app.state.desk = the_desk
     app.state.read_key = read_key
     app.state.ingest_lock = threading.Lock()
+    app.add_middleware(Guard, allowed_hosts=list(allowed_hosts) if allowed_hosts is not None else None)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, err: ApiError) -> Response:
@@ -81,11 +92,6 @@ def create_app(desk: Desk | str | os.PathLike[str], read_key: bool = False) -> F
         )
         return error_response(request, err.status_code, message, headers=getattr(err, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _internal(request: Request, err: Exception) -> Response:
-        log.exception("internal error on %s", request.url.path)
-        return error_response(request, 500, "internal error: the server logged the details")
-
     from ..web import install as install_web
     from ..web import render_error
     from .routes import router as api_router
@@ -112,13 +118,19 @@ def _install_docs(app: FastAPI) -> None:
     except ImportError:  # the JSON schema at /openapi.json still works
         return
     app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-static")
+    page = get_swagger_ui_html(
+        openapi_url=app.openapi_url or "/openapi.json",
+        title="newsdesk API",
+        swagger_js_url="/docs-static/swagger-ui-bundle.js",
+        swagger_css_url="/docs-static/swagger-ui.css",
+        swagger_favicon_url="/docs-static/favicon-32x32.png",
+    )
+    # the page's one inline script (it starts Swagger UI) is allowed by its hash, on /docs only
+    scripts = re.findall(r"<script>(.*?)</script>", page.body.decode(), flags=re.S)
+    app.state.docs_csp = docs_policy(
+        base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() for s in scripts
+    )
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Response:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title="newsdesk API",
-            swagger_js_url="/docs-static/swagger-ui-bundle.js",
-            swagger_css_url="/docs-static/swagger-ui.css",
-            swagger_favicon_url="/docs-static/favicon-32x32.png",
-        )
+        return Response(page.body, media_type="text/html")

@@ -95,9 +95,25 @@ def require_key(request: Request) -> None:
 
 
 def require_read_key(request: Request) -> None:
-    if request.app.state.read_key:
-        require_key(request)
+    """With ``serve --read-key``: a live key as a Bearer token or the ``/login`` cookie."""
+    if not request.app.state.read_key:
+        return
+    from .guard import COOKIE
 
+    if request.cookies.get(COOKIE) and request.app.state.desk.verify_key(request.cookies[COOKIE]):
+        return
+    require_key(request)
+
+
+def public_provenance(provenance: str, desk: Desk | None) -> str:
+    """Where an article came from, without the server's directories.
+
+    A URL stays as it is; a file path keeps only the file's name and its position
+    (``articles.jsonl:12``): the rest says how the server's disk is laid out.
+    """
+    if not provenance or re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", provenance):
+        return provenance
+    return re.split(r"[\\/]", scrub(provenance, desk))[-1]
 
 
 

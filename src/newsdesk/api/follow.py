@@ -52,7 +52,7 @@ def _atom_key(request: Request) -> None:
     key = request.query_params.get("key", "")
     if key and desk_of(request).verify_key(key):
         return
-    require_key(request)
+    require_read_key(request)  # Bearer, or the /login cookie
 
 
 @router.get(

@@ -13,7 +13,16 @@ from fastapi.responses import StreamingResponse
 
 from ..desk import Desk
 from ..errors import NotEnrichedError
-from .errors import UPLOAD_PREFIX, ApiError, date_range, require_key, require_read_key, scrub
+from .errors import (
+    UPLOAD_PREFIX,
+    ApiError,
+    date_range,
+    public_provenance,
+    require_key,
+    require_read_key,
+    scrub,
+)
+from .upload import receive_file
 
 MAX_QUERY = 1000  # characters in a query
 MAX_LIMIT = 100  # results per page
@@ -62,7 +71,10 @@ def search(
 
 @router.get("/articles/{article_id}", dependencies=read, summary="One article in full")
 def article(request: Request, article_id: Annotated[str, Path(max_length=500)]) -> dict[str, Any]:
-    return desk_of(request).get(article_id).to_dict()
+    desk = desk_of(request)
+    out = desk.get(article_id).to_dict()
+    out["provenance"] = public_provenance(out["provenance"], desk)  # a file's name, not the server's path
+    return out
 
 
 @router.get("/timeline", dependencies=read, summary="Matches per day/week/month, with shares of all coverage")
@@ -170,19 +182,7 @@ async def ingest(
     tmp = tempfile.mkdtemp(prefix=UPLOAD_PREFIX)
     try:
         if ctype == "multipart/form-data":
-            form = await request.form(max_files=1)
-            upload = form.get("file")
-            if upload is None or isinstance(upload, str):
-                raise ApiError(400, "multipart upload needs a file in the 'file' field")
-            name = os.path.basename(upload.filename or "upload") or "upload"
-            path = os.path.join(tmp, name)
-            with open(path, "wb") as fh:
-                size = 0
-                while chunk := await upload.read(1 << 20):
-                    size += len(chunk)
-                    if size > MAX_UPLOAD:
-                        raise ApiError(413, f"upload larger than {MAX_UPLOAD // 2**20} MiB: split it")
-                    fh.write(chunk)
+            path = await receive_file(request, tmp, MAX_UPLOAD)  # capped as it streams, name checked
         elif ctype in ("application/x-ndjson", "application/jsonl", "application/json-lines"):
             path = os.path.join(tmp, "upload.jsonl")
             format = format or "jsonl"  # noqa: A001
@@ -198,7 +198,8 @@ async def ingest(
                            "or a file as multipart/form-data in the 'file' field")
         summary = await run_in_threadpool(_ingest_file, request, path, format)
         out = summary.to_dict()  # rejects name the uploaded file, not where the server put it
-        out["rejects"] = [scrub(r.replace(tmp + os.sep, ""), desk_of(request)) for r in out["rejects"]]
+        for key in ("rejects", "notes"):
+            out[key] = [scrub(r.replace(tmp + os.sep, ""), desk_of(request)) for r in out[key]]
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

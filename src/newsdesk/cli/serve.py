@@ -13,24 +13,30 @@ from .common import open_desk, print_json
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--read-key", is_flag=True, help="Require an API key for reads too (writes always need one).")
+@click.option("--read-key", is_flag=True,
+              help="Require an API key for every read too, pages included (log in at /login); writes always need one.")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="HOST",
+              help="Also answer requests for this Host name (repeatable; '*': any). "
+                   "Default: the --host address, localhost and 127.0.0.1.")
 @click.option("--watch", is_flag=True, help="Also poll feeds and deliver alerts in the background (as newsdesk watch).")
 @click.pass_context
-def serve(ctx, host, port, read_key, watch):
+def serve(ctx, host, port, read_key, allowed_hosts, watch):
     """Run the JSON API (/api, docs at /docs) and the web UI (/) on HOST:PORT.
 
     Writes (POST /api/ingest) need `Authorization: Bearer KEY`; make a key with
-    `newsdesk keys create`.
+    `newsdesk keys create`. Requests naming another Host are refused (400): a
+    server reached by another name (0.0.0.0 behind a DNS name) needs --allowed-host.
     """
     try:
         import uvicorn
 
         from ..api import create_app
+        from ..api.guard import allowed_hosts_for
     except ImportError as err:
         raise MissingExtraError(getattr(err, "name", None) or "fastapi", "api") from None
     _check_can_listen(host, port)
     desk = open_desk(ctx, create=True)
-    app = create_app(desk, read_key=read_key)
+    app = create_app(desk, read_key=read_key, allowed_hosts=allowed_hosts_for(host, allowed_hosts))
     click.echo(f"newsdesk serving {desk.path} on http://{host}:{port}/ (API docs: /docs)", err=True)
     stop = None
     if watch:  # issue 10: the watcher runs on a desk (SQLite connection) of its own

@@ -16,13 +16,14 @@ from html import escape
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, FastAPI, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from ..api.errors import ApiError, date_range
+from ..api.guard import COOKIE
 from ..errors import NewsdeskError, NotEnrichedError
 from .chart import svg_timeline
 
@@ -35,6 +36,7 @@ router = APIRouter(include_in_schema=False)
 def install(app: FastAPI) -> None:
     """Add the pages and the static files to the app."""
     app.mount("/static", StaticFiles(directory=os.path.join(HERE, "static")), name="static")
+    app.state.render_login = render_login
     app.include_router(router)
     from .follow import router as follow_router  # issue 10: saved searches, feed health
 
@@ -66,6 +68,47 @@ def _page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTM
 
 def render_error(request: Request, status: int, message: str, **extra: Any) -> Response:
     return _page(request, "error.html", status=status, status_code=status, message=message)
+
+
+def _local(target: str) -> str:
+    """Where to go after logging in: a path on this server only (never ``//elsewhere``)."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target or "\r" in target:
+        return "/"
+    return target
+
+
+def render_login(request: Request, status: int = 200, error: str = "", next_url: str | None = None) -> Response:
+    """The login form (``serve --read-key``): what a page answers, with 401, to a visitor without the key."""
+    if next_url is None:
+        next_url = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return _page(request, "login.html", status=status, error=error, next=_local(next_url))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: Annotated[str, Query(max_length=2000)] = "/") -> Response:  # noqa: A002
+    return render_login(request, next_url=next)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    key: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",  # noqa: A002
+) -> Response:
+    """Check the key, keep it in an HttpOnly, SameSite=Strict cookie, go back where the visitor was."""
+    if not key.strip() or not request.app.state.desk.verify_key(key.strip()):
+        return render_login(request, status=401, error="That key is not valid (newsdesk keys list).", next_url=next)
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(COOKIE, key.strip(), httponly=True, samesite="strict", path="/",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response
 
 
 Q = Annotated[str, Query(max_length=1000)]
