@@ -117,7 +117,21 @@ def _clean_quote(raw: str) -> str:
     return " ".join(raw.split()).rstrip(",")
 
 
-def _kind(text: str, start: int, body: str) -> str | None:
+_FUNCTION_WORDS = {
+    "of", "to", "in", "on", "for", "and", "or", "but", "as", "at", "by", "with", "from", "that", "which",
+    "because", "if", "when", "than", "while", "after", "before", "over", "about", "into", "since", "so",
+    "he", "she", "they", "it", "we", "said", "says", "was", "were", "is", "are", "had", "has", "would",
+    "will", "could", "should", "might", "can", "may", "according", "until", "unless", "though", "although",
+}  # fmt: skip
+
+
+_DETERMINERS = {
+    "a", "an", "the", "its", "his", "her", "their", "our", "of", "new", "two", "three", "some", "most",
+    "any", "no", "more", "including", "these", "those", "this", "that", "such", "so", "other",
+}  # fmt: skip
+
+
+def _kind(text: str, start: int, end: int, body: str) -> str | None:
     """'full', 'partial', or None for a quoted name, title or scare quote."""
     before = text[max(0, start - 1 - 60) : start - 1]
     prev = before.rstrip()[-1:] if before.strip() else ""
@@ -137,8 +151,15 @@ def _kind(text: str, start: int, body: str) -> str | None:
     verb_before = re.search(r"\b" + CUE_RE + r"\s*$", before)
     if verb_before and body[:1].isupper() and nwords >= MIN_WORDS:
         return "full"  # Hill said "We are done here."
+    if nwords >= 8 and re.search(r"[.!?]$", body):
+        return "full"  # Ryan said "you always have to look at the stock on weakness."
     if nwords >= MIN_WORDS:
         return "partial"
+    nxt = re.match(r"\s+([a-z]+)\b", text[end + 1 : end + 30])
+    word_before = (re.findall(r"[A-Za-z]+", before[-20:]) or [""])[-1].lower()
+    modifier = word_before in _DETERMINERS or (nwords == 1 and body[:1].isupper())
+    if nwords <= 2 and nxt and nxt.group(1) not in _FUNCTION_WORDS and modifier:
+        return None  # a quoted modifier: "B" shares, a "material adverse" effect
     around = re.sub(r"so-called", "", sentence + text[start : sentence_end(text, start)], flags=re.I)
     has_verb = (
         any(w.lower() in REPORTING for w in re.findall(r"[A-Za-z]+", around)) or "according to" in around
@@ -151,7 +172,9 @@ def extract(text: str, entities: dict[str, ArticleEntity], parse: Parse | None =
     quotes: list[Quote] = []
     for start, end in find_spans(text):
         body = _clean_quote(text[start:end])
-        kind = _kind(text, start, body)
+        if not re.search(r"\w", body):
+            continue
+        kind = _kind(text, start, end, body)
         if kind is None:
             continue
         quotes.append(Quote(text=body, start=start, end=end, kind=kind))
@@ -407,14 +430,21 @@ def _attribute(att: Attributor, text: str, start: int, end: int) -> tuple[Articl
         lo, before = lo + cut, before[cut:]
     flat = before.replace("\n", " ")
     acc = _ACCORDING.search(flat)
-    if not acc and not re.search(r"[:,]\s*$", flat):
+    bare_cue = re.search(
+        r"\b" + CUE_RE + r"(?:\s+(?:the\s+)?[A-Za-z]+){0,2}\s*$", flat
+    )  # said "…" / told reporters "…"
+    if not acc and not re.search(r"[:,]\s*$", flat) and not bare_cue:
         return None, ""
     if acc:
         seg = flat[acc.end() :]
         who = att.phrase(lo + acc.end(), lo + acc.end() + _cut(seg), start)
         if who is not None:
             return who, "according to"
-    cues = list(_CUE_AT.finditer(flat))
+    cues = [
+        m
+        for m in _CUE_AT.finditer(flat)
+        if not re.search(r"\b(?:is|are|was|were|be|been)\s+$", flat[: m.start()])
+    ]
     if cues:
         cue_m = cues[-1]
         who = _speaker_before_cue(att, lo, flat[: cue_m.start()], start)
