@@ -246,19 +246,21 @@ def score(arts: list[Article], preds: list[list[dict[str, Any]]], verbose: bool 
     return out
 
 
-def predict(arts: list[Article]) -> list[list[dict[str, Any]]]:
+def predict(arts: list[Article], parse: bool = True) -> list[list[dict[str, Any]]]:
     from newsdesk.enrich import ner
 
-    results = ner.analyse([(i, a.title, a.body) for i, a in enumerate(arts)])
+    items = [(i, a.title, a.body) for i, a in enumerate(arts)]
+    # no keyword by default: --src may point at an older ner.analyse that has no ``parse``
+    results = ner.analyse(items) if parse else ner.analyse(items, parse=False)
     return [r["quotes"] for r in results]
 
 
 def evaluate(
-    split: str = "all", verbose: bool = False, run_together: bool = False
+    split: str = "all", verbose: bool = False, run_together: bool = False, parse: bool = True
 ) -> dict[str, dict[str, Any]]:
     """{split: scores} for dev and test (or the one split asked for)."""
     arts = load(run_together=run_together)
-    preds = predict(arts)
+    preds = predict(arts, parse)
     out = {}
     for s in ("dev", "test") if split == "all" else (split,):
         pick = [i for i, a in enumerate(arts) if a.split == s]
@@ -280,11 +282,12 @@ def main() -> None:
         action="store_true",
         help="also score every article with its paragraphs joined by a space (as some archives keep them)",
     )
+    ap.add_argument("--no-parser", action="store_true", help="quotes by rules alone (what the parser adds)")
     args = ap.parse_args()
     sys.path.insert(0, str(args.src))
     runs = [("", False), (", paragraphs run together", True)] if args.run_together else [("", False)]
     for label, together in runs:
-        for split, s in evaluate(args.split, args.verbose, together).items():
+        for split, s in evaluate(args.split, args.verbose, together, not args.no_parser).items():
             report(split + label, s)
 
 
