@@ -118,3 +118,22 @@ def test_alert_test_shows_the_latest_matches_without_recording(desk):
     t = desk.follow.test_alert("oil", limit=2)
     assert t["total"] == 5 and [h["published"][:10] for h in t["latest"]] == ["2018-03-05", "2018-03-04"]
     assert desk.follow.alert("oil")["matches"] == 0
+
+
+def test_an_article_that_changes_after_it_was_seen_is_matched_again_but_old_ones_never(desk):
+    old = story(1, "Mountain news from the north.")
+    desk.ingest_records([old])
+    desk.follow.add_alert("volcano", "volcano")
+    later = story(2, "Mountain news from the south.")
+    desk.ingest_records([later])
+    assert desk.follow.alert("volcano")["matches"] == 0
+    # both stories are updated to mention the volcano; only the one that arrived after the alert counts
+    old_now, later_now = story(1, "Mountain news from the north."), story(2, "Mountain news from the south.")
+    old_now.body += " The volcano erupted."
+    later_now.body += " The volcano erupted."
+    summary = desk.ingest_records([old_now, later_now], update=True)
+    assert summary.updated == 2
+    a = desk.follow.alert("volcano")
+    assert [m["title"] for m in a["recent"]] == ["Mountain news from the south (2)"]
+    desk.ingest_records([later_now], update=True)  # nothing changed: nothing new
+    assert desk.follow.percolate().total == 0 and desk.follow.alert("volcano")["matches"] == 1

@@ -90,6 +90,7 @@ def add(
         "spike_interval": interval,
         "secret": "whsec_" + secrets.token_urlsafe(24),
         "cursor": table.top_seq(store),
+        "seen_version": store.version,
         "created_at": now,
     }
     alert["id"] = table.add(store, alert)

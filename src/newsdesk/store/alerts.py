@@ -33,6 +33,8 @@ CREATE TABLE IF NOT EXISTS alerts (
     spike_interval TEXT NOT NULL DEFAULT 'day',  -- hour | day
     secret         TEXT NOT NULL,                -- HMAC key for webhook signatures
     cursor         INTEGER NOT NULL DEFAULT 0,   -- highest article seq matched so far
+    start_seq      INTEGER NOT NULL DEFAULT 0,   -- the top seq when it was made: nothing older is matched
+    seen_version   INTEGER NOT NULL DEFAULT 0,   -- store version percolated: later changes are re-matched
     created_at     TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS alert_matches (
@@ -88,6 +90,8 @@ _ALERT = (
     "spike_interval",
     "secret",
     "cursor",
+    "start_seq",
+    "seen_version",
     "created_at",
 )
 _SELECT = "SELECT " + ", ".join(_ALERT) + " FROM alerts"
@@ -105,7 +109,7 @@ def add(store: Store, alert: dict[str, Any]) -> int:
     with store.transaction() as db:
         cur = db.execute(
             "INSERT INTO alerts (name, query, channels, cadence, spike, spike_interval, secret, cursor, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            "start_seq, seen_version, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 alert["name"],
                 alert["query"],
@@ -115,6 +119,8 @@ def add(store: Store, alert: dict[str, Any]) -> int:
                 alert["spike_interval"],
                 alert["secret"],
                 alert["cursor"],
+                alert["cursor"],
+                alert["seen_version"],
                 alert["created_at"],
             ),
         )
@@ -137,6 +143,17 @@ def remove(store: Store, alert_id: int) -> None:
         db.execute("DELETE FROM alerts WHERE id=?", (alert_id,))
 
 
+def changed_since(store: Store, version: int, lo_seq: int, hi_seq: int) -> list[int]:
+    """Seqs in (lo_seq, hi_seq] whose article changed after ``version`` (updated text, enrichment)."""
+    return [
+        s
+        for (s,) in store.db.execute(
+            "SELECT seq FROM articles WHERE version > ? AND seq > ? AND seq <= ? ORDER BY seq",
+            (version, lo_seq, hi_seq),
+        )
+    ]
+
+
 def top_seq(store: Store) -> int:
     return store.db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0]
 
@@ -150,13 +167,14 @@ def record_matches(
     now_ts: float,
     due_at: dict[int, float],
     spikes: Iterable[tuple[str, int, str, str]] = (),
+    version: int = 0,
 ) -> dict[int, list[int]]:
     """Commit what one percolation found, all or nothing.
 
     ``found``: (alert, [(seq, article_id, dup), ...]); each new match gets one
     outbox row per push channel (webhook, email), due at ``due_at[alert id]``.
     ``spikes``: (key, alert_id, channel, payload JSON) outbox rows. Every
-    alert in ``found`` moves its cursor to ``cursor``. Returns alert id ->
+    alert in ``found`` moves its cursor to ``cursor`` and its seen version to ``version``. Returns alert id ->
     new match seqs (a seq already matched, or a copy of one, is not new).
     """
     new: dict[int, list[int]] = {}
@@ -182,7 +200,10 @@ def record_matches(
                         "next_at, created_at) VALUES (?,?,?,?,?,?,?,?)",
                         (f"{aid}:{seq}:{channel}", aid, channel, "match", mid, due_at[aid], due_at[aid], now),
                     )
-            db.execute("UPDATE alerts SET cursor=? WHERE id=? AND cursor < ?", (cursor, aid, cursor))
+            db.execute(
+                "UPDATE alerts SET cursor=max(cursor, ?), seen_version=max(seen_version, ?) WHERE id=?",
+                (cursor, version, aid),
+            )
         for key, aid, channel, payload in spikes:
             db.execute(
                 "INSERT OR IGNORE INTO alert_outbox (key, alert_id, channel, kind, payload, due_at, next_at, "
