@@ -7,7 +7,7 @@ DEMO_DATA ?= demo-data
 SHARED ?= ../shared
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install demo test test-fast fuzz lint format bench chromium clean
+.PHONY: help install demo test test-fast fuzz lint format bench chromium java clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -35,7 +35,15 @@ chromium:  ## install Debian's Chromium for the browser tests when it is missing
 	  else echo "chromium missing and cannot apt-get install it: browser tests will be skipped"; fi; \
 	fi
 
-test: install chromium  ## run the whole test suite (real SQLite, tantivy, HTTP, Chromium)
+java:  ## install Debian's Java 17 for the Spark tests when java is missing
+	@if ! command -v java >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null) \
+	      || echo "could not install openjdk-17-jre-headless: spark tests will be skipped"; \
+	  else echo "java missing and cannot apt-get install it: spark tests will be skipped"; fi; \
+	fi
+
+test: install chromium java  ## run the whole test suite (real SQLite, tantivy, HTTP, Chromium)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 test-fast: install  ## tests without the slow and browser ones

@@ -29,28 +29,43 @@ def spark():
 
 @spark.command("run")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--out", required=True, metavar="DIR", help="Where the Parquet and manifest.json go (local or s3a://…).")
+@click.option(
+    "--out", required=True, metavar="DIR", help="Where the Parquet and manifest.json go (local or s3a://…)."
+)
 @click.option("--enrich", is_flag=True, help="Run the entity/quote stage (spaCy) on every article.")
 @click.option("--dedup", is_flag=True, help="Find copy groups across the whole corpus (MinHash LSH).")
-@click.option("--master", default=None, metavar="URL",
-              help="Spark master, e.g. 'local[2]' (default: what spark-submit or SPARK_MASTER say, else local[*]).")
+@click.option(
+    "--master",
+    default=None,
+    metavar="URL",
+    help="Spark master, e.g. 'local[2]' (default: what spark-submit or SPARK_MASTER say, else local[*]).",
+)
 @click.option("--format", "fmt", default=None, help="Force the input format (jsonl, csv, warc, text…).")
-@click.option("--partitions", type=click.IntRange(1, 1_000_000), default=None,
-              help="Partitions for enrichment and copies (default: 2 x the cores).")
+@click.option(
+    "--partitions",
+    type=click.IntRange(1, 1_000_000),
+    default=None,
+    help="Partitions for enrichment and copies (default: 2 x the cores).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 def run(inputs, out, enrich, dedup, master, fmt, partitions, as_json):
     """Read INPUT... (files, directories, globs, s3a:// or hdfs:// URLs) into Parquet under --out."""
     import os
 
-    master = master or os.environ.get("SPARK_MASTER") or ("local[*]" if "SPARK_HOME" not in os.environ else None)
-    manifest = door.spark_run(list(inputs), out, enrich=enrich, dedup=dedup, master=master, fmt=fmt,
-                              partitions=partitions)
+    master = (
+        master or os.environ.get("SPARK_MASTER") or ("local[*]" if "SPARK_HOME" not in os.environ else None)
+    )
+    manifest = door.spark_run(
+        list(inputs), out, enrich=enrich, dedup=dedup, master=master, fmt=fmt, partitions=partitions
+    )
     if as_json:
         print_json(manifest)
         return
     c = manifest["counts"]
-    click.echo(f"{c['articles']} articles, {c['present']} repeated, {c['rejected']} rejected "
-               f"in {manifest['timings']['total_s']:.1f} s (Spark start-up {manifest['timings']['startup_s']:.1f} s)")
+    click.echo(
+        f"{c['articles']} articles, {c['present']} repeated, {c['rejected']} rejected "
+        f"in {manifest['timings']['total_s']:.1f} s (Spark start-up {manifest['timings']['startup_s']:.1f} s)"
+    )
     if enrich:
         click.echo(f"{c['enriched']} enriched: {c['entities']} entities, {c['quotes']} quotes")
     if dedup:
@@ -64,7 +79,9 @@ def run(inputs, out, enrich, dedup, master, fmt, partitions, as_json):
 @click.option("--interval", type=click.Choice(INTERVALS), default="month", show_default=True)
 @click.option("--normalize", is_flag=True, help="Share of all articles in each period instead of counts.")
 @click.option("--master", default="local[*]", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the timeline as one JSON object (as `timeline --json`).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the timeline as one JSON object (as `timeline --json`)."
+)
 def timeline(queryfile, src, interval, normalize, master, as_json):
     """Matching articles per period for every query in QUERYFILE (one per line)."""
     data = door.spark_analytics("timeline", queryfile, src, master, interval=interval, normalize=normalize)
@@ -83,7 +100,12 @@ def timeline(queryfile, src, interval, normalize, master, as_json):
 @click.option("--from", "src", required=True, metavar="DIR", help="The --out DIR of `newsdesk spark run`.")
 @click.option("-n", "--top", "n", default=10, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--master", default="local[*]", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per query: {query, top: [...]} (rows as `top --json`).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object per query: {query, top: [...]} (rows as `top --json`).",
+)
 def top(kind, queryfile, src, n, master, as_json):
     """Top sources or entities of every query in QUERYFILE (one per line)."""
     rows = door.spark_analytics(kind, queryfile, src, master, n=n)
@@ -108,6 +130,8 @@ def import_(ctx, directory, as_json):
     if as_json:
         click.echo(json.dumps(done))
         return
-    click.echo(f"{done['new']} new, {done['present']} already present; "
-               f"entities written for {done['entities_written']}"
-               + (f", {done['entities_left']} left for `newsdesk enrich`" if done["entities_left"] else ""))
+    click.echo(
+        f"{done['new']} new, {done['present']} already present; "
+        f"entities written for {done['entities_written']}"
+        + (f", {done['entities_left']} left for `newsdesk enrich`" if done["entities_left"] else "")
+    )

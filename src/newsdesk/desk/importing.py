@@ -31,8 +31,18 @@ from ..errors import NewsdeskError
 
 IMPORT_BATCH = 500  # articles per entities transaction
 ARTICLE_FIELDS = (
-    "id", "external_id", "url", "source", "title", "body", "published",
-    "authors", "lang", "metadata", "provenance", "ingested_at",
+    "id",
+    "external_id",
+    "url",
+    "source",
+    "title",
+    "body",
+    "published",
+    "authors",
+    "lang",
+    "metadata",
+    "provenance",
+    "ingested_at",
 )
 
 
@@ -58,7 +68,9 @@ def read_manifest(root: str) -> dict[str, Any]:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except FileNotFoundError:
-        raise NewsdeskError(f"{root}: no manifest.json here; give the --out DIR of `newsdesk spark run`") from None
+        raise NewsdeskError(
+            f"{root}: no manifest.json here; give the --out DIR of `newsdesk spark run`"
+        ) from None
     except (OSError, ValueError) as err:
         raise NewsdeskError(f"{path}: cannot read the manifest: {err}") from None
 
@@ -68,8 +80,11 @@ def _article_rows(root: str) -> Iterator[tuple]:
     data = _dataset(root, "articles")
     if data is None:
         raise NewsdeskError(f"{root}/articles: missing; was this written by `newsdesk spark run`?")
-    table = data.to_table(columns=[*ARTICLE_FIELDS, "file_no", "pos"]).sort_by([("file_no", "ascending"),
-                                                                                  ("pos", "ascending")])
+    if not data.files:
+        return
+    table = data.to_table(columns=[*ARTICLE_FIELDS, "file_no", "pos"]).sort_by(
+        [("file_no", "ascending"), ("pos", "ascending")]
+    )
     for batch in table.to_batches(max_chunksize=5000):
         cols = [batch.column(c).to_pylist() for c in ARTICLE_FIELDS]
         yield from zip(*cols, strict=True)
@@ -78,6 +93,8 @@ def _article_rows(root: str) -> Iterator[tuple]:
 def _results(root: str) -> dict[str, str]:
     data = _dataset(root, "enrich")
     if data is None:
+        return {}
+    if not data.files:
         return {}
     table = data.to_table(columns=["id", "result"])
     return dict(zip(table.column("id").to_pylist(), table.column("result").to_pylist(), strict=True))
@@ -90,15 +107,20 @@ class Importing:
         """Load ``root`` (a ``newsdesk spark run --out`` directory); returns what it did:
         ``new`` / ``present`` articles, ``entities_written``, ``entities_left`` (articles whose
         results the Parquet lacks: run ``newsdesk enrich`` for them)."""
+        from ..model import now_iso
         from ..store import entities as store_entities
         from ..store import stages as checkpoints
-        from ..model import now_iso
 
         manifest = read_manifest(root)
         desk: Any = self
         summary = desk.ingest_records(_article_rows(root), progress, dedup=bool(manifest.get("dedup", True)))
-        out: dict[str, Any] = {"new": summary.new, "present": summary.present, "rejected": summary.rejected,
-                               "entities_written": 0, "entities_left": 0}
+        out: dict[str, Any] = {
+            "new": summary.new,
+            "present": summary.present,
+            "rejected": summary.rejected,
+            "entities_written": 0,
+            "entities_left": 0,
+        }
         if not manifest.get("enrich"):
             return out
         from ..enrich.entities import EntitiesStage

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..errors import BadParameter
 from ..periods import check_interval, period_label, period_range, roll_up
-from .job import ARTICLE_FIELDS, _join
+from .job import ARTICLE_FIELDS, MENTIONS_SCHEMA, _article_schema, _join
 
 _HEAP = 100_000_000
 
@@ -125,8 +125,9 @@ def _compiled(queries: Sequence[str], stats: _GlobalStats, schema: Any) -> list[
     return [q.compile_query(drop_common_words(q.parse_tree(text, "AND"), stats), schema) for text in queries]
 
 
-def _count_partition(rows: Iterator[Any], queries: list[str], stats: _GlobalStats, want: str, n: int
-                     ) -> Iterator[tuple[Any, Any]]:
+def _count_partition(
+    rows: Iterator[Any], queries: list[str], stats: _GlobalStats, want: str, n: int
+) -> Iterator[tuple[Any, Any]]:
     """Timeline: ((query no, day), count), ((query no, 'total'), n); -1 is every article.
     Top: ((query no, kind, key), (count, salient)), names as ((kind, key), display)."""
     import tantivy
@@ -168,31 +169,44 @@ def _articles_with_entities(spark: Any, out: str) -> Any:
 
     from pyspark.sql import functions as F
 
-    arts = spark.read.parquet(_join(out, "articles"))
+    arts = spark.read.schema(_article_schema()).parquet(_join(out, "articles"))
     mentions_path = _join(out, "mentions")
     if "://" in out or os.path.isdir(mentions_path):
-        m = spark.read.parquet(mentions_path).groupBy("id").agg(
-            F.collect_list(F.struct("norm", "name", "type", "salience")).alias("ents")
+        m = (
+            spark.read.schema(MENTIONS_SCHEMA)
+            .parquet(mentions_path)
+            .groupBy("id")
+            .agg(F.collect_list(F.struct("norm", "name", "type", "salience")).alias("ents"))
         )
         return arts.join(m, "id", "left")
-    return arts.withColumn("ents", F.lit(None).cast("array<struct<norm:string,name:string,type:string,salience:double>>"))
+    return arts.withColumn(
+        "ents", F.lit(None).cast("array<struct<norm:string,name:string,type:string,salience:double>>")
+    )
 
 
 def _global_stats(rdd: Any, queries: list[str]) -> _GlobalStats:
     terms = _bare_terms(queries)
-    got = dict(rdd.mapPartitions(lambda rows: _stats_partition(rows, terms)).reduceByKey(lambda a, b: a + b).collect())
+    got = dict(
+        rdd.mapPartitions(lambda rows: _stats_partition(rows, terms))
+        .reduceByKey(lambda a, b: a + b)
+        .collect()
+    )
     n_docs = got.pop(("__docs__", ""), 0)
     return _GlobalStats(n_docs, got)
 
 
-def timeline(spark: Any, out: str, queries: list[str], interval: str = "month", normalize: bool = False) -> dict[str, Any]:
+def timeline(
+    spark: Any, out: str, queries: list[str], interval: str = "month", normalize: bool = False
+) -> dict[str, Any]:
     """The same JSON as ``newsdesk timeline --json`` (unit: articles), for every query at once."""
     check_interval(interval)
     rdd = _articles_with_entities(spark, out).rdd
     stats = _global_stats(rdd, queries)
-    got = rdd.mapPartitions(lambda rows: _count_partition(rows, queries, stats, "timeline", 0)).reduceByKey(
-        lambda a, b: a + b
-    ).collect()
+    got = (
+        rdd.mapPartitions(lambda rows: _count_partition(rows, queries, stats, "timeline", 0))
+        .reduceByKey(lambda a, b: a + b)
+        .collect()
+    )
     daily: dict[int, Counter[date]] = {}
     totals: dict[int, int] = {}
     for (i, key), c in got:
@@ -213,8 +227,15 @@ def timeline(spark: Any, out: str, queries: list[str], interval: str = "month", 
         for p in periods:
             count, all_n = counts.get(p, 0), all_counts.get(p, 0)
             share = round(count / all_n, 6) if all_n else 0.0
-            buckets.append({"period": period_label(p, interval), "count": count, "all": all_n, "share": share,
-                            "value": share if normalize else count})
+            buckets.append(
+                {
+                    "period": period_label(p, interval),
+                    "count": count,
+                    "all": all_n,
+                    "share": share,
+                    "value": share if normalize else count,
+                }
+            )
         series.append({"query": q, "total": total, "undated": undated, "buckets": buckets})
     return {"interval": interval, "normalize": normalize, "unit": "articles", "series": series}
 
@@ -226,24 +247,35 @@ def top(spark: Any, out: str, kind: str, queries: list[str], n: int = 10) -> lis
         raise BadParameter("kind", kind, "choose sources or entities")
     rdd = _articles_with_entities(spark, out).rdd
     stats = _global_stats(rdd, queries)
-    got = rdd.mapPartitions(lambda rows: _count_partition(rows, queries, stats, kind, n)).reduceByKey(
-        lambda a, b: a if not isinstance(a, tuple) or isinstance(a[0], str) else (a[0] + b[0], a[1] + b[1])
-    ).collect()
+    got = (
+        rdd.mapPartitions(lambda rows: _count_partition(rows, queries, stats, kind, n))
+        .reduceByKey(
+            lambda a, b: (
+                a if not isinstance(a, tuple) or isinstance(a[0], str) else (a[0] + b[0], a[1] + b[1])
+            )
+        )
+        .collect()
+    )
     names = {k: v for (i, k), v in got if i == "name"}
     result = []
     for i, q in enumerate(queries):
         rows = [(k, v) for (j, k), v in got if j == i]
         if kind == "sources":
             ranked = sorted(rows, key=lambda kv: (-kv[1][0], kv[0]))[:n]
-            result.append({"query": q, "top": [{"source": names.get(k, k), "count": c} for k, (c, _s) in ranked]})
+            result.append(
+                {"query": q, "top": [{"source": names.get(k, k), "count": c} for k, (c, _s) in ranked]}
+            )
         else:
             named = [(names.get(k, (k, ""))[0], names.get(k, (k, ""))[1], c, s) for k, (c, s) in rows]
             ranked = sorted(named, key=lambda r: (-r[2], r[0]))[:n]
-            result.append({"query": q, "top": [{"name": a, "type": t, "articles": c, "salient_in": s}
-                                               for a, t, c, s in ranked]})
+            result.append(
+                {
+                    "query": q,
+                    "top": [{"name": a, "type": t, "articles": c, "salient_in": s} for a, t, c, s in ranked],
+                }
+            )
     return result
 
 
 def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, default=str)
-

@@ -26,7 +26,17 @@ from ..readers import Note, ReadOptions, expand_inputs, read_file
 from ..store import article_values
 
 #: URL schemes read through Spark's Hadoop filesystem layer (``file://`` is read in place)
-HADOOP_SCHEMES = ("s3a://", "s3://", "s3n://", "hdfs://", "gs://", "abfs://", "abfss://", "wasb://", "wasbs://")
+HADOOP_SCHEMES = (
+    "s3a://",
+    "s3://",
+    "s3n://",
+    "hdfs://",
+    "gs://",
+    "abfs://",
+    "abfss://",
+    "wasb://",
+    "wasbs://",
+)
 
 ARTICLE, REJECT, NOTE = "a", "r", "n"
 
@@ -76,7 +86,12 @@ def read_path(file_no: int, path: str, options: ReadOptions, now: str, shown: st
                 yield ARTICLE, file_no, pos, values
             pos += 1
     except Exception as err:  # a reader bug must cost one file, never the job
-        yield REJECT, file_no, pos, (shown, f"{shown}: record {pos}", f"cannot read further: {type(err).__name__}: {err}")
+        yield (
+            REJECT,
+            file_no,
+            pos,
+            (shown, f"{shown}: record {pos}", f"cannot read further: {type(err).__name__}: {err}"),
+        )
 
 
 def read_hadoop_file(file_no: int, url: str, data: bytes, options: ReadOptions, now: str) -> Iterator[tuple]:

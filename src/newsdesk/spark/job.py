@@ -37,10 +37,24 @@ from .. import __version__
 from ..readers import ReadOptions
 from . import io
 
+MENTIONS_SCHEMA = (
+    "id string, month string, norm string, name string, type string, count long, salience double, "
+    "in_title boolean, in_lead boolean"
+)
 ENRICH_BATCH = 64  # articles per nlp.pipe call inside a partition (the desk's stage batch)
 ARTICLE_FIELDS = (
-    "id", "external_id", "url", "source", "title", "body", "published",
-    "authors", "lang", "metadata", "provenance", "ingested_at",
+    "id",
+    "external_id",
+    "url",
+    "source",
+    "title",
+    "body",
+    "published",
+    "authors",
+    "lang",
+    "metadata",
+    "provenance",
+    "ingested_at",
 )  # store.article_values order
 
 
@@ -170,14 +184,12 @@ def run(
 
     rdds = []
     if local:
-        rdds.append(
-            sc.parallelize(local, len(local)).flatMap(lambda t: _read_local(t, options, now))
-        )
+        rdds.append(sc.parallelize(local, len(local)).flatMap(lambda t: _read_local(t, options, now)))
     for file_no, url in remote:  # binaryFiles expands a glob: each match keeps this url's number
         rdds.append(
-            sc.binaryFiles(url).zipWithIndex().flatMap(
-                lambda kv, n=file_no: io.read_hadoop_file(n, kv[0][0], kv[0][1], options, now)
-            )
+            sc.binaryFiles(url)
+            .zipWithIndex()
+            .flatMap(lambda kv, n=file_no: io.read_hadoop_file(n, kv[0][0], kv[0][1], options, now))
         )
     raw = sc.union(rdds) if len(rdds) > 1 else (rdds[0] if rdds else sc.parallelize([]))
     raw = raw.persist()
@@ -196,7 +208,9 @@ def run(
 
     def article_row(item: tuple) -> Any:
         (file_no, pos), v = item
-        return Row(**dict(zip(ARTICLE_FIELDS, v, strict=True)), file_no=file_no, pos=pos, month=io.month_of(v[6]))
+        return Row(
+            **dict(zip(ARTICLE_FIELDS, v, strict=True)), file_no=file_no, pos=pos, month=io.month_of(v[6])
+        )
 
     os.makedirs(out, exist_ok=True) if "://" not in out else None
     writer_opts = {"compression": "zstd"}
@@ -241,38 +255,56 @@ def _enrich(spark: Any, arts: Any, parts: int, out: str, opts: dict[str, str]) -
     from pyspark.sql import Row
     from pyspark.sql import functions as F
 
-    res = (
-        arts.map(lambda item: item[1]).repartition(parts).mapPartitions(_enrich_partition).persist()
+    res = arts.map(lambda item: item[1]).repartition(parts).mapPartitions(_enrich_partition).persist()
+    enrich_df = spark.createDataFrame(
+        res.map(lambda t: Row(id=t[0], month=t[1], result=t[2])), "id string, month string, result string"
     )
-    enrich_df = spark.createDataFrame(res.map(lambda t: Row(id=t[0], month=t[1], result=t[2])), "id string, month string, result string")
     enrich_df.write.mode("overwrite").options(**opts).partitionBy("month").parquet(_join(out, "enrich"))
 
     def mentions(t: tuple) -> Iterator[Any]:
         r = json.loads(t[2])
         for e in r["entities"]:
-            yield Row(id=t[0], month=t[1], norm=e["norm"], name=e["name"], type=e["type"], count=e["count"],
-                      salience=float(e["salience"]), in_title=bool(e["in_title"]), in_lead=bool(e["in_lead"]))
+            yield Row(
+                id=t[0],
+                month=t[1],
+                norm=e["norm"],
+                name=e["name"],
+                type=e["type"],
+                count=e["count"],
+                salience=float(e["salience"]),
+                in_title=bool(e["in_title"]),
+                in_lead=bool(e["in_lead"]),
+            )
 
     def quotes(t: tuple) -> Iterator[Any]:
         r = json.loads(t[2])
         for q in r["quotes"]:
-            yield Row(id=t[0], month=t[1], text=q["text"], speaker=q["speaker"] or "", speaker_type=q["speaker_type"] or "",
-                      cue=q["cue"] or "", kind=q.get("kind", "full"), start=q["start"], end=q["end"])
+            yield Row(
+                id=t[0],
+                month=t[1],
+                text=q["text"],
+                speaker=q["speaker"] or "",
+                speaker_type=q["speaker_type"] or "",
+                cue=q["cue"] or "",
+                kind=q.get("kind", "full"),
+                start=q["start"],
+                end=q["end"],
+            )
 
-    m_schema = ("id string, month string, norm string, name string, type string, count long, salience double, "
-                "in_title boolean, in_lead boolean")
-    m_df = spark.createDataFrame(res.flatMap(mentions), m_schema)
+    m_df = spark.createDataFrame(res.flatMap(mentions), MENTIONS_SCHEMA)
     m_df.write.mode("overwrite").options(**opts).partitionBy("month").parquet(_join(out, "mentions"))
-    q_schema = ("id string, month string, text string, speaker string, speaker_type string, cue string, "
-                "kind string, start long, end long")
+    q_schema = (
+        "id string, month string, text string, speaker string, speaker_type string, cue string, "
+        "kind string, start long, end long"
+    )
     q_df = spark.createDataFrame(res.flatMap(quotes), q_schema)
     q_df.write.mode("overwrite").options(**opts).partitionBy("month").parquet(_join(out, "quotes"))
-    ents = spark.read.parquet(_join(out, "mentions")).groupBy("norm").agg(
+    ents = m_df.groupBy("norm").agg(
         F.first("name").alias("name"), F.mode("type").alias("type"), F.countDistinct("id").alias("articles")
     )
     ents.coalesce(max(1, parts // 2)).write.mode("overwrite").options(**opts).parquet(_join(out, "entities"))
-    n_q = spark.read.parquet(_join(out, "quotes")).count()
-    n_e = spark.read.parquet(_join(out, "entities")).count()
+    n_q = q_df.count()
+    n_e = ents.count()
     n_done = res.count()
     res.unpersist()
     return {"enriched": n_done, "entities": n_e, "quotes": n_q}
@@ -285,9 +317,13 @@ def _copies(spark: Any, arts: Any, parts: int, out: str, opts: dict[str, str]) -
     pairs = sk.flatMap(_band_rows).groupByKey().flatMap(_pairs).distinct()
     sh = sk.map(lambda s: (s[0], (s[1], s[2])))
     edges = (
-        pairs.join(sh).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
-        .join(sh).map(lambda kv: ((kv[1][0][0], kv[0]), (kv[1][0][1], kv[1][1])))
-        .filter(_verify).keys().collect()
+        pairs.join(sh)
+        .map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
+        .join(sh)
+        .map(lambda kv: ((kv[1][0][0], kv[0]), (kv[1][0][1], kv[1][1])))
+        .filter(_verify)
+        .keys()
+        .collect()
     )  # verified pairs only: the copies themselves, small enough for the driver
     uf = _UnionFind()
     for a, b in edges:
@@ -308,8 +344,16 @@ def _copies(spark: Any, arts: Any, parts: int, out: str, opts: dict[str, str]) -
         grp = min(comp)
         original = min(comp, key=lambda m: (info[m], m))
         for m in comp:
-            rows.append(Row(id=info[m][2], group=info[grp][2], copy_of=None if m == original else info[original][2],
-                            file_no=m[0], pos=m[1], month=io.month_of(info[m][0] if info[m][0] != "9999" else "")))
+            rows.append(
+                Row(
+                    id=info[m][2],
+                    group=info[grp][2],
+                    copy_of=None if m == original else info[original][2],
+                    file_no=m[0],
+                    pos=m[1],
+                    month=io.month_of(info[m][0] if info[m][0] != "9999" else ""),
+                )
+            )
     schema = "id string, group string, copy_of string, file_no long, pos long, month string"
     spark.createDataFrame(rows, schema).write.mode("overwrite").options(**opts).partitionBy("month").parquet(
         _join(out, "copies")
@@ -348,13 +392,23 @@ def _write_text(spark: Any, path: str, text: str) -> None:
 
 
 def _manifest(
-    inputs: Sequence[str], paths: list[str], counts: dict[str, Any], rejects: list[Any], notes: list[str],
-    enrich: bool, dedup: bool, sc: Any, now: str, timings: dict[str, float],
+    inputs: Sequence[str],
+    paths: list[str],
+    counts: dict[str, Any],
+    rejects: list[Any],
+    notes: list[str],
+    enrich: bool,
+    dedup: bool,
+    sc: Any,
+    now: str,
+    timings: dict[str, float],
 ) -> dict[str, Any]:
     from ..enrich.entities import EntitiesStage
 
     versions: dict[str, Any] = {
-        "newsdesk": __version__, "spark": sc.version, "python": sys.version.split()[0],
+        "newsdesk": __version__,
+        "spark": sc.version,
+        "python": sys.version.split()[0],
         "entities_stage": EntitiesStage.info.version,
     }
     if enrich:
