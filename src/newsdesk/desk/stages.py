@@ -82,6 +82,7 @@ class Stages:
                     redo=redo_all or name == redo,
                     catch_up=lambda: self.index.catch_up(self.store),
                 )
+        self.follow.percolate()  # entity: and story: alerts see what the stages just wrote
         return done
 
     # -- API keys -------------------------------------------------------------

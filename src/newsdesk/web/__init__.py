@@ -167,6 +167,7 @@ def timeline_page(
             ctx["terms"] = desk.top("terms", queries[0], 20, since or None, until or None)
             ctx["sources"] = desk.top("sources", queries[0], 10, since or None, until or None)
             ctx["entities"] = desk.top("entities", queries[0], 10, since or None, until or None)
+            ctx["spikes"] = desk.follow.spikes(queries[0], interval="day", first=1) if interval == "day" else []
         except (NewsdeskError, ApiError) as err:
             ctx["error"] = str(err)
             return _page(request, "timeline.html", status=400, **ctx)
