@@ -21,11 +21,19 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed  ## create .venv and install newsdesk with every extra
 
 demo: install  ## ingest the shared sample data and run real searches
-	$(BIN)/newsdesk --data $(DEMO_DATA) ingest $(SHARED)/data/reuters21578/reuters21578.jsonl.gz $(SHARED)/seed/
+	$(BIN)/newsdesk --data $(DEMO_DATA) ingest $(SHARED)/data/reuters21578/reuters21578.jsonl.gz
+	@# a saved search, then the article it is waiting for: the alert fires (Atom feed; webhook/email work alike)
+	-@$(BIN)/newsdesk --data $(DEMO_DATA) alerts add sessions '"jeff sessions"' --notify atom 2>/dev/null
+	$(BIN)/newsdesk --data $(DEMO_DATA) ingest $(SHARED)/seed/
+	$(BIN)/newsdesk --data $(DEMO_DATA) alerts show sessions
 	$(BIN)/newsdesk --data $(DEMO_DATA) stats
 	$(BIN)/newsdesk --data $(DEMO_DATA) search "jeff sessions" --limit 3
 	$(BIN)/newsdesk --data $(DEMO_DATA) search "james baker" --limit 3
 	$(BIN)/newsdesk --data $(DEMO_DATA) search '(opec OR "oil prices") AND saudi' --limit 3 --sort date
+	@# copies are found at ingest; stories group the articles about one event
+	$(BIN)/newsdesk --data $(DEMO_DATA) enrich --stage stories
+	$(BIN)/newsdesk --data $(DEMO_DATA) stories "james baker" --top 3
+	$(BIN)/newsdesk --data $(DEMO_DATA) timeline oil --unit stories --interval month
 
 chromium:  ## install Debian's Chromium for the browser tests when it is missing
 	@if [ ! -x $(CHROMIUM) ]; then \
