@@ -113,7 +113,7 @@ class Importing:
 
         manifest = read_manifest(root)
         desk: Any = self
-        summary = desk.ingest_records(_article_rows(root), progress, dedup=bool(manifest.get("dedup", True)))
+        summary = desk.ingest_records(_article_rows(root), progress, dedup=True)
         out: dict[str, Any] = {
             "new": summary.new,
             "present": summary.present,
