@@ -127,9 +127,11 @@ def quotes(
     q: Annotated[str | None, Query(max_length=MAX_QUERY)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    kind: Literal["full", "partial"] | None = None,
 ) -> dict[str, Any]:
+    """Each quote: text, speaker, article_id, title, published, cue, start, end, kind (full|partial)."""
     try:
-        items = desk_of(request).quotes(by=by, query=q, limit=limit, offset=offset)
+        items = desk_of(request).quotes(by=by, query=q, limit=limit, offset=offset, kind=kind)
     except NotEnrichedError:  # no quotes yet; an unknown speaker is still a 404, a bad query a 400
         items = []
     return {"by": by, "query": q, "items": items}
