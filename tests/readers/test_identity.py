@@ -245,3 +245,13 @@ def test_id_of_a_record_with_a_fragment_is_the_base_id():
     art = to_article(Record(title="t", body="b", url="https://x.example/live#post-3"))
     assert art.id == old_url_id("https://x.example/live")
     assert art.url == "https://x.example/live#post-3"
+
+
+def test_a_home_page_saved_as_itself_keeps_the_root_url(desk, tmp_path):
+    page = SITE_ROOT_PAGE.format(title="Welcome to the Site", text="Home page.", base="")
+    (tmp_path / "home.html").write_text("<!-- saved from url=(0025)https://site.example.com/ -->\n" + page)
+    desk.ingest(str(tmp_path / "home.html"))
+    (article,) = [desk.get(r[0]) for r in desk.store.db.execute("SELECT id FROM articles")]
+    assert article.url == "https://site.example.com/" and article.id == old_url_id(
+        "https://site.example.com/"
+    )
