@@ -1,4 +1,6 @@
-"""``spark-submit -m newsdesk.spark run INPUT… --out DIR`` / ``python -m newsdesk.spark …``.
+"""``python -m newsdesk.spark run INPUT… --out DIR``, or on a cluster
+``spark-submit "$(python -c 'import newsdesk.spark.__main__ as m; print(m.__file__)')" run …``
+(spark-submit takes a script file, not ``-m``).
 
 The same job as ``newsdesk spark run``, for clusters: ``spark-submit`` decides master,
 executors and memory; this entry point passes no master unless ``--master`` is given.
@@ -10,7 +12,7 @@ import argparse
 import json
 import sys
 
-from . import analytics, job
+from newsdesk.spark import analytics, job  # absolute: spark-submit runs this file as a script
 
 
 def main(argv: list[str] | None = None) -> int:

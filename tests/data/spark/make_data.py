@@ -5,11 +5,12 @@
 - ``news.warc.gz``: warcinfo + five HTML responses (two of them the same wire story on two
   sites, one a 404) the way CC-News ships WARCs, one gzip member per record;
 - ``corrupt.warc.gz``: two good records, then a member whose deflate stream is garbage;
-- ``articles.jsonl``: twelve articles, three copies of one story (re-sends and an edit),
+- ``articles.jsonl``: thirteen articles, three copies of one story (re-sends and an edit), two
+  undated copies of another,
   an article repeated with the same id, and two broken lines;
 - ``cut.jsonl.gz``: a gzip cut off in the middle of its stream (a failed download).
 
-Texts are fixed, so the output is the same on every run (WARC record ids are seeded).
+Texts and response record ids are fixed; the warcinfo records carry the time they were made.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ WIRE = (
     "if prices kept rising, and that the labour market remained tight. Economists had expected "
     "a smaller move. The currency rose against the dollar after the announcement, while shares "
     "of lenders and builders fell in afternoon trading on the Harbourg exchange."
+)
+UNDATED = (
+    "Volunteers on the coast path above Selby Cove counted more than two thousand puffins this "
+    "week, the highest number since the count began, and said the new fence at the cliff top "
+    "had kept walkers away from the burrows during the nesting season."
 )
 STORIES = [
     (
@@ -186,7 +192,9 @@ def main() -> None:
             "body": WIRE + " Analysts said a pause was unlikely before the summer.",
         }
     )
-    rows.append({"id": "u1", "title": "An undated note", "source": "Notes", "body": STORIES[2][1]})
+    # undated copies: compared with undated articles only (copies.bucket); see the report on issue 14
+    rows.append({"id": "u1", "title": "An undated note", "source": "Notes", "body": UNDATED})
+    rows.append({"id": "u2", "title": "Undated, again", "source": "Notes Two", "body": UNDATED + " More later."})
     with open(os.path.join(HERE, "articles.jsonl"), "w", encoding="utf-8") as fh:
         for i, row in enumerate(rows):
             fh.write(json.dumps(row) + "\n")
