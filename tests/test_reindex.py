@@ -109,7 +109,9 @@ def test_searches_against_serve_never_see_an_empty_index_during_reindex(tmp_path
     data = tmp_path / "data"
     run_cli("ingest", str(reuters_part), data=data, check=True)
     with serving(data) as base:
-        expected = httpx.get(base + "/api/search", params={"q": "oil", "limit": 1, "facets": "false"}).json()["total"]
+        expected = httpx.get(base + "/api/search", params={"q": "oil", "limit": 1, "facets": "false"}).json()[
+            "total"
+        ]
         assert expected > 100
         hits: list[int] = []
         errors: list[str] = []
@@ -129,8 +131,12 @@ def test_searches_against_serve_never_see_an_empty_index_during_reindex(tmp_path
         try:
             time.sleep(0.3)
             during_from = len(hits)
-            reindex = subprocess.Popen([sys.executable, "-m", "newsdesk", "--data", str(data), "reindex"],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            reindex = subprocess.Popen(
+                [sys.executable, "-m", "newsdesk", "--data", str(data), "reindex"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             openers = 0
             while reindex.poll() is None:  # other processes open the desk while it runs
                 subprocess.run([sys.executable, "-c", OPEN_DESK, str(data)], check=True, timeout=120)
