@@ -72,8 +72,10 @@ def search(
 @router.get("/articles/{article_id}", dependencies=read, summary="One article in full")
 def article(request: Request, article_id: Annotated[str, Path(max_length=500)]) -> dict[str, Any]:
     desk = desk_of(request)
-    out = desk.get(article_id).to_dict()
+    out = desk.article_info(article_id)  # the article, plus copy_of, copies, story and revisions
     out["provenance"] = public_provenance(out["provenance"], desk)  # a file's name, not the server's path
+    for rev in out["revisions"]:
+        rev["provenance"] = public_provenance(rev.get("provenance", ""), desk)
     return out
 
 

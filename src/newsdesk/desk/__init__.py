@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -301,7 +302,9 @@ class Desk(Reading, Stages, Importing):
         :class:`newsdesk.alerts.following.Following` over this desk's parts."""
         from ..alerts.following import Following
 
-        return Following(self.store, self.index, self.path, self.ingest_records, self.search, self._thread_lock,
+        # polled feeds keep revisions: an entry whose text changed at the source replaces the stored one
+        ingest = functools.partial(self.ingest_records, update=True)
+        return Following(self.store, self.index, self.path, ingest, self.search, self._thread_lock,
                          self.writing)
 
 
