@@ -269,6 +269,7 @@ class CopiesStage:
         summary="near-duplicates: copy groups and the original of each (MinHash LSH)",
         parallel=False,
         at_ingest=True,
+        extra="dedup",
     )
 
     def __init__(self, window_days: float = WINDOW_DAYS) -> None:
