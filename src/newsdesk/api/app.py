@@ -16,6 +16,7 @@ import os
 import re
 import threading
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +29,7 @@ from .errors import ApiError, error_response, error_status, parameter_message
 from .guard import Guard, docs_policy
 
 log = logging.getLogger("newsdesk.api")
+DOCS_SCHEMA = "/docs/openapi.json"
 
 def create_app(
     desk: Desk | str | os.PathLike[str], read_key: bool = False, allowed_hosts: Iterable[str] | None = None
@@ -119,7 +121,7 @@ def _install_docs(app: FastAPI) -> None:
         return
     app.mount("/docs-static", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-static")
     page = get_swagger_ui_html(
-        openapi_url=app.openapi_url or "/openapi.json",
+        openapi_url=DOCS_SCHEMA,  # the vendored Swagger UI (4.x) reads OpenAPI 3.0, not FastAPI's 3.1
         title="newsdesk API",
         swagger_js_url="/docs-static/swagger-ui-bundle.js",
         swagger_css_url="/docs-static/swagger-ui.css",
@@ -134,3 +136,33 @@ def _install_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     async def docs() -> Response:
         return Response(page.body, media_type="text/html")
+
+    @app.get(DOCS_SCHEMA, include_in_schema=False)
+    def docs_schema() -> dict[str, Any]:
+        return as_openapi_30(app.openapi())
+
+
+def as_openapi_30(schema: dict[str, Any]) -> dict[str, Any]:
+    """The app's OpenAPI 3.1 schema in the 3.0 dialect Swagger UI 4 renders.
+
+    3.1 writes an optional value as ``anyOf: [X, {type: null}]``; 3.0 as X with
+    ``nullable: true``. That and the version string are all FastAPI's schema needs.
+    """
+
+    def convert(node: Any) -> Any:
+        if isinstance(node, list):
+            return [convert(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        out = {k: convert(v) for k, v in node.items()}
+        options = out.get("anyOf")
+        if isinstance(options, list) and {"type": "null"} in options:
+            rest = [o for o in options if o != {"type": "null"}]
+            out.pop("anyOf")
+            if len(rest) == 1:
+                out = {**rest[0], **out, "nullable": True}
+            else:
+                out.update(anyOf=rest, nullable=True)
+        return out
+
+    return {**convert(schema), "openapi": "3.0.3"}

@@ -36,7 +36,7 @@ log = logging.getLogger("newsdesk.api")
 
 COOKIE = "newsdesk_key"
 OPEN_PREFIXES = ("/static/", "/docs-static/")
-OPEN_PATHS = {"/login", "/logout", "/docs", "/openapi.json", "/favicon.ico"}
+OPEN_PATHS = {"/login", "/logout", "/docs", "/docs/openapi.json", "/openapi.json", "/favicon.ico"}
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
