@@ -120,3 +120,33 @@ def test_sigkill_during_copies_and_stories_then_enrich_again(tmp_path):
     n = len(records)
     assert len(groups) == n and len(stories) == n and runs == {"copies": n, "stories": n}
     assert groups == want[0], "every article in exactly one copy group, the same as without the kill"
+
+
+def test_a_new_stage_version_redoes_that_stage(tmp_path, monkeypatch):
+    from newsdesk.enrich.copies import CopiesStage
+    from newsdesk.enrich.stage import StageInfo
+
+    with newsdesk.open(tmp_path / "d") as d:
+        d.ingest_records(_records(60), dedup=False)
+        d.enrich(stage="copies")
+        groups = _state(Path(d.path))[0]
+        old = CopiesStage.info
+        monkeypatch.setattr(CopiesStage, "info", StageInfo(**{**{f: getattr(old, f) for f in old.__slots__}, "version": 2}))
+        d._stages = [type(s)() for s in d._stages]
+        assert d.pending("copies") == d.count()
+        assert d.enrich(stage="copies") == {"copies": d.count()}
+        assert _state(Path(d.path))[0] == groups, "redone from scratch, nothing doubled"
+        db = sqlite3.connect(Path(d.path) / "newsdesk.db")
+        assert db.execute("SELECT DISTINCT version FROM stage_runs WHERE stage='copies'").fetchall() == [(2,)]
+        db.close()
+
+
+def test_stories_rebuild_keeps_every_article_in_one_story(tmp_path):
+    with newsdesk.open(tmp_path / "d") as d:
+        d.ingest_records(_records(80))
+        d.enrich(stage="stories")
+        assert d.rebuild_stories() == d.count()
+        _groups, stories, runs = _state(Path(d.path))
+        assert len(stories) == d.count() and runs["stories"] == d.count()
+        one = d.stories(top=1)[0]
+        assert d.search(f"story:{one['id']}", limit=500, collapse="none").total == one["size"]

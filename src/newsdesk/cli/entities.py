@@ -14,9 +14,8 @@ from .common import open_desk, print_json, progress_bar
 @click.option(
     "--batch-size",
     type=click.IntRange(1, 10_000),
-    default=64,
-    show_default=True,
-    help="Articles per task and per committed transaction.",
+    default=None,
+    help="Articles per task and per committed transaction (default: 64 for entities, 1000 for copies and stories).",
 )
 @click.option("--stage", "stage", metavar="NAME", default=None,
               help="Run only this enrichment stage (see `newsdesk stats`; default: every stage, in order).")

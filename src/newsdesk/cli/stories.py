@@ -34,7 +34,7 @@ def stories(ctx, query, since, until, top, order, rebuild, as_json):
     q = " ".join(query) or None
     with open_desk(ctx, create=False) as desk:
         if rebuild:
-            desk.enrich(stage="stories", redo="stories")
+            click.echo(f"re-clustered {desk.rebuild_stories():,} articles into stories", err=True)
         rows = desk.stories(q, since=since, until=until, top=top, order=order)
     if as_json:
         for row in rows:

@@ -78,12 +78,24 @@ class Stages:
                     enrich.get_stage(name),
                     progress=progress,
                     workers=workers,
-                    batch_size=batch_size or enrich.BATCH,
+                    batch_size=batch_size,
                     redo=redo_all or name == redo,
                     catch_up=lambda: self.index.catch_up(self.store),
                 )
         self.follow.percolate()  # entity: and story: alerts see what the stages just wrote
         return done
+
+    def rebuild_stories(self, progress: Progress | None = None) -> int:
+        """Re-cluster every article into stories in published order (after tuning the stage)."""
+        from .. import enrich
+
+        stage = enrich.get_stage("stories")
+        with self.writing():
+            with self.store.transaction():
+                n = stage.rebuild(self.store)  # type: ignore[attr-defined]
+                self.store.touch(self.store.all_seqs())  # every story value in the index may change
+            self.index.catch_up(self.store)
+        return n
 
     # -- API keys -------------------------------------------------------------
     def create_key(self, name: str = "") -> str:

@@ -29,7 +29,8 @@ from .stage import Stage, StageInfo
 if TYPE_CHECKING:
     from ..store import Store
 
-BATCH = 64  # articles per worker task and per transaction
+BATCH = 64  # articles per worker task and per transaction (parallel stages: spaCy)
+SERIAL_BATCH = 1000  # articles per transaction for the cheap in-process stages (copies, stories)
 INDEX_EVERY = 5000  # articles between index catch-ups during a long run
 
 __all__ = ["BATCH", "Stage", "StageInfo", "all_stages", "get_stage", "pending", "run_on_rows", "run_stage"]
@@ -73,7 +74,7 @@ def run_stage(
     stage: Stage,
     progress: Callable[[int], Any] | None = None,
     workers: int | None = None,
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
     redo: bool = False,
     catch_up: Callable[[], Any] | None = None,
 ) -> int:
@@ -87,6 +88,8 @@ def run_stage(
     if reason is not None:
         raise BadParameter("stage", stage.info.name, reason)
     name, version = stage.info.name, stage.info.version
+    if checkpoints.other_versions(store, name, version):
+        redo = True  # the stage's rules changed since it last ran: its old results go, all is redone
     if redo:
         with store.transaction():
             stage.reset(store)
@@ -94,6 +97,8 @@ def run_stage(
     todo = checkpoints.pending(store, name, version)
     if not todo:
         return 0
+    if batch_size is None:
+        batch_size = BATCH if stage.info.parallel else SERIAL_BATCH
     done = since_index = 0
     for rows, computed in _computed(store, stage, todo, workers, batch_size):
         with store.transaction():

@@ -259,6 +259,10 @@ class Store:
         row = self.db.execute("SELECT seq FROM articles WHERE id = ?", (article_id,)).fetchone()
         return row[0] if row else None
 
+    def all_seqs(self) -> list[int]:
+        """Every stored seq, in order."""
+        return [s for (s,) in self.db.execute("SELECT seq FROM articles ORDER BY seq")]
+
     def ids_by_seq(self, seqs: list[int]) -> dict[int, str]:
         """Article ids of the given seqs (those that exist), keyed by seq."""
         return dict(self._by_seq("id", seqs))

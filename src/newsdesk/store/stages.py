@@ -55,3 +55,10 @@ def mark_done(store: Store, stage: str, version: int, seqs: Iterable[int], at: s
 def forget(store: Store, stage: str) -> None:
     """Drop every checkpoint of one stage (``--redo``); inside a transaction."""
     store.db.execute("DELETE FROM stage_runs WHERE stage = ?", (stage,))
+
+
+def other_versions(store: Store, stage: str, version: int) -> bool:
+    """Whether some article was done by another version of the stage (its rules changed)."""
+    return store.db.execute(
+        "SELECT 1 FROM stage_runs WHERE stage = ? AND version != ? LIMIT 1", (stage, version)
+    ).fetchone() is not None
