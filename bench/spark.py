@@ -148,6 +148,7 @@ def main() -> None:
         for cores in (1, 2):
             wall, man = spark_run(inputs, work / f"out-{fmt}-{cores}", f"local[{cores}]", enrich=False)
             res[f"{fmt}-plain-{cores}"] = wall
+            res[f"{fmt}-plain-{cores}-work"] = man["timings"]["total_s"] - man["timings"]["startup_s"]
             print(
                 f"spark run {fmt:5} --dedup          local[{cores}]: {wall:7.1f} s  "
                 f"({man['counts']['articles']} articles, {man['counts'].get('copy_groups', 0)} copy groups; "
@@ -155,7 +156,7 @@ def main() -> None:
             )
         print(
             f"  speed-up 1 -> 2 cores: {res[f'{fmt}-plain-1'] / res[f'{fmt}-plain-2']:.2f}x "
-            f"(without start-up: {(res[f'{fmt}-plain-1'] - res['startup']) / max(0.1, res[f'{fmt}-plain-2'] - res['startup']):.2f}x)"
+            f"(the jobs without their own start-up: {res[f'{fmt}-plain-1-work'] / res[f'{fmt}-plain-2-work']:.2f}x)"
         )
 
     enrich_inputs = jsonl
@@ -167,13 +168,14 @@ def main() -> None:
     for cores in (1, 2):
         wall, man = spark_run(enrich_inputs, work / f"out-enrich-{cores}", f"local[{cores}]", enrich=True)
         res[f"enrich-{cores}"] = wall
+        res[f"enrich-{cores}-work"] = man["timings"]["total_s"] - man["timings"]["startup_s"]
         print(
             f"spark run jsonl --dedup --enrich local[{cores}]: {wall:7.1f} s  ({en} articles, "
             f"{man['counts']['entities']} entities; enrich step {man['timings'].get('enrich_s', 0):.1f} s)"
         )
     print(
         f"  speed-up 1 -> 2 cores with --enrich: {res['enrich-1'] / res['enrich-2']:.2f}x "
-        f"(without start-up: {(res['enrich-1'] - res['startup']) / max(0.1, res['enrich-2'] - res['startup']):.2f}x; target >= 1.8x)"
+        f"(the jobs without their own start-up: {res['enrich-1-work'] / res['enrich-2-work']:.2f}x; target >= 1.8x)"
     )
 
     desk = work / "embedded"
