@@ -29,6 +29,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", help="data directory to use (default: a fresh temporary one)")
     ap.add_argument("--repeat", type=int, default=5, help="passes over the queries")
+    ap.add_argument("--no-dedup", action="store_true", help="ingest without the copies stage (round 1's work only)")
     args = ap.parse_args()
     tmp = None
     data = args.data
@@ -38,7 +39,7 @@ def main() -> None:
     try:
         desk = newsdesk.open(data)
         t0 = time.perf_counter()
-        summary = desk.ingest(str(PATHS["corpus"]))
+        summary = desk.ingest(str(PATHS["corpus"]), **({"dedup": False} if args.no_dedup else {}))
         ingest_s = time.perf_counter() - t0
         n = summary.new + summary.present
         queries = list(ev.load_queries(PATHS["queries"]).values())
