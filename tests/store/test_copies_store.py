@@ -139,3 +139,26 @@ def test_source_roles(desk):
     assert roles["Reuters"]["originals"] > roles["Reuters"]["copies"]
     some = copies_db.source_roles(store, list(seq_of.values())[:50])
     assert sum(r["articles"] for r in some.values()) == 50
+
+
+def test_hit_columns_equal_the_table_by_table_read(tmp_path):
+    """The one-query read for a page of hits gives what copy_info + stories + ids give."""
+    import newsdesk
+    from newsdesk.enrich import groups
+    from newsdesk.model import Record
+
+    body = " ".join(f"word{i} alpha beta gamma delta" for i in range(60))
+    with newsdesk.open(tmp_path / "d") as d:
+        d.ingest_records([
+            Record(title="Original", body=body, external_id="a", published="2024-01-01T10:00:00Z", source="A"),
+            Record(title="Copy", body="LONDON - " + body, external_id="b", published="2024-01-01T12:00:00Z", source="B"),
+            Record(title="Other", body=" ".join(f"other{i} words here" for i in range(80)), external_id="c",
+                   published="2024-01-02T10:00:00Z", source="C"),
+        ])
+        seqs = d.store.all_seqs()
+        fast = copies_db.hit_columns(d.store, seqs)
+        slow = groups.columns(d.store, seqs * 100)  # over 200 seqs: the table-by-table path
+        assert fast == {s: slow[s] for s in seqs}
+        ids = d.store.ids_by_seq(seqs)
+        assert fast[seqs[1]]["copy_of"] == ids[seqs[0]] and fast[seqs[0]]["copies"] == [ids[seqs[1]]]
+        assert fast[seqs[2]] == {"copies": [], "copy_of": None, "story": None}

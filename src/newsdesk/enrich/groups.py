@@ -27,6 +27,8 @@ def columns(store: Store, seqs: list[int]) -> dict[int, dict[str, Any]]:
     original or None, "story": story id or None}} for every seq asked."""
     if not seqs:
         return {}
+    if len(seqs) <= 200:  # a page of hits or one article: the one-query read
+        return store_copies.hit_columns(store, seqs)
     info = store_copies.copy_info(store, seqs)
     story = store_stories.stories_of_seqs(store, seqs)
     wanted = set(seqs)

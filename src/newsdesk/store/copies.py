@@ -242,3 +242,38 @@ def group_stats(store: Store) -> tuple[int, int]:
 def all_groups(store: Store) -> dict[int, int]:
     """{seq: group} for every done article (the bench and tests read a whole desk's groups)."""
     return dict(store.db.execute("SELECT seq, grp FROM copies"))
+
+
+def hit_columns(store: Store, seqs: Sequence[int]) -> dict[int, dict]:
+    """{seq: {"copies": [ids], "copy_of": id | None, "story": int | None}} for search hits, in
+    one query (plus one for the member ids of the few groups with more than one member): a search
+    page pays for its copy and story columns once, not per table."""
+    import json
+
+    if not seqs:
+        return {}
+    rows = store.db.execute(
+        "SELECT s.value, c.grp, o.id, m.story, "
+        "(SELECT count(*) FROM copies g WHERE g.grp = c.grp) "
+        "FROM json_each(?) s LEFT JOIN copies c ON c.seq = s.value "
+        "LEFT JOIN articles o ON o.seq = c.copy_of LEFT JOIN story_members m ON m.seq = s.value",
+        (json.dumps(list(seqs)),),
+    ).fetchall()
+    shared = sorted({grp for _s, grp, _o, _st, n in rows if grp is not None and n > 1})
+    members: dict[int, list[tuple[int, str]]] = {}
+    for part in _chunks(shared):
+        marks = ",".join("?" * len(part))
+        for grp, seq, aid in store.db.execute(
+            f"SELECT c.grp, c.seq, a.id FROM copies c JOIN articles a ON a.seq = c.seq "
+            f"WHERE c.grp IN ({marks}) ORDER BY c.seq",
+            part,
+        ):
+            members.setdefault(grp, []).append((seq, aid))
+    return {
+        seq: {
+            "copies": [aid for other, aid in members.get(grp, []) if other != seq] if grp is not None else [],
+            "copy_of": original,
+            "story": story,
+        }
+        for seq, grp, original, story, _n in rows
+    }
