@@ -39,7 +39,16 @@ def test_round1_directory_opens_upgrades_and_searches_identically(round1):
             if q.startswith("_"):
                 continue
             got = desk.search(q, limit=10)
-            assert (got.total, [h.id for h in got.hits]) == (want["total"], want["ids"]), q
+            assert got.total == want["total"], q
+            # the same hits in the same order, up to the order of equal scores (tantivy leaves ties
+            # to its segment layout, which a rebuilt index may lay out differently)
+            assert {h.id for h in got.hits} == set(want["ids"]), q
+            by_score: dict[float, set[str]] = {}
+            for h in got.hits:
+                by_score.setdefault(h.score, set()).add(h.id)
+            order = [h.id for h in got.hits]
+            for i, wanted in enumerate(want["ids"]):
+                assert order[i] == wanted or wanted in by_score[got.hits[i].score], (q, i)
         assert desk.stats()["articles"] == expected["_stats_articles"]
         assert desk.entity("jeff sessions")["name"] == expected["_entity"]
         assert desk.verify_key(ROUND1_KEY)
