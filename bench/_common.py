@@ -10,8 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import newsdesk  # noqa: E402
-from newsdesk.evaluate import collections as evalsets  # noqa: E402
 from newsdesk import evaluate as ev  # noqa: E402
+from newsdesk.evaluate import collections as evalsets  # noqa: E402
 
 CACHE = Path(os.environ.get("NEWSDESK_BENCH_CACHE", ROOT / ".bench-cache"))
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 import newsdesk
-from newsdesk.evaluate import collections as evalsets
 from newsdesk import evaluate as ev
+from newsdesk.evaluate import collections as evalsets
 
 from ..conftest import ROOT, SEED, needs_shared
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsdesk import search as S
-from newsdesk.search import plan as plan_mod
 from newsdesk.errors import NewsdeskError
 from newsdesk.model import Record
+from newsdesk.search import plan as plan_mod
 
 
 def rec(ext, title, body, published="2020-01-01", source="Wire"):
