@@ -88,19 +88,25 @@ def timeline(
             undated = total - len(rows)
         per_query.append((q, counts, total, undated))
     periods = period_range((p for _q, c, _n, _u in per_query for p in c), interval)
-    series = []
-    for q, counts, total, undated in per_query:
-        buckets = []
-        for p in periods:
-            count = counts.get(p, 0)
-            all_n = totals.get(p, 0)
-            share = round(count / all_n, 6) if all_n else 0.0
-            buckets.append({
-                "period": period_label(p, interval),
-                "count": count,
-                "all": all_n,
-                "share": share,
-                "value": share if normalize else count,
-            })
-        series.append({"query": q, "total": total, "undated": undated, "buckets": buckets})
+    series = [
+        series_entry(q, counts, total, undated, periods, totals, interval, normalize)
+        for q, counts, total, undated in per_query
+    ]
     return {"interval": interval, "normalize": normalize, "unit": unit, "series": series}
+
+
+def series_entry(
+    q: str, counts: Counter[date], total: int, undated: int, periods: list[date], totals: Counter[date],
+    interval: str, normalize: bool,
+) -> dict[str, Any]:
+    """One query's series in the shape every timeline prints (desk, API, Spark)."""
+    buckets = []
+    for p in periods:
+        count = counts.get(p, 0)
+        all_n = totals.get(p, 0)
+        share = round(count / all_n, 6) if all_n else 0.0
+        buckets.append({
+            "period": period_label(p, interval), "count": count, "all": all_n, "share": share,
+            "value": share if normalize else count,
+        })
+    return {"query": q, "total": total, "undated": undated, "buckets": buckets}

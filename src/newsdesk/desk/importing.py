@@ -28,22 +28,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import NewsdeskError
+from ..store import COLUMNS
 
 IMPORT_BATCH = 500  # articles per entities transaction
-ARTICLE_FIELDS = (
-    "id",
-    "external_id",
-    "url",
-    "source",
-    "title",
-    "body",
-    "published",
-    "authors",
-    "lang",
-    "metadata",
-    "provenance",
-    "ingested_at",
-)
+ARTICLE_FIELDS = COLUMNS[1:-1]  # store.article_values order: every column but seq and version
 
 
 def _pyarrow() -> Any:

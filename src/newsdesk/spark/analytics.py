@@ -28,8 +28,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
+from ..analysis.timeline import series_entry
 from ..errors import BadParameter
-from ..periods import check_interval, period_label, period_range, roll_up
+from ..periods import check_interval, period_range, roll_up
 from .job import ARTICLE_FIELDS, MENTIONS_SCHEMA, _article_schema, _join
 
 _HEAP = 100_000_000
@@ -223,20 +224,7 @@ def timeline(
     periods = period_range((p for _q, c, _n, _u in per_query for p in c), interval)
     series = []
     for q, counts, total, undated in per_query:
-        buckets = []
-        for p in periods:
-            count, all_n = counts.get(p, 0), all_counts.get(p, 0)
-            share = round(count / all_n, 6) if all_n else 0.0
-            buckets.append(
-                {
-                    "period": period_label(p, interval),
-                    "count": count,
-                    "all": all_n,
-                    "share": share,
-                    "value": share if normalize else count,
-                }
-            )
-        series.append({"query": q, "total": total, "undated": undated, "buckets": buckets})
+        series.append(series_entry(q, counts, total, undated, periods, all_counts, interval, normalize))
     return {"interval": interval, "normalize": normalize, "unit": "articles", "series": series}
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from .. import __version__
 from ..readers import ReadOptions
+from ..store import COLUMNS
 from . import io
 
 MENTIONS_SCHEMA = (
@@ -42,20 +43,7 @@ MENTIONS_SCHEMA = (
     "in_title boolean, in_lead boolean"
 )
 ENRICH_BATCH = 64  # articles per nlp.pipe call inside a partition (the desk's stage batch)
-ARTICLE_FIELDS = (
-    "id",
-    "external_id",
-    "url",
-    "source",
-    "title",
-    "body",
-    "published",
-    "authors",
-    "lang",
-    "metadata",
-    "provenance",
-    "ingested_at",
-)  # store.article_values order
+ARTICLE_FIELDS = COLUMNS[1:-1]  # store.article_values order: every column but seq and version
 
 
 def session(master: str | None = None, app: str = "newsdesk") -> Any:
