@@ -17,19 +17,21 @@ def collapse(
     a hit is dropped when any of its non-zero keys belongs to a hit already kept.
     """
     keep: list[tuple[float, int]] = []
-    owner: list[dict[int, int]] = []  # per field: group key -> the seq kept for it
+    owner: dict[tuple[int, int], int] = {}  # (field position, group key) -> the seq kept for it
     members: dict[int, int] = {}
     for score, seq, groups in hits:
-        if on:
-            while len(owner) < len(groups):
-                owner.append({})
-            kept_for = next((owner[i][g] for i, g in enumerate(groups) if g and g in owner[i]), None)
+        if on and groups:
+            kept_for = None
+            for i, g in enumerate(groups):
+                if g and (i, g) in owner:
+                    kept_for = owner[(i, g)]
+                    break
             if kept_for is not None:
                 members[kept_for] += 1
                 continue
             for i, g in enumerate(groups):
                 if g:
-                    owner[i][g] = seq
+                    owner[(i, g)] = seq
         members[seq] = 1
         if len(keep) < want:
             keep.append((score, seq))
