@@ -227,3 +227,23 @@ def test_sigkill_during_import_then_rerun_gives_exact_counts(spark, tmp_path):
     with newsdesk.open(data) as d:
         assert d.stats()["articles"] == n
         assert d.index.num_docs() == n
+
+
+def test_distinct_entries_sharing_a_link_are_not_merged(spark, tmp_path):
+    """The podcast case through Spark: 30 entries with their own guids and one shared link stay 30
+    articles, with the ids the desk gives them; a repeated entry is still one."""
+    src = tmp_path / "in"
+    src.mkdir()
+    lines = [
+        json.dumps({"id": f"episode-{i}", "url": "https://pod.example.com/show", "title": f"Episode {i}",
+                    "body": f"Episode {i} of the show, about topic number {i}.", "published": "2024-05-01"})
+        for i in range(30)
+    ]
+    (src / "pod.jsonl").write_text("\n".join(lines + lines[:1]) + "\n", encoding="utf-8")
+    manifest = job.run([str(src)], str(tmp_path / "out"), spark=spark)
+    arts = _parquet(tmp_path / "out", "articles")
+    with newsdesk.open(tmp_path / "desk") as d:
+        d.ingest([str(src)])
+        stored = {r[0] for r in d.store.db.execute("SELECT id FROM articles")}
+    assert manifest["counts"]["articles"] == len(arts) == 30
+    assert {a["id"] for a in arts} == stored

@@ -146,6 +146,21 @@ def _verify(item: tuple[Any, Any]) -> bool:
 
 
 # -- the job ----------------------------------------------------------------------
+def _settle(items: Any) -> list[tuple]:
+    """(order, row) of the items that share one base id, with their final ids: the same rule as
+    ``Desk.ingest_records`` (``normalize.resolve_ids``), so distinct feed entries never merge."""
+    from ..normalize import resolve_ids
+
+    ordered = sorted(items, key=lambda it: it[0])
+    rows, _known, _repeats = resolve_ids([v for _o, v in ordered], lambda ids: {})
+    out, j = [], 0
+    for order, v in ordered:
+        if j < len(rows) and rows[j][1:] == v[1:]:
+            out.append((order, rows[j]))
+            j += 1
+    return out
+
+
 def run(
     inputs: Sequence[str],
     out: str,
@@ -182,12 +197,13 @@ def run(
     raw = sc.union(rdds) if len(rdds) > 1 else (rdds[0] if rdds else sc.parallelize([]))
     raw = raw.persist()
 
-    # one row per id, the first met (the order ingest meets them in)
+    # one row per article: items sharing a base id are settled as ingest settles them (the first
+    # met keeps it, a distinct item sharing the link gets a qualified id, a repeat is dropped)
     arts = (
         raw.filter(lambda r: r[0] == io.ARTICLE)
         .map(lambda r: (r[3][0], ((r[1], r[2]), r[3])))
-        .reduceByKey(lambda a, b: a if a[0] <= b[0] else b)
-        .map(lambda kv: kv[1])
+        .groupByKey()
+        .flatMap(lambda kv: _settle(kv[1]))
     ).persist()
     read_counts = dict(raw.map(lambda r: (r[0], 1)).countByKey())
     n_articles = arts.count()
