@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..periods import period_label, period_range, period_start
+from ..periods import granularity, period_label, period_start, series
 from ..store import copies as store_copies
 from ..store import entities as store_entities
 from ..store import stories as store_stories
@@ -92,8 +92,6 @@ def story(store: Store, story_id: int) -> dict[str, Any] | None:
         for m in members
     ]
     dates = [m["published"] for m in members if m["published"]]
-    from ..periods import granularity, series
-
     unit = granularity(dates[0] if dates else "", dates[-1] if dates else "")
     names = store_entities.names_by_id(store, found["entity_ids"])
     seqs = [m["seq"] for m in members]
@@ -122,10 +120,6 @@ def counts(store: Store, rows: list[tuple[int, date]], unit: str, interval: str)
 
     got = store_stories.counts_by_period(store, [(s, d.isoformat()) for s, d in rows], unit, label)
     return Counter({by_label[k]: n for k, n in got.items()})
-
-
-def filled(counts_: Counter[date], interval: str) -> list[date]:
-    return period_range(counts_, interval)
 
 
 def source_roles(store: Store, seqs: list[int]) -> dict[str, dict[str, int]]:

@@ -122,9 +122,6 @@ def stories_of_seqs(store: Store, seqs: Iterable[int]) -> dict[int, int]:
 def copy_of_seqs(store: Store, seqs: Iterable[int]) -> dict[int, int]:
     """{seq: seq of its original} for the seqs the copies stage marked as copies."""
     out: dict[int, int] = {}
-    have = store.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='copies'").fetchone()
-    if not have:
-        return out
     for part in _chunks(sorted(set(seqs))):
         marks = ",".join("?" * len(part))
         out.update(
