@@ -6,7 +6,7 @@ import contextlib
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -21,6 +21,21 @@ def open_desk(ctx: click.Context, create: bool = False) -> Desk:
 
 def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, default=str))
+
+
+def emit_rows(rows: Any, as_json: bool, empty: str, line: Callable[[Any], str]) -> None:
+    """What every listing command prints: JSON, or a hint when there is nothing, or a line per row.
+
+    The hint names the command that would make a row, so an empty listing tells
+    the user what to do next instead of printing nothing.
+    """
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        click.echo(empty)
+    for row in rows:
+        click.echo(line(row))
 
 
 def interactive() -> bool:

@@ -7,7 +7,7 @@ import sys
 import click
 
 from . import QueryCommand
-from .common import open_desk, print_json
+from .common import emit_rows, open_desk, print_json
 
 
 def _query(words: tuple[str, ...]) -> str:
@@ -61,13 +61,7 @@ def feeds_list(ctx, as_json):
     """Every feed: state, last fetch, HTTP status, items seen, new items, errors in a row, next due."""
     with open_desk(ctx) as desk:
         rows = desk.follow.feeds()
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        click.echo("no feeds (add one: newsdesk feeds add URL)")
-    for f in rows:
-        click.echo(_feed_line(f))
+    emit_rows(rows, as_json, "no feeds (add one: newsdesk feeds add URL)", _feed_line)
 
 
 @feeds.command("remove")
@@ -267,18 +261,16 @@ def alerts_list(ctx, as_json):
     """Every saved search: query, channels, cadence, matches, outbox state."""
     with open_desk(ctx) as desk:
         rows = desk.follow.alerts()
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        click.echo("no saved searches (add one: newsdesk alerts add NAME QUERY)")
-    for a in rows:
-        o = a["outbox"]
-        mode = f"spikes/{a['spike_interval']}" if a["spike"] else a["cadence"]
-        click.echo(
-            f"{a['name']:<20} {mode:<10} {a['matches']:>6} matches  sent {o['sent']}, pending {o['pending']}, "
-            f"failed {o['failed']}  {a['query']}  -> {', '.join(a['channels'])}"
-        )
+    emit_rows(rows, as_json, "no saved searches (add one: newsdesk alerts add NAME QUERY)", _alert_line)
+
+
+def _alert_line(a: dict) -> str:
+    o = a["outbox"]
+    mode = f"spikes/{a['spike_interval']}" if a["spike"] else a["cadence"]
+    return (
+        f"{a['name']:<20} {mode:<10} {a['matches']:>6} matches  sent {o['sent']}, pending {o['pending']}, "
+        f"failed {o['failed']}  {a['query']}  -> {', '.join(a['channels'])}"
+    )
 
 
 @alerts.command("show")
@@ -413,15 +405,15 @@ def snapshot_create(ctx, name, query, since, until, source, sort):
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def snapshot_list(ctx, as_json):
+    """Every snapshot: name, result count, when it was made, its query."""
     with open_desk(ctx) as desk:
         rows = desk.follow.snapshots()
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        click.echo("no snapshots (make one: newsdesk snapshot create NAME QUERY)")
-    for s in rows:
-        click.echo(f"{s['name']:<20} {s['count']:>8,} results  {s['created_at']}  {s['query']}")
+    emit_rows(
+        rows,
+        as_json,
+        "no snapshots (make one: newsdesk snapshot create NAME QUERY)",
+        lambda s: f"{s['name']:<20} {s['count']:>8,} results  {s['created_at']}  {s['query']}",
+    )
 
 
 @snapshot.command("show")
