@@ -29,7 +29,14 @@ Gold formats: ``*.json`` (one article: title, body, quotes [{text, speaker,
 kind?}], split, style; a gold ``text`` may be the beginning of the quotation)
 and ``*.txt`` (many articles, quotations marked inline; see the README there).
 
+Other languages (``tests/data/quotes-languages/``: news sentences of the
+Parallel UD treebanks in de, fr, sv, es, ru, ar, zh, ja, split per sentence id)
+are scored on spans alone, per language and split: a prediction matches a gold
+quotation when their overlap covers at least 80 % of each; entities are not
+given (no model for those languages), so no speaker is expected.
+
 Run: .venv/bin/python bench/quotes.py [-v] [--split dev|test] [--run-together] [--src OTHER/src]
+     [--languages-only]
 """
 
 from __future__ import annotations
@@ -270,6 +277,67 @@ def evaluate(
     return out
 
 
+GOLD_LANGUAGES = ROOT / "tests" / "data" / "quotes-languages" / "gold.jsonl"
+
+
+def _span_match(g: dict[str, Any], start: int, end: int) -> bool:
+    over = max(0, min(g["end"], end) - max(g["start"], start))
+    return over >= COVER * (g["end"] - g["start"]) and over >= COVER * max(1, end - start)
+
+
+def evaluate_languages(split: str = "all", verbose: bool = False) -> dict[str, dict[str, dict[str, Any]]]:
+    """{split: {lang: {gold, predicted, P, R}}} on the multilingual sentences (spans only)."""
+    import inspect
+
+    from newsdesk.enrich import quotes as quotes_mod
+
+    takes_lang = "lang" in inspect.signature(quotes_mod.extract).parameters  # --src may be older
+    rows = [json.loads(line) for line in GOLD_LANGUAGES.read_text(encoding="utf-8").splitlines() if line]
+    counts: dict[str, dict[str, Counter]] = {}
+    for r in rows:
+        if split != "all" and r["split"] != split:
+            continue
+        found = (
+            quotes_mod.extract(r["text"], {}, None, lang=r["lang"])
+            if takes_lang
+            else (quotes_mod.extract(r["text"], {}))
+        )
+        c = counts.setdefault(r["split"], {}).setdefault(r["lang"], Counter())
+        c["gold"] += len(r["quotes"])
+        c["predicted"] += len(found)
+        used: set[int] = set()
+        for g in r["quotes"]:
+            k = next(
+                (k for k, q in enumerate(found) if k not in used and _span_match(g, q.start, q.end)), None
+            )
+            if k is not None:
+                used.add(k)
+                c["found"] += 1
+            elif verbose:
+                print(f"  missed     {r['id']}: {g['text'][:60]!r}")
+        if verbose:
+            for k, q in enumerate(found):
+                if k not in used:
+                    print(f"  spurious   {r['id']}: {q.text[:60]!r}")
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for s_name, by_lang in counts.items():
+        for lang, c in sorted(by_lang.items()):
+            p = c["found"] / c["predicted"] if c["predicted"] else 0.0
+            rec = c["found"] / c["gold"] if c["gold"] else 0.0
+            out.setdefault(s_name, {})[lang] = {"gold": c["gold"], "predicted": c["predicted"],
+                                                 "P": round(p, 3), "R": round(rec, 3)}  # fmt: skip
+    return out
+
+
+def report_languages(results: dict[str, dict[str, dict[str, Any]]]) -> None:
+    for split in ("dev", "test"):
+        if split not in results:
+            continue
+        print(f"== {split}, other languages (spans): lang gold pred   P / R")
+        for lang, r in results[split].items():
+            print(f"   {lang:4} {r['gold']:5} {r['predicted']:5}   {r['P']:.3f} / {r['R']:.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("-v", "--verbose", action="store_true", help="list every failure")
@@ -283,12 +351,17 @@ def main() -> None:
         help="also score every article with its paragraphs joined by a space (as some archives keep them)",
     )
     ap.add_argument("--no-parser", action="store_true", help="quotes by rules alone (what the parser adds)")
+    ap.add_argument("--languages-only", action="store_true", help="only the other-language sentences")
     args = ap.parse_args()
     sys.path.insert(0, str(args.src))
+    if args.languages_only:
+        report_languages(evaluate_languages(args.split, args.verbose))
+        return
     runs = [("", False), (", paragraphs run together", True)] if args.run_together else [("", False)]
     for label, together in runs:
         for split, s in evaluate(args.split, args.verbose, together, not args.no_parser).items():
             report(split + label, s)
+    report_languages(evaluate_languages(args.split, args.verbose))
 
 
 def report(name: str, s: dict[str, Any]) -> None:

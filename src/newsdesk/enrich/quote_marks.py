@@ -19,7 +19,18 @@ is an apostrophe), and the pairing resynchronises at known boundaries:
   is ignored, as are marks of the other family inside a quote (nesting).
 
 Double marks (straight, curly, « », „ “, 「 」) and single marks (straight and
-curly, as British copy and headlines use them, and ‚ ‘) are separate families.
+curly, as British copy and headlines use them, ‚ ‘, ‹ › and 『 』) are separate
+families. The marks of every language are read, with or without ``lang``:
+
+* guillemets point either way: « … » (French, with or without the inner
+  spaces), » … « (German, Danish, Czech) and » … » (Swedish, Finnish); a
+  guillemet opens when a word follows it and closes when one comes before
+  it, and only between two spaces (French spacing) does its shape decide;
+* „ … “ and ‚ … ‘ (German, Czech, …) and „ … ” (Polish, Hungarian, Dutch):
+  the low mark always opens, the high one closes;
+* 「 」 and 『 』 (Japanese, Chinese) have fixed roles;
+* ” … ” (Swedish, Finnish: the same mark at both ends) is read like a
+  straight ``"`` when ``lang`` is ``sv`` or ``fi``; elsewhere ” only closes.
 """
 
 from __future__ import annotations
@@ -39,10 +50,16 @@ _DOUBLE = {
     "\u201e": "open",
 }
 _DOUBLE.update({"\u300c": "open", "\u300d": "close"})
-_SINGLE = {"'": None, "\u2018": "open", "\u2019": None, "\u201a": "open"}
+_SINGLE = {"'": None, "\u2018": "open", "\u2019": None, "\u201a": "open", "\u2039": "open", "\u203a": "close"}
+_SINGLE.update({"\u300e": "open", "\u300f": "close"})
+_GUILLEMETS = set("\u00ab\u00bb\u2039\u203a")  # their direction is read from the words around them
+_CJK = set("\u300c\u300d\u300e\u300f")  # fixed roles, even between two letters
+_SAME_MARK_LANGS = {"sv", "fi"}  # ”…”: the right double mark opens too
+ALL_MARKS = "".join(_DOUBLE) + "".join(_SINGLE)
 _LOW_OPEN = {"\u201e": '\u201c\u201d"', "\u201a": "\u2018\u2019'"}  # „…“ and ‚…‘ close with a high mark
-_OPEN_BEFORE = set(" \t\n([{\u2014\u2013-/") | set(_DOUBLE) | set(_SINGLE)
-_CLOSE_AFTER = set(" \t\n.,;:!?)]}\u2014\u2013-/\u2026") | set(_DOUBLE) | set(_SINGLE)
+_OPEN_BEFORE = set(" \t\n\u00a0([{\u2014\u2013-/:\u3001\u3002\uff0c\uff1a") | set(_DOUBLE) | set(_SINGLE)
+_CLOSE_AFTER = set(" \t\n\u00a0.,;:!?)]}\u2014\u2013-/\u2026\u3001\u3002\uff0c") | set(_DOUBLE) | set(_SINGLE)
+_STOP_END = r"[.!?\u2026\u3002\uff01\uff1f]"  # a sentence ends (also 。！？)
 _CUE = r"(?:said|says|added|adds|told|tells|asked|explained|insisted|wrote|continued|argued|warned)"
 _MISSING_CLOSE = re.compile(
     r",\s+(?:"
@@ -76,10 +93,27 @@ class QuoteSpan:
     paragraphs: int = 1
 
 
-def _role(text: str, i: int, char: str, family: str) -> str | None:
+def _guillemet_role(char: str, before: str, after: str) -> str:
+    """« » ‹ ›: open before a word, close after one; between spaces (French) by shape."""
+    opens = (before.isspace() or before in _OPEN_BEFORE) and (after.isalnum() or after in "([\"'\u2026")
+    closes = not before.isspace() and (after.isspace() or after in _CLOSE_AFTER)
+    if opens and not closes:
+        return "open"
+    if closes and not opens:
+        return "close"
+    return "open" if char in "\u00ab\u2039" else "close"
+
+
+def _role(text: str, i: int, char: str, family: str, lang: str | None = None) -> str | None:
     fixed = (_DOUBLE if family == "double" else _SINGLE)[char]
     before = text[i - 1] if i > 0 else " "
     after = text[i + 1] if i + 1 < len(text) else " "
+    if char in _GUILLEMETS:
+        return _guillemet_role(char, before, after)
+    if char in _CJK:
+        return fixed
+    if char == "\u201d" and lang in _SAME_MARK_LANGS:
+        fixed = None  # ”…” : decided by context, like a straight mark
     if family == "single":
         if before.isalnum() and after.isalnum():
             return None  # don't, Labour's, rock'n'roll
@@ -100,13 +134,13 @@ def _role(text: str, i: int, char: str, family: str) -> str | None:
     return "either"
 
 
-def marks(text: str) -> list[Mark]:
+def marks(text: str, lang: str | None = None) -> list[Mark]:
     out = []
     for i, c in enumerate(text):
         family = "double" if c in _DOUBLE else "single" if c in _SINGLE else None
         if family is None:
             continue
-        role = _role(text, i, c, family)
+        role = _role(text, i, c, family, lang)
         if role is not None:
             out.append(Mark(i, c, family, role))
     return out
@@ -136,9 +170,9 @@ def _possessive(text: str, m: Mark, rest: list[Mark]) -> bool:
     return any(r.pos < para_end and r.family == "single" and r.role in ("close", "either") for r in rest)
 
 
-def find_spans(text: str) -> list[QuoteSpan]:
-    """Every top-level quotation in ``text``, in order."""
-    ms = marks(text)
+def find_spans(text: str, lang: str | None = None) -> list[QuoteSpan]:
+    """Every top-level quotation in ``text``, in order (``lang``: the article's ISO 639-1 code)."""
+    ms = marks(text, lang)
     spans: list[QuoteSpan] = []
     opener: Mark | None = None
     start = last = paras = 0
@@ -181,7 +215,7 @@ def find_spans(text: str) -> list[QuoteSpan]:
                 QuoteSpan(start, last + missing.start(), opener.char, closed=False, paragraphs=paras)
             )
             opener, start, last, paras = m, m.pos + 1, m.pos + 1, 1
-        elif re.search(r"[.!?\u2026]\s*$", inner):
+        elif re.search(_STOP_END + r"\s*$", inner):
             paras, last = paras + 1, m.pos + 1  # run-together paragraphs of one quotation
         else:
             opener, start, last, paras = m, m.pos + 1, m.pos + 1, 1  # parity broken: resync here

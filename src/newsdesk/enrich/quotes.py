@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import quote_marks
+from . import quote_languages, quote_marks
 from .names import ArticleEntity, norm
 from .speakers import Attributor
 
@@ -78,9 +78,12 @@ class Quote:
     speaker_entity: ArticleEntity | None = field(default=None, repr=False, compare=False)
 
 
-def find_spans(text: str) -> list[tuple[int, int]]:
+ENGLISH_RULES = {None, "", "en", "und"}  # languages read with the English cues and parser (und: unknown)
+
+
+def find_spans(text: str, lang: str | None = None) -> list[tuple[int, int]]:
     """(start, end) of the text of each quotation (continuation marks inside multi-paragraph ones)."""
-    return [(s.start, s.end) for s in quote_marks.find_spans(text)]
+    return [(s.start, s.end) for s in quote_marks.find_spans(text, lang)]
 
 
 _SENT_END = re.compile(r"[.!?][\"\u201d'\u2019]?\s+(?=[A-Z\"\u201c\u2018'])|\n\s*\n")
@@ -111,7 +114,7 @@ def sentence_end(text: str, pos: int, limit: int = 300) -> int:
 
 
 def _clean_quote(raw: str) -> str:
-    for mark in '"\u201c\u201d\u00ab\u00bb\u201e\u300c\u300d\u2018':
+    for mark in '"\u201c\u201d\u00ab\u00bb\u201e\u300c\u300d\u300e\u300f\u2039\u203a\u201a\u2018':
         raw = raw.replace(mark, " ")
     raw = re.sub(r"(?:(?<=\s)|^)['\u2019]|['\u2019](?=\s|$)", " ", raw) if raw.count("\u2018") == 0 else raw
     return " ".join(raw.split()).rstrip(",")
@@ -167,8 +170,16 @@ def _kind(text: str, start: int, end: int, body: str) -> str | None:
     return "partial" if has_verb else None
 
 
-def extract(text: str, entities: dict[str, ArticleEntity], parse: Parse | None = None) -> list[Quote]:
-    """Every quotation in ``text``, attributed where possible; ``parse`` (optional) parses char ranges."""
+def extract(
+    text: str, entities: dict[str, ArticleEntity], parse: Parse | None = None, lang: str | None = None
+) -> list[Quote]:
+    """Every quotation in ``text``, attributed where possible; ``parse`` (optional) parses char ranges.
+
+    ``lang`` is the article's ISO 639-1 code: English (or unknown) copy gets the cue rules and the
+    parser; any other language its own quote marks and a speaker only where the entity stage
+    named one in the quote's sentence (quote_languages.py); ``parse`` is ignored there."""
+    if lang not in ENGLISH_RULES:
+        return _extract_other(text, entities, str(lang))
     quotes: list[Quote] = []
     for start, end in find_spans(text):
         body = _clean_quote(text[start:end])
@@ -188,6 +199,21 @@ def extract(text: str, entities: dict[str, ArticleEntity], parse: Parse | None =
         parsed = dict(zip(todo, parse([_clause(text, quotes[k]) for k in todo]), strict=True))
         att.speakers.clear()
         _attribute_all(att, text, quotes, parsed)
+    return quotes
+
+
+def _extract_other(text: str, entities: dict[str, ArticleEntity], lang: str) -> list[Quote]:
+    quotes: list[Quote] = []
+    for start, end in find_spans(text, lang):
+        body = _clean_quote(text[start:end])
+        kind = quote_languages.kind(text, start, end, body, lang) if re.search(r"\w", body) else None
+        if kind is None:
+            continue
+        q = Quote(text=body, start=start, end=end, kind=kind)
+        who, q.cue = quote_languages.speaker(text, start, end, entities, lang)
+        if who is not None:
+            q.speaker, q.speaker_type, q.speaker_entity = who.name, who.type, who
+        quotes.append(q)
     return quotes
 
 
