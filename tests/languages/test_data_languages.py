@@ -1,0 +1,140 @@
+"""Issue 15 measured on real news text: inflection cases, detection and known-item floors.
+
+The inflection cases (``tests/data/languages/inflections.jsonl``) run on their snippets,
+so they need no corpus; the corpus tests need NTREX (see tests/data/languages/README.md)
+and skip without it. Per-language analysis and ``newsdesk.languages`` are issue 15's
+work: the tests that need them skip, naming what is missing, until they exist.
+"""
+
+from __future__ import annotations
+
+import gzip
+import inspect
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from newsdesk import desk as desk_mod
+from newsdesk.model import Record
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data" / "languages"
+CORPUS_PLACES = (
+    Path(os.environ["NEWSDESK_LANG_CORPUS"]) if os.environ.get("NEWSDESK_LANG_CORPUS") else None,
+    ROOT.parent / "shared" / "data" / "languages" / "ntrex.jsonl.gz",
+    ROOT / ".bench-cache" / "languages" / "ntrex.jsonl.gz",
+)
+CASES = [json.loads(line) for line in (DATA / "inflections.jsonl").read_text(encoding="utf-8").splitlines() if line]
+KINDS = {"plural", "case", "elision", "diacritic", "cjk", "prefix", "compound"}
+HAS_CHOICE = "analysis" in inspect.signature(desk_mod.open).parameters
+
+
+def case_id(case: dict) -> str:
+    return f"{case['lang']}-{case['query']}-{case['kind']}"
+
+
+def open_desk(path: Path, analysis: str):
+    if analysis == "english":
+        return desk_mod.open(path, analysis="english") if HAS_CHOICE else desk_mod.open(path)
+    if not HAS_CHOICE:
+        pytest.skip("per-language analysis is not in newsdesk yet (desk.open has no analysis=)")
+    return desk_mod.open(path)
+
+
+def corpus_path() -> Path:
+    found = next((p for p in CORPUS_PLACES if p is not None and p.exists()), None)
+    if found is None:
+        pytest.skip("NTREX corpus not found (tests/data/languages/README.md says where it goes)")
+    return found
+
+
+def ids_for(desk, lang: str, query: str, limit: int = 200) -> list[str]:
+    hits = desk.search(f"lang:{lang} {query}", limit=limit, snippets=False, collapse=False).hits
+    return [h.external_id for h in hits]
+
+
+def snippet_records() -> list[Record]:
+    return [Record(title="", body=c["snippet"], lang=c["lang"], external_id=f"snip-{i}")
+            for i, c in enumerate(CASES)]
+
+
+@pytest.fixture(scope="module")
+def snippet_desks(tmp_path_factory):
+    """Every snippet in one desk per analysis (built on first use)."""
+    made: dict = {}
+
+    def get(analysis: str):
+        if analysis not in made:
+            d = open_desk(tmp_path_factory.mktemp(f"snippets-{analysis}") / "data", analysis)
+            d.ingest_records(snippet_records(), dedup=False)
+            made[analysis] = d
+        return made[analysis]
+
+    yield get
+    for d in made.values():
+        d.close()
+
+
+def test_every_inflection_case_is_well_formed():
+    for case in CASES:
+        assert case["kind"] in KINDS, case
+        assert case["form"] in case["snippet"], case
+        assert case["english"] in {"miss", "found"}, case
+        assert case["query"].strip() and len(case["query"].split()) <= 3, case
+    assert {c["lang"] for c in CASES} >= {"de", "fr", "es", "ru", "ar", "zh", "ja"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_the_right_analysis_finds_the_inflected_form(case, snippet_desks):
+    desk = snippet_desks("per-language")
+    assert f"snip-{CASES.index(case)}" in ids_for(desk, case["lang"], case["query"]), (
+        f"lang:{case['lang']} {case['query']!r} should find {case['form']!r} ({case['kind']})")
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["english"] == "miss"], ids=case_id)
+def test_the_english_analysis_misses_it(case, snippet_desks):
+    """Each case marked ``miss`` is one English stemming gets wrong: the cases test something."""
+    desk = snippet_desks("english")
+    assert f"snip-{CASES.index(case)}" not in ids_for(desk, case["lang"], case["query"])
+
+
+# -- on the real corpus ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def corpus() -> list[dict]:
+    with gzip.open(corpus_path(), "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def corpus_desk(corpus, tmp_path_factory):
+    d = open_desk(tmp_path_factory.mktemp("ntrex") / "data", "per-language")
+    d.ingest_records((Record(title=r["title"], body=r["body"], lang=r["lang"], external_id=r["id"],
+                             source=r["source"]) for r in corpus), dedup=False)
+    yield d
+    d.close()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["target"]], ids=case_id)
+def test_the_inflected_query_finds_the_real_article(case, corpus_desk):
+    assert case["target"] in ids_for(corpus_desk, case["lang"], case["query"])
+
+
+def test_detection_of_full_articles_reaches_the_target_on_test(corpus):
+    """Issue 15: >= 0.98 on full articles in every language (test split: never tuned on)."""
+    languages = pytest.importorskip("newsdesk.languages")
+    detect = getattr(languages, "detect", None)
+    if detect is None:
+        pytest.skip("newsdesk.languages has no detect(text)")
+    right: dict[str, list[int]] = {}
+    for row in corpus:
+        if row["split"] != "test":
+            continue
+        got = detect(f"{row['title']}\n\n{row['body']}")
+        got = got[0] if isinstance(got, tuple) else got
+        cell = right.setdefault(row["lang"], [0, 0])
+        cell[0] += got == row["lang"]
+        cell[1] += 1
+    low = {lang: c / n for lang, (c, n) in right.items() if c / n < 0.98}
+    assert not low, f"detection below 0.98 on full test articles: {low}"
