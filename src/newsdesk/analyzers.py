@@ -12,11 +12,32 @@ index's own tokenizers, positions included.
 The index keeps its built-in tokenizer names on purpose: the names are written
 into every index directory's schema, so registering our own chain under a new
 name would make older directories unreadable without a reindex.
+
+Other languages (issue 15): every article's text is in the fields of its own
+language's *analysis* (``newsdesk.index.languages``: ``text_de``, ``title_cjk``...;
+English and undetermined text stays in ``text``/``title``/``body``). The functions
+below take an ``analysis`` ("en" by default, the behaviour before issue 15) and use
+the same chain objects the index registers, with the same Python preparation
+(CJK bigrams), so a query term is always a term the index holds.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import tantivy
+
+from .index.languages import (
+    ANALYSES,
+    CHAINS,
+    ENGLISH,
+    FOLDED,
+    SNOWBALL,
+    analysis_of,
+    analysis_text,
+    build_chain,
+    field_name,
+)
 
 # tokenizer names as the index schema spells them (tantivy built-ins)
 STEM_TOKENIZER = "en_stem"
@@ -52,9 +73,11 @@ STEM_ANALYZER = _chain(stem=True)  # == tantivy's "en_stem"
 WORD_ANALYZER = _chain(stem=False)  # == tantivy's "default"; also the surface form of a stem
 
 
-def analyze(fld: str, text: str) -> list[str]:
-    """The terms the index holds for ``text`` in field ``fld``, in order."""
+def analyze(fld: str, text: str, analysis: str = ENGLISH) -> list[str]:
+    """The terms the index holds for ``text`` in field ``fld`` (of ``analysis``), in order."""
     if fld in STEMMED_FIELDS:
+        if analysis != ENGLISH:
+            return CHAINS[analysis].analyze(analysis_text(analysis, text))
         return STEM_ANALYZER.analyze(text)
     if fld in WORD_FIELDS:
         return WORD_ANALYZER.analyze(text)
@@ -63,13 +86,58 @@ def analyze(fld: str, text: str) -> list[str]:
     return [text.strip().lower()] if text.strip() else []
 
 
-def analyze_positions(fld: str, text: str) -> list[tuple[int, str]]:
+def analyze_positions(fld: str, text: str, analysis: str = ENGLISH) -> list[tuple[int, str]]:
     """``(position, term)`` pairs as the index stores them.
 
     Positions matter for phrases: a dropped 40-byte token leaves a gap in the
     index, so ``"foo <long word> bar"`` must ask for ``bar`` two positions after ``foo``.
     """
+    if fld in STEMMED_FIELDS and analysis != ENGLISH:
+        pre = CHAINS[analysis].pre_tokenize(analysis_text(analysis, text))
+        return [(t.position, t.text) for t in pre.tokens]
     if fld in STEMMED_FIELDS or fld in WORD_FIELDS:
         analyzer = STEM_ANALYZER if fld in STEMMED_FIELDS else WORD_ANALYZER
         return [(t.position, t.text) for t in analyzer.pre_tokenize(text).tokens]
     return list(enumerate(analyze(fld, text)))
+
+
+def stem(word: str, analysis: str = ENGLISH) -> str:
+    """The one term ``word`` becomes under ``analysis`` ("" if it makes none or several)."""
+    return _stem(word, analysis)
+
+
+@lru_cache(maxsize=131072)
+def _stem(word: str, analysis: str) -> str:
+    terms = STEM_ANALYZER.analyze(word) if analysis == ENGLISH else CHAINS[analysis].analyze(word)
+    return terms[0] if len(terms) == 1 else ""
+
+
+# surface forms (no stemming, no folding) per analysis: what top terms show
+SURFACE_ANALYZERS = {a: WORD_ANALYZER if a == ENGLISH else build_chain(a, stem=False, fold=False) for a in ANALYSES}
+
+
+def _stop_chain(language: str) -> tantivy.TextAnalyzer | None:
+    try:
+        builder = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase())
+        return builder.filter(tantivy.Filter.stopword(language)).build()
+    except ValueError:  # tantivy-py 0.27 has no Arabic list although it names the language
+        return None
+
+
+# one stop-word chain per Snowball language (tantivy's lists): a word is a stop word when it yields nothing
+_STOP_CHAINS = {a: chain for a in SNOWBALL if (chain := _stop_chain(SNOWBALL[a])) is not None}
+
+
+@lru_cache(maxsize=65536)
+def is_stopword(word: str, analysis: str) -> bool:
+    """Whether ``word`` (lower-cased) is one of ``analysis``'s language's stop words (tantivy's lists)."""
+    chain = _STOP_CHAINS.get(analysis)
+    return chain is not None and not chain.analyze(word)
+
+
+__all__ = [
+    "ANALYSES", "DATE_FIELD", "ENGLISH", "ENTITY_FIELD", "EXACT_FIELDS", "FIELD_TOKENIZERS", "FOLDED",
+    "INTEGER_FIELDS", "LONG_TOKEN_BYTES", "RAW_TOKENIZER", "STEMMED_FIELDS", "STEM_ANALYZER",
+    "STEM_TOKENIZER", "SURFACE_ANALYZERS", "WORD_ANALYZER", "WORD_FIELDS", "WORD_TOKENIZER", "analysis_of",
+    "analyze", "analyze_positions", "field_name", "is_stopword", "stem",
+]

@@ -306,6 +306,7 @@ def to_article(rec: Record, ingested_at: str = "") -> Article | Reject:
 
 
 def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
+    from .readers.languages import resolve_language  # here: the readers package imports this module
     title = clean_line(rec.title)
     body = clean_text(rec.body)
     external_id = clean_line(str(rec.external_id)) if rec.external_id is not None else ""
@@ -339,7 +340,7 @@ def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
         source=source,
         published=published,
         authors=authors,
-        lang=clean_line(rec.lang or "").lower()[:8],
+        lang=resolve_language(clean_line(rec.lang or ""), title, body),
         external_id=external_id,
         metadata=rec.metadata,
         provenance=rec.provenance,

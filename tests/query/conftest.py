@@ -12,7 +12,7 @@ import pytest
 import tantivy
 
 import newsdesk
-from newsdesk.index import build_schema
+from newsdesk.index import build_schema, memory_index
 from newsdesk.model import Record
 
 ARTICLES = [
@@ -93,7 +93,7 @@ class RamIndex:
 
     def __init__(self, records: list[Record]) -> None:
         self.schema = build_schema()
-        self.tv = tantivy.Index(self.schema)
+        self.tv = memory_index()
         writer = self.tv.writer(heap_size=15_000_000, num_threads=1)
         self.ids: dict[int, str] = {}
         for seq, rec in enumerate(records, 1):

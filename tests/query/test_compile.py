@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import newsdesk
 from newsdesk import analyzers
 from newsdesk import query as Q
-from newsdesk.index import build_schema
+from newsdesk.index import memory_index
 from newsdesk.model import Record
 
 from .conftest import ARTICLES, ids
@@ -204,7 +204,7 @@ def test_analyzers_agree_with_the_index_on_any_text(text):
 def test_index_schema_uses_the_analyzers_tokenizers():
     """index.build_schema gives each field the tokenizer analyzers.py says (read back through
     tantivy's query parser, which analyses with the field's own tokenizer)."""
-    index = tantivy.Index(build_schema())
+    index = memory_index()
     by_tokenizer = {
         analyzers.STEM_TOKENIZER: ["run", "dog"],
         analyzers.WORD_TOKENIZER: ["running", "dogs"],

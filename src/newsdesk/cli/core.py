@@ -289,7 +289,7 @@ def show(ctx, article_id, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as one JSON object.")
 @click.pass_context
 def stats(ctx, as_json):
-    """Articles, sources, date range and articles per month."""
+    """Articles, sources, date range, articles per language and per month."""
     desk = open_desk(ctx)
     try:
         data = desk.stats()
@@ -304,6 +304,13 @@ def stats(ctx, as_json):
     if data["first_published"]:
         click.echo(f"published       {data['first_published'][:10]} … {data['last_published'][:10]}"
                    + (f" ({data['undated']:,} undated)" if data["undated"] else ""))
+    langs = data.get("languages") or []
+    if langs:
+        shown = ", ".join(f"{row['lang']} {row['articles']:,}" for row in langs[:12])
+        more = f", … {len(langs) - 12} more" if len(langs) > 12 else ""
+        click.echo(f"languages       {shown}{more}")
+        if data.get("analysis") == "english":
+            click.echo("analysis        English stemming for every article (analysis=english)")
     if data["per_month"]:
         click.echo("\nper month")
         peak = max(m["articles"] for m in data["per_month"])

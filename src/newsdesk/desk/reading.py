@@ -11,6 +11,7 @@ from .. import search as search_mod
 from ..errors import BadParameter, NotEnrichedError, NotFoundError
 from ..model import Article
 from ..search import Corpus, SearchResults
+from ..store import languages as store_languages
 
 if TYPE_CHECKING:
     from ..index import Index
@@ -30,6 +31,29 @@ class Reading:
 
     def revisions(self, key: str) -> list[dict[str, Any]]:  # provided by Desk
         raise NotImplementedError
+
+    def reindex(self, progress: Any = None) -> int:  # provided by Desk
+        raise NotImplementedError
+
+    # -- analysis setting (issue 15) ----------------------------------------
+    @property
+    def analysis(self) -> str:
+        """How the index analyses text: ``languages`` (each article with its own language's
+        stemming, folding and CJK bigrams; the default) or ``english`` (English stemming for
+        every article, as before; for side-by-side comparisons)."""
+        return store_languages.analysis_mode(self.store)
+
+    def set_analysis(self, mode: str) -> int:
+        """Switch the analysis setting (kept in the store, so every later reindex follows it);
+        re-indexes what the desk holds when it changes. Returns articles re-indexed.
+
+        ``newsdesk.desk.open(path, analysis="english")`` does this on opening."""
+        if mode not in store_languages.ANALYSIS_MODES:
+            raise BadParameter("analysis", mode, f"choose {' or '.join(store_languages.ANALYSIS_MODES)}")
+        if mode == self.analysis and self.store.get_meta(store_languages.ANALYSIS_KEY):
+            return 0
+        store_languages.set_analysis_mode(self.store, mode)
+        return self.reindex() if self.store.count() else 0
 
     # -- reading ------------------------------------------------------------
     def search(self, query: str, limit: int = 10, offset: int = 0, **filters: Any) -> SearchResults:
@@ -53,8 +77,11 @@ class Reading:
         return self.store.count()
 
     def stats(self) -> dict[str, Any]:
-        """Counts: articles, sources, date range, per month; plus index health."""
+        """Counts: articles, sources, date range, per month, per language (``languages``:
+        ``[{"lang", "articles"}]``, ``und`` for undetermined); the analysis setting; index health."""
         stats = self.store.stats()
+        stats["languages"] = store_languages.per_language(self.store)
+        stats["analysis"] = self.analysis
         stats["indexed"] = self.index.num_docs()
         stats["data_dir"] = os.path.abspath(self.path)
         return stats

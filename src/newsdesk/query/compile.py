@@ -6,25 +6,72 @@ word that analyses to nothing (``&``, a lone ``-`` between words) drops out of i
 group, as in Lucene, instead of turning an AND into "match nothing". The parser
 has already refused everything the engine would refuse, so compiling a parsed
 tree does not fail.
+
+Languages (issue 15): a word in ``text``/``title``/``body`` is analysed once per
+*analysis* it is compiled for (``analyses``: the languages present in the desk, or
+only those a ``lang:`` restricts to; see ``search.plan``) and asks for its terms in
+each analysis's own fields, as one disjunction. An article's text is in one
+analysis's fields only, so it matches (and is scored) through its own language's
+clause; with a single analysis the query is exactly the one-language query.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable, Sequence
 
 import tantivy
 
-from ..analyzers import INTEGER_FIELDS, STEMMED_FIELDS, WORD_FIELDS, analyze, analyze_positions
+from ..analyzers import (
+    ANALYSES,
+    ENGLISH,
+    FOLDED,
+    INTEGER_FIELDS,
+    STEMMED_FIELDS,
+    WORD_FIELDS,
+    analyze,
+    analyze_positions,
+    field_name,
+)
+from ..index.languages import lang_code
 from . import wildcard
 from .parse import DEFAULT_FIELD, Bool, Fuzzy, MatchAll, Node, Phrase, Range, Regex, Term, _Not, _Required
 
+Analyses = Sequence[str]
 
-def _one_term(fld: str, word: str) -> str:
-    terms = analyze(fld, word)
+
+def _one_term(fld: str, word: str, analysis: str = ENGLISH) -> str:
+    terms = analyze(fld, word, analysis)
     return terms[0] if terms else word.lower()
 
 
-def _wildcard(schema: tantivy.Schema, fld: str, text: str) -> tantivy.Query | None:
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"})
+
+
+def fold(text: str) -> str:
+    """Accents off, as the index's ascii folding does for the folded languages (é -> e, ß -> ss)."""
+    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _piece_regex(fld: str, piece: str, analysis: str) -> str:
+    if analysis == ENGLISH:
+        return wildcard.piece_regex(fld, piece)
+    return wildcard.piece_regex("", fold(piece) if analysis in FOLDED else piece)  # not stemmed
+
+
+def _across(fld: str, analyses: Analyses, build: Callable[[str, str], tantivy.Query | None]) -> tantivy.Query | None:
+    """``build(field, analysis)`` for each analysis of a text field, as one disjunction."""
+    if fld not in STEMMED_FIELDS:
+        return build(fld, ENGLISH)
+    queries = [q for a in analyses if (q := build(field_name(fld, a), a)) is not None]
+    if len(queries) <= 1:
+        return queries[0] if queries else None
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
+def _wildcard(schema: tantivy.Schema, fld: str, text: str, analyses: Analyses) -> tantivy.Query | None:
     """``immigr*`` / ``wom?n``: a regex over the field's terms; constant score, as in Lucene.
 
     On tokenized fields a term with inner punctuation is split like the text was
@@ -35,14 +82,18 @@ def _wildcard(schema: tantivy.Schema, fld: str, text: str) -> tantivy.Query | No
     pieces = wildcard.wildcard_pieces(text)
     if not pieces:
         return None
-    if len(pieces) == 1:
-        regex = wildcard.piece_regex(fld, pieces[0])
-        return tantivy.Query.all_query() if regex == ".*" else tantivy.Query.regex_query(schema, fld, regex)
-    words = [
-        wildcard.piece_regex(fld, p) if wildcard.WILDCARD.search(p) else re.escape(_one_term(fld, p))
-        for p in pieces
-    ]
-    return tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(schema, fld, words), 1.0)
+
+    def build(name: str, analysis: str) -> tantivy.Query:
+        if len(pieces) == 1:
+            regex = _piece_regex(fld, pieces[0], analysis)
+            return tantivy.Query.all_query() if regex == ".*" else tantivy.Query.regex_query(schema, name, regex)
+        words = [
+            _piece_regex(fld, p, analysis) if wildcard.WILDCARD.search(p) else re.escape(_one_term(fld, p, analysis))
+            for p in pieces
+        ]
+        return tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(schema, name, words), 1.0)
+
+    return _across(fld, analyses, build)
 
 
 def _date_range(schema: tantivy.Schema, node: Range) -> tantivy.Query:
@@ -57,30 +108,41 @@ def _date_range(schema: tantivy.Schema, node: Range) -> tantivy.Query:
     )
 
 
-def compile_query(node: Node, schema: tantivy.Schema) -> tantivy.Query:
-    """The tantivy query for an AST node (one that matches nothing if it holds no words)."""
-    q = _compile_boosted(node, schema)
+def compile_query(node: Node, schema: tantivy.Schema, analyses: Analyses | None = None) -> tantivy.Query:
+    """The tantivy query for an AST node (one that matches nothing if it holds no words).
+
+    ``analyses``: the per-language analyses text words are compiled for (default: all;
+    ``search.plan`` passes the ones present in the desk)."""
+    q = _compile_boosted(node, schema, tuple(analyses) if analyses else ANALYSES)
     return tantivy.Query.empty_query() if q is None else q
 
 
-def _compile_boosted(node: Node, schema: tantivy.Schema) -> tantivy.Query | None:
-    q = _compile(node, schema)
+def _compile_boosted(node: Node, schema: tantivy.Schema, analyses: Analyses) -> tantivy.Query | None:
+    q = _compile(node, schema, analyses)
     if q is not None and node.boost != 1.0:
         q = tantivy.Query.boost_query(q, node.boost)
     return q
 
 
-def _words(node: Term | Phrase, schema: tantivy.Schema) -> tantivy.Query | None:
+def _words(node: Term | Phrase, schema: tantivy.Schema, analyses: Analyses) -> tantivy.Query | None:
     text = node.text.replace("\\", "")
     if node.field in STEMMED_FIELDS or node.field in WORD_FIELDS:
-        terms = analyze_positions(node.field, text)
-        if not terms:
-            return None
-        if len(terms) == 1:
-            return tantivy.Query.term_query(schema, node.field, terms[0][1])
-        first = terms[0][0]  # a dropped 40-byte word leaves its gap in the positions
-        words = [(pos - first, term) for pos, term in terms]
-        return tantivy.Query.phrase_query(schema, node.field, words, getattr(node, "slop", 0))
+        slop = getattr(node, "slop", 0)
+
+        def build(name: str, analysis: str) -> tantivy.Query | None:
+            terms = analyze_positions(node.field, text, analysis)
+            if not terms:
+                return None
+            if len(terms) == 1:
+                return tantivy.Query.term_query(schema, name, terms[0][1])
+            first = terms[0][0]  # a dropped 40-byte word leaves its gap in the positions
+            words = [(pos - first, term) for pos, term in terms]
+            return tantivy.Query.phrase_query(schema, name, words, slop)
+
+        return _across(node.field, analyses, build)
+    if node.field == "lang":  # lang:de-AT, lang:deu, lang:DE: the ISO 639-1 code the index holds
+        code = lang_code(text) or text.strip().lower()
+        return tantivy.Query.term_query(schema, "lang", code) if code else None
     if node.field in INTEGER_FIELDS:  # story:42; anything but a number matches nothing
         number = text.strip()
         if not number.isdigit() or len(number) > 19:
@@ -90,24 +152,28 @@ def _words(node: Term | Phrase, schema: tantivy.Schema) -> tantivy.Query | None:
     return tantivy.Query.term_query(schema, node.field, terms[0]) if terms else None
 
 
-def _compile(node: Node, schema: tantivy.Schema) -> tantivy.Query | None:
+def _compile(node: Node, schema: tantivy.Schema, analyses: Analyses) -> tantivy.Query | None:
     if isinstance(node, MatchAll):
         return tantivy.Query.all_query()
     if isinstance(node, Range):
         return _date_range(schema, node)
     if isinstance(node, Term) and node.wildcard:
-        return _wildcard(schema, node.field, node.text)
+        return _wildcard(schema, node.field, node.text, analyses)
     if isinstance(node, Term | Phrase):
-        return _words(node, schema)
+        return _words(node, schema, analyses)
     if isinstance(node, Fuzzy):
-        terms = analyze(node.field, node.text)
-        if not terms:
-            return None
-        return tantivy.Query.fuzzy_term_query(
-            schema, node.field, terms[0], distance=node.distance, transposition_cost_one=True, prefix=False
-        )
+
+        def fuzzy(name: str, analysis: str) -> tantivy.Query | None:
+            terms = analyze(node.field, node.text, analysis)
+            if not terms:
+                return None
+            return tantivy.Query.fuzzy_term_query(
+                schema, name, terms[0], distance=node.distance, transposition_cost_one=True, prefix=False
+            )
+
+        return _across(node.field, analyses, fuzzy)
     if isinstance(node, Regex):
-        return tantivy.Query.regex_query(schema, node.field, node.pattern)
+        return _across(node.field, analyses, lambda name, _a: tantivy.Query.regex_query(schema, name, node.pattern))
     if isinstance(node, Bool):
         clauses = []
         for occur, nodes in (
@@ -115,30 +181,30 @@ def _compile(node: Node, schema: tantivy.Schema) -> tantivy.Query | None:
             (tantivy.Occur.Should, node.should),
             (tantivy.Occur.MustNot, node.must_not),
         ):
-            clauses += [(occur, q) for q in (_compile_boosted(n, schema) for n in nodes) if q is not None]
+            clauses += [(occur, q) for q in (_compile_boosted(n, schema, analyses) for n in nodes) if q is not None]
         if not any(occur != tantivy.Occur.MustNot for occur, _q in clauses):
             if not clauses and (node.must or node.should):
                 return None  # only words without terms ("& ,"): nothing to ask for
             clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))  # only negations: the rest
         return tantivy.Query.boolean_query(clauses)
     if isinstance(node, _Not):  # a lone "-x" at the top
-        return _compile(Bool(must_not=[node.node]), schema)
+        return _compile(Bool(must_not=[node.node]), schema, analyses)
     if isinstance(node, _Required):
-        return _compile_boosted(node.node, schema)
+        return _compile_boosted(node.node, schema, analyses)
     raise TypeError(f"unknown query node {node!r}")  # pragma: no cover
 
 
-def positive_terms(node: Node, fld: str = DEFAULT_FIELD) -> list[str]:
-    """The analysed default-field words a query asks for (not negated), in order.
+def positive_terms(node: Node, fld: str = DEFAULT_FIELD, analysis: str = ENGLISH) -> list[str]:
+    """The default-field words a query asks for (not negated), analysed under ``analysis``, in order.
 
-    Ranking uses them for the headline and proximity boosts.
+    Ranking uses them for the headline and proximity boosts (per language).
     """
     out: list[str] = []
     if isinstance(node, Term | Phrase) and node.field == fld and not getattr(node, "wildcard", False):
-        out += analyze(fld, node.text.replace("\\", ""))
+        out += analyze(fld, node.text.replace("\\", ""), analysis)
     elif isinstance(node, Bool):
         for n in node.must + node.should:
-            out += positive_terms(n, fld)
+            out += positive_terms(n, fld, analysis)
     elif isinstance(node, _Required):
-        out += positive_terms(node.node, fld)
+        out += positive_terms(node.node, fld, analysis)
     return out

@@ -17,6 +17,13 @@ plus SHOULD clauses that reorder matches without adding any:
 
 Every weight was chosen with ``newsdesk eval`` / ``bench/tune_bm25.py``; see
 docs/benchmarks.md.
+
+Languages (issue 15): the plan compiles text words for the *analyses* present in
+the searcher's snapshot (``analysis`` field, one ``doc_freq`` per analysis), or only
+for those a top-level ``lang:`` (or the ``lang`` filter) names, and the headline and
+proximity clauses are made per analysis in that analysis's own fields. A desk with
+English (and undetermined) text only has one analysis, so its query is exactly the
+one it was before.
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ from typing import TYPE_CHECKING, Any
 import tantivy
 
 from .. import query as query_mod
+from ..analyzers import ANALYSES, ENGLISH, analysis_of, field_name
 from ..errors import BadParameter
 from ..index import MAX_DATE, MIN_DATE
+from ..index.languages import ANALYSIS_FIELD, lang_code
 from ..query.parse import _Required as Required
 
 if TYPE_CHECKING:
@@ -70,6 +79,8 @@ class Plan:
     filters: list[tantivy.Query]
     searcher: tantivy.Searcher
     schema: tantivy.Schema
+    #: the per-language analyses the query's words were compiled for ("en": English and und)
+    analyses: tuple[str, ...] = (ENGLISH,)
 
 
 def date_bound(value: str | datetime | None, name: str, end: bool = False) -> datetime | None:
@@ -103,8 +114,9 @@ def filter_clauses(
     since: str | datetime | None = None,
     until: str | datetime | None = None,
     source: str | list[str] | None = None,
+    lang: str | list[str] | None = None,
 ) -> list[tantivy.Query]:
-    """Zero-scoring queries that restrict matches to a date range and sources."""
+    """Zero-scoring queries that restrict matches to a date range, sources and languages."""
     clauses: list[tantivy.Query] = []
     lo = date_bound(since, "since")
     hi = date_bound(until, "until", end=True)
@@ -118,30 +130,73 @@ def filter_clauses(
         clauses.append(
             terms[0] if len(terms) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
         )
+    codes = _lang_codes(lang)
+    if codes:
+        terms = [tantivy.Query.term_query(schema, "lang", c) for c in codes]
+        clauses.append(
+            terms[0] if len(terms) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in terms])
+        )
     return [tantivy.Query.const_score_query(c, 0.0) for c in clauses]
 
 
-def ranking_clauses(schema: tantivy.Schema, terms: list[str]) -> list[tantivy.Query]:
-    """Headline and proximity SHOULD clauses for the query's positive default-field words."""
+def _lang_codes(lang: str | list[str] | None) -> list[str]:
+    values = [lang] if isinstance(lang, str) else list(lang or [])
+    return list(dict.fromkeys(lang_code(v) or v.strip().lower() for v in values if v and v.strip()))
+
+
+def _any(queries: list[tantivy.Query]) -> tantivy.Query:
+    return queries[0] if len(queries) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
+def ranking_clauses(schema: tantivy.Schema, terms: list[str] | dict[str, list[str]]) -> list[tantivy.Query]:
+    """Headline and proximity SHOULD clauses for the query's positive default-field words.
+
+    ``terms``: the words analysed for English, or ``{analysis: words}``; each analysis's
+    clauses ask its own fields (``title_de``, ``text_de``), all in one boost per kind."""
+    by_analysis = {ENGLISH: terms} if isinstance(terms, list) else terms
+    title: list[tantivy.Query] = []
+    prox: list[tantivy.Query] = []
+    for analysis, words in by_analysis.items():
+        if TITLE_BOOST > 0 and words:
+            name = field_name("title", analysis)
+            title += [tantivy.Query.term_query(schema, name, t) for t in dict.fromkeys(words)]
+        if PROX_BOOST > 0 and len(words) >= 2:
+            head = words[:PROX_MAX_TERMS]
+            pairs = list(dict.fromkeys(zip(head, head[1:], strict=False)))
+            name = field_name("text", analysis)
+            prox += [tantivy.Query.phrase_query(schema, name, [a, b], PROX_SLOP) for a, b in pairs if a != b]
     out: list[tantivy.Query] = []
-    if not terms:
-        return out
-    if TITLE_BOOST > 0:
-        words = list(dict.fromkeys(terms))
-        title = [tantivy.Query.term_query(schema, "title", t) for t in words]
-        tq = title[0] if len(title) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, t) for t in title])
-        out.append(tantivy.Query.boost_query(tq, TITLE_BOOST))
-    if PROX_BOOST > 0 and len(terms) >= 2:
-        head = terms[:PROX_MAX_TERMS]
-        pairs = list(dict.fromkeys(zip(head, head[1:], strict=False)))
-        prox = [tantivy.Query.phrase_query(schema, "text", [a, b], PROX_SLOP) for a, b in pairs if a != b]
-        if prox:
-            pq = prox[0] if len(prox) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, p) for p in prox])
-            out.append(tantivy.Query.boost_query(pq, PROX_BOOST))
+    if title:
+        out.append(tantivy.Query.boost_query(_any(title), TITLE_BOOST))
+    if prox:
+        out.append(tantivy.Query.boost_query(_any(prox), PROX_BOOST))
     return out
 
 
-def drop_common_words(tree: query_mod.Node, searcher: tantivy.Searcher) -> query_mod.Node:
+def present_analyses(searcher: tantivy.Searcher) -> tuple[str, ...]:
+    """The analyses some indexed article went through (one ``doc_freq`` each; deleted
+    articles may still count until a merge, which only widens the query)."""
+    found = tuple(a for a in ANALYSES if searcher.doc_freq(ANALYSIS_FIELD, a) > 0)
+    return found or (ENGLISH,)
+
+
+def lang_analyses(tree: query_mod.Node) -> set[str]:
+    """The analyses a query's top-level ``lang:`` restricts it to (``lang:de Regierung``,
+    ``(lang:de OR lang:fr) x``); empty when it does not restrict (``lang:de OR x``, ``-lang:de``)."""
+    out: set[str] = set()
+    nodes = tree.must if isinstance(tree, query_mod.Bool) else [tree]
+    for node in nodes:
+        node = node.node if isinstance(node, Required) else node
+        alts = node.should if isinstance(node, query_mod.Bool) and not node.must else [node]
+        codes = [a.text for a in alts if isinstance(a, query_mod.Term) and a.field == "lang" and not a.wildcard]
+        if codes and len(codes) == len(alts):
+            out |= {analysis_of(lang_code(c) or c) for c in codes}
+    return out
+
+
+def drop_common_words(
+    tree: query_mod.Node, searcher: tantivy.Searcher, analyses: tuple[str, ...] = (ENGLISH,)
+) -> query_mod.Node:
     """Leave out bare words found in more than half of all articles ("the", "said", "of").
 
     Classic BM25 (Robertson/Sparck Jones idf, as SQLite FTS5 uses) gives such words
@@ -150,16 +205,27 @@ def drop_common_words(tree: query_mod.Node, searcher: tantivy.Searcher) -> query
     Elasticsearch's ``cutoff_frequency``: phrases, fields, wildcards and negations are
     untouched, a query made only of common words is kept whole, and small desks
     (under ``COMMON_MIN_DOCS``) are left alone. TIME nDCG@10 0.698 -> 0.706.
+
+    With several analyses a word is common when it is so among the articles of any one
+    of them (German "der" in the German articles), each counted on its own.
     """
-    n_docs = searcher.num_docs
-    if n_docs < COMMON_MIN_DOCS:
+    if len(analyses) == 1:
+        sizes = {analyses[0]: searcher.num_docs}
+    else:
+        sizes = {a: searcher.doc_freq(ANALYSIS_FIELD, a) for a in analyses}
+    sizes = {a: n for a, n in sizes.items() if n >= COMMON_MIN_DOCS}
+    if not sizes:
         return tree
 
     def common(node: query_mod.Node) -> bool:
         if not isinstance(node, query_mod.Term) or node.field != query_mod.DEFAULT_FIELD or node.wildcard:
             return False
-        terms = query_mod.analyze(node.field, node.text)
-        return len(terms) == 1 and searcher.doc_freq(node.field, terms[0]) > COMMON_DF * n_docs
+        for analysis, n_docs in sizes.items():
+            terms = query_mod.analyze(node.field, node.text, analysis)
+            fld = field_name(node.field, analysis)
+            if len(terms) == 1 and searcher.doc_freq(fld, terms[0]) > COMMON_DF * n_docs:
+                return True
+        return False
 
     def prune(node: query_mod.Node) -> query_mod.Node:
         if not isinstance(node, query_mod.Bool):
@@ -182,17 +248,26 @@ def make_plan(
     operator: str = "AND",
     searcher: tantivy.Searcher | None = None,
     extra_filters: Sequence[tantivy.Query] = (),
+    lang: str | list[str] | None = None,
 ) -> Plan:
-    """Parse ``q`` once and build everything a search, a count or a facet pass needs."""
+    """Parse ``q`` once and build everything a search, a count or a facet pass needs.
+
+    ``lang``: only articles in these languages (ISO 639-1, ``und``), analysed by their rules only."""
     if operator.upper() not in ("AND", "OR"):
         raise BadParameter("operator", operator, "choose AND or OR")
     schema = corpus.index.schema
     searcher = searcher or corpus.index.searcher()
-    tree = drop_common_words(query_mod.parse_tree(q, operator), searcher)
-    main = query_mod.compile_query(tree, schema)
-    filters = filter_clauses(schema, since, until, source) + list(extra_filters)
+    parsed = query_mod.parse_tree(q, operator)
+    present = present_analyses(searcher)
+    wanted = lang_analyses(parsed) | {analysis_of(c) for c in _lang_codes(lang)}
+    # lang:de on a desk analysed as English only (or with no German yet): the desk's own rules
+    analyses = tuple(a for a in present if a in wanted) or present if wanted else present
+    tree = drop_common_words(parsed, searcher, analyses)
+    main = query_mod.compile_query(tree, schema, analyses)
+    filters = filter_clauses(schema, since, until, source, lang) + list(extra_filters)
     clauses = [(tantivy.Occur.Must, main)]
-    for extra in ranking_clauses(schema, query_mod.positive_terms(tree)):
+    terms = {a: query_mod.positive_terms(tree, analysis=a) for a in analyses}
+    for extra in ranking_clauses(schema, terms):
         clauses.append((tantivy.Occur.Should, extra))
     for booster in corpus.boosters:
         extra = booster(corpus.store, schema, tree)
@@ -200,7 +275,7 @@ def make_plan(
             clauses.append((tantivy.Occur.Should, extra))
     clauses += [(tantivy.Occur.Must, f) for f in filters]
     full = main if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
-    return Plan(q=q, tree=tree, query=full, filters=filters, searcher=searcher, schema=schema)
+    return Plan(q=q, tree=tree, query=full, filters=filters, searcher=searcher, schema=schema, analyses=analyses)
 
 
 def free_words(tree: query_mod.Node) -> list[str]:

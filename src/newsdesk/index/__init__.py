@@ -14,7 +14,11 @@ body      English stemming, positions      ``body:``
 source    raw, lower-cased, fast           ``source:``, filters, facets
 author    simple (lower-cased words)       ``author:``
 url       simple (lower-cased words)       ``url:``
-lang      raw                              ``lang:``
+lang      raw, fast (ISO 639-1, ``und``)   ``lang:``, the language facet
+analysis  raw                              which analysis the text went through
+text_XX   that language's analysis         ``text``/``title``/``body`` of articles in language XX
+title_XX  (``de``... ``cjk``, ``simple``)  (English and ``und`` use the plain fields; see
+body_XX                                    :mod:`newsdesk.index.languages`)
 published date, fast, indexed              ranges, sort by date, timelines
 entity    raw (normalised names), fast     ``entity:``, facets (enrichment)
 salient   raw                              entities salient in the article
@@ -25,6 +29,12 @@ story     u64, fast, indexed               the stories stage's story: ``story:ID
 The index records which store version it has committed in the store's
 ``meta.indexed_version``; :meth:`Index.catch_up` indexes every row changed
 since, deleting each id before adding it so a replay never duplicates.
+
+Each article fills the text fields of its own language's analysis only, so the
+index holds each text once. BM25 stays comparable across languages because tantivy
+keeps its statistics per field but counts documents over the whole index: a term's
+idf is its rarity among *all* articles, and each field's average length is its
+tokens over all articles (see docs in the languages module and the issue-15 notes).
 """
 
 from __future__ import annotations
@@ -41,11 +51,25 @@ from typing import Any
 
 import tantivy
 
-from .errors import DataDirError
-from .model import MAX_DATE, MIN_DATE
-from .store import Store
+from ..errors import DataDirError
+from ..model import MAX_DATE, MIN_DATE
+from ..store import Store
+from ..store.languages import ENGLISH_ONLY, analysis_mode
+from .languages import (
+    ANALYSES,
+    ANALYSIS_FIELD,
+    BASE_FIELDS,
+    ENGLISH,
+    UNDETERMINED,
+    analysis_of,
+    analysis_text,
+    field_name,
+    lang_code,
+    register_tokenizers,
+    tokenizer_name,
+)
 
-INDEX_SCHEMA_VERSION = "5"  # 5: copy_group and story fields (older indexes are rebuilt on open)
+INDEX_SCHEMA_VERSION = "6"  # 6: per-language fields (issue 15); older indexes are rebuilt on open
 # BM25 in tantivy rewards short documents through length normalisation (b = 0.75, fixed
 # in tantivy-py). On news that makes one-line briefs and headline-only items outrank the
 # stories about a name or topic. Padding the default search field of texts shorter than
@@ -70,7 +94,12 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("source", stored=False, tokenizer_name="raw", fast=True, index_option="basic")
     sb.add_text_field("author", stored=False, tokenizer_name="default", index_option="position")
     sb.add_text_field("url", stored=False, tokenizer_name="default", index_option="position")
-    sb.add_text_field("lang", stored=False, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("lang", stored=False, tokenizer_name="raw", fast=True, index_option="basic")
+    sb.add_text_field(ANALYSIS_FIELD, stored=False, tokenizer_name="raw", index_option="basic")
+    for analysis in ANALYSES[1:]:  # English keeps text/title/body above
+        for base in BASE_FIELDS:
+            sb.add_text_field(field_name(base, analysis), stored=False, tokenizer_name=tokenizer_name(analysis),
+                              index_option="position")
     sb.add_date_field("published", stored=False, indexed=True, fast=True)
     sb.add_text_field("entity", stored=False, tokenizer_name="raw", fast=True, index_option="freq")
     sb.add_text_field("salient", stored=False, tokenizer_name="raw", index_option="basic")
@@ -101,28 +130,37 @@ def parse_iso(value: str) -> datetime | None:
 ExtrasProvider = Callable[[Store, list[int]], dict[int, dict[str, list[Any]]]]
 
 
-def to_document(row: tuple, extras: dict[str, list[Any]] | None = None) -> tantivy.Document:
-    """A store row (store.COLUMNS order) as a tantivy document."""
+def to_document(
+    row: tuple, extras: dict[str, list[Any]] | None = None, english_only: bool = False
+) -> tantivy.Document:
+    """A store row (store.COLUMNS order) as a tantivy document.
+
+    The text goes into the fields of the article's language's analysis (English and
+    undetermined: ``text``/``title``/``body``); ``english_only`` puts every article there
+    (the desk's ``english`` analysis setting)."""
     seq, aid, _ext, url, source, title, body, published, authors = row[:9]
-    lang = row[9]
+    lang = lang_code(row[9])
+    analysis = ENGLISH if english_only else analysis_of(lang)
     doc = tantivy.Document()
     doc.add_unsigned("seq", seq)
     doc.add_unsigned("dup", content_hash(title, body))
     doc.add_text("id", aid)
-    text = f"{title}\n{body}" if title else body
+    title_a, body_a = (title, body) if analysis == ENGLISH else (analysis_text(analysis, title),
+                                                                 analysis_text(analysis, body))
+    text = f"{title_a}\n{body_a}" if title_a else body_a
     words = text.count(" ") + text.count("\n") + 1  # about the word count, at C speed
     if words < MIN_TEXT_WORDS:  # see MIN_TEXT_WORDS: short texts count as this long
         text += (" " + PAD_TOKEN) * (MIN_TEXT_WORDS - words)
-    doc.add_text("text", text)
-    doc.add_text("title", title)
-    doc.add_text("body", body)
+    doc.add_text(field_name("text", analysis), text)
+    doc.add_text(field_name("title", analysis), title_a)
+    doc.add_text(field_name("body", analysis), body_a)
+    doc.add_text(ANALYSIS_FIELD, analysis)
     doc.add_text("source", source.lower())
     if authors != "[]":
         for author in json.loads(authors):
             doc.add_text("author", author)
     doc.add_text("url", url)
-    if lang:
-        doc.add_text("lang", lang)
+    doc.add_text("lang", lang or UNDETERMINED)
     dt = parse_iso(published)
     if dt is not None and MIN_DATE <= dt <= MAX_DATE:  # tantivy's date range; else undated
         doc.add_date("published", dt)
@@ -192,12 +230,12 @@ class Index:
         if fresh:
             self.wipe()
         try:
-            self.tv = tantivy.Index(self.schema, path=self.path, reuse=True)
+            self.tv = _open_tantivy(self.schema, self.path)
         except ValueError:
             self.wipe()
             fresh = True
             try:
-                self.tv = tantivy.Index(self.schema, path=self.path, reuse=True)
+                self.tv = _open_tantivy(self.schema, self.path)
             except ValueError as err:
                 raise DataDirError(
                     f"{self.path}: cannot create the search index: {err}; delete that folder "
@@ -227,7 +265,7 @@ class Index:
                 return
             old = self.path
             try:
-                tv = tantivy.Index(self.schema, path=path, reuse=True)
+                tv = _open_tantivy(self.schema, path)
             except ValueError:
                 return  # not readable (deleted by a later switch?): keep the one we have
             tv.config_reader(reload_policy="commit")
@@ -324,10 +362,11 @@ class Index:
         """Queue rows into the writer (uncommitted); ``replace`` deletes each id first."""
         writer = self.writer()
         extras = self.extras(store, [r[0] for r in rows]) if self.extras is not None else {}
+        english_only = analysis_mode(store) == ENGLISH_ONLY
         for row in rows:
             if replace:
                 writer.delete_documents_by_term("id", row[1])
-            writer.add_document(to_document(row, extras.get(row[0])))
+            writer.add_document(to_document(row, extras.get(row[0]), english_only))
 
     def commit(self, store: Store, version: int) -> None:
         """Commit the index, then record in the store which version it holds."""
@@ -368,6 +407,21 @@ class Index:
 
     def num_docs(self) -> int:
         return self.searcher().num_docs
+
+
+def memory_index() -> tantivy.Index:
+    """A tantivy index in memory with newsdesk's schema and tokenizers (Spark partitions, tests)."""
+    tv = tantivy.Index(build_schema())
+    register_tokenizers(tv)
+    return tv
+
+
+def _open_tantivy(schema: tantivy.Schema, path: str) -> tantivy.Index:
+    """Open (or create) the tantivy index in ``path`` with every per-language tokenizer registered:
+    a tokenizer is not stored in the index folder, so each open must register them."""
+    tv = tantivy.Index(schema, path=path, reuse=True)
+    register_tokenizers(tv)
+    return tv
 
 
 def _write_pointer(directory: str, name: str) -> None:
