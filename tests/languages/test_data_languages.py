@@ -9,6 +9,7 @@ work: the tests that need them skip, naming what is missing, until they exist.
 from __future__ import annotations
 
 import gzip
+import importlib
 import inspect
 import json
 import os
@@ -28,7 +29,24 @@ CORPUS_PLACES = (
 )
 CASES = [json.loads(line) for line in (DATA / "inflections.jsonl").read_text(encoding="utf-8").splitlines() if line]
 KINDS = {"plural", "case", "elision", "diacritic", "cjk", "prefix", "compound"}
+# cases the right analysis still gets wrong, and why: strict, so a fix shows up as a pass to remove
+KNOWN_GAPS = {
+    ("ar", "برلمان"): "Arabic Snowball reads the first letter of برلمان as the prefix ب-: "
+                      "برلمان stems to رلم, البرلمان to برلم",
+}
 HAS_CHOICE = "analysis" in inspect.signature(desk_mod.open).parameters
+
+
+def newsdesk_detect():
+    """newsdesk's detector, text in, (code, confidence) or code out; skip before it exists."""
+    for name in ("newsdesk.languages", "newsdesk.readers.languages"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if hasattr(module, "detect"):
+            return module.detect
+    pytest.skip("newsdesk has no language detector yet")
 
 
 def case_id(case: dict) -> str:
@@ -36,11 +54,17 @@ def case_id(case: dict) -> str:
 
 
 def open_desk(path: Path, analysis: str):
+    """A desk analysing "languages" (each article by its own language) or "english"."""
+    if HAS_CHOICE:
+        return desk_mod.open(path, analysis=analysis)
+    desk = desk_mod.open(path)
+    if hasattr(desk, "set_analysis"):
+        desk.set_analysis(analysis)
+        return desk
     if analysis == "english":
-        return desk_mod.open(path, analysis="english") if HAS_CHOICE else desk_mod.open(path)
-    if not HAS_CHOICE:
-        pytest.skip("per-language analysis is not in newsdesk yet (desk.open has no analysis=)")
-    return desk_mod.open(path)
+        return desk
+    desk.close()
+    pytest.skip("per-language analysis is not in newsdesk yet")
 
 
 def corpus_path() -> Path:
@@ -86,9 +110,14 @@ def test_every_inflection_case_is_well_formed():
     assert {c["lang"] for c in CASES} >= {"de", "fr", "es", "ru", "ar", "zh", "ja"}
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+def with_gaps(cases: list[dict]) -> list:
+    return [pytest.param(c, marks=pytest.mark.xfail(reason=KNOWN_GAPS[(c["lang"], c["query"])], strict=True))
+            if (c["lang"], c["query"]) in KNOWN_GAPS else c for c in cases]
+
+
+@pytest.mark.parametrize("case", with_gaps(CASES), ids=case_id)
 def test_the_right_analysis_finds_the_inflected_form(case, snippet_desks):
-    desk = snippet_desks("per-language")
+    desk = snippet_desks("languages")
     assert f"snip-{CASES.index(case)}" in ids_for(desk, case["lang"], case["query"]), (
         f"lang:{case['lang']} {case['query']!r} should find {case['form']!r} ({case['kind']})")
 
@@ -109,24 +138,21 @@ def corpus() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def corpus_desk(corpus, tmp_path_factory):
-    d = open_desk(tmp_path_factory.mktemp("ntrex") / "data", "per-language")
+    d = open_desk(tmp_path_factory.mktemp("ntrex") / "data", "languages")
     d.ingest_records((Record(title=r["title"], body=r["body"], lang=r["lang"], external_id=r["id"],
                              source=r["source"]) for r in corpus), dedup=False)
     yield d
     d.close()
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c["target"]], ids=case_id)
+@pytest.mark.parametrize("case", with_gaps([c for c in CASES if c["target"]]), ids=case_id)
 def test_the_inflected_query_finds_the_real_article(case, corpus_desk):
     assert case["target"] in ids_for(corpus_desk, case["lang"], case["query"])
 
 
 def test_detection_of_full_articles_reaches_the_target_on_test(corpus):
     """Issue 15: >= 0.98 on full articles in every language (test split: never tuned on)."""
-    languages = pytest.importorskip("newsdesk.languages")
-    detect = getattr(languages, "detect", None)
-    if detect is None:
-        pytest.skip("newsdesk.languages has no detect(text)")
+    detect = newsdesk_detect()
     right: dict[str, list[int]] = {}
     for row in corpus:
         if row["split"] != "test":
