@@ -25,6 +25,7 @@ from markupsafe import Markup
 from ..api.errors import ApiError, date_range
 from ..api.guard import COOKIE
 from ..errors import NewsdeskError, NotEnrichedError
+from . import languages
 from .chart import svg_timeline
 
 HERE = os.path.dirname(__file__)
@@ -60,6 +61,8 @@ def _url(path: str, **params: Any) -> str:
 
 templates.env.filters["highlight"] = _highlight
 templates.env.globals["url"] = _url
+templates.env.globals["lang_attrs"] = languages.attrs  # lang="…" dir="…" on every article text
+templates.env.globals["lang_name"] = languages.name
 
 
 def _page(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -124,24 +127,71 @@ def search_page(
     source: Annotated[list[str] | None, Query(max_length=200)] = None,
     sort: Annotated[str, Query(pattern="^(relevance|date|date-asc)$")] = "relevance",
     collapse: Annotated[str, Query(pattern="^(copies|stories|exact|none)$")] = "copies",
+    lang: Annotated[list[str] | None, Query(max_length=12)] = None,
 ) -> HTMLResponse:
     desk = request.app.state.desk
+    langs = [x.strip().lower() for x in lang or [] if x.strip()][:10]
     ctx: dict[str, Any] = {"q": q, "since": since, "until": until, "source": source or [], "sort": sort,
-                           "page": page, "error": None, "results": None, "facets": None}
+                           "page": page, "error": None, "results": None, "facets": None, "lang": langs,
+                           "languages": []}
     if q.strip():
         try:
             since, until = date_range(since or None, until or None)
-            res = desk.search(q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, since=since or None,
-                              until=until or None, source=source or None, sort=sort, collapse=collapse)
+            bad = next((x for x in langs if not languages.FILTER_CODE.match(x)), None)
+            if bad is not None:
+                raise ApiError(400, f"lang {bad!r}: give an ISO 639-1 code such as de, or und")
+            res = desk.search(_with_langs(q, langs), limit=PER_PAGE, offset=(page - 1) * PER_PAGE,
+                              since=since or None, until=until or None, source=source or None, sort=sort,
+                              collapse=collapse)
             ctx["results"] = res
+            ctx["hit_lang"] = _hit_langs(desk, res.hits)
             ctx["pages"] = max(1, math.ceil(res.total / PER_PAGE))
             ctx["facets"] = desk.facets(q, results=res)
+            ctx["languages"] = _language_facet(ctx["facets"])
         except (NewsdeskError, ApiError) as err:
             ctx["error"] = str(err)
+            if langs:  # say what is wrong with the reader's own query, not the one with lang: added
+                try:
+                    desk.search(q, limit=1, snippets=False)
+                except NewsdeskError as own:
+                    ctx["error"] = str(own)
             return _page(request, "search.html", status=400, **ctx)
     else:
         ctx["stats"] = desk.stats()
+        ctx["languages"] = [{"value": x.get("lang", ""), "count": x.get("articles", 0)}
+                            for x in ctx["stats"].get("languages") or []]
     return _page(request, "search.html", **ctx)
+
+
+def _hit_langs(desk: Any, hits: list[Any]) -> dict[str, str]:
+    """Each hit's language: ``Hit.lang``, or (a Desk whose hits do not carry it yet) the stored
+    article's, read by id for the page's hits only."""
+    out: dict[str, str] = {}
+    for h in hits:
+        lang = getattr(h, "lang", None)
+        if lang is None:
+            try:
+                lang = desk.get(h.id).lang
+            except NewsdeskError:
+                lang = ""
+        out[h.id] = lang or ""
+    return out
+
+
+def _with_langs(q: str, langs: list[str]) -> str:
+    """The query restricted to the chosen languages: ``(q) AND lang:de`` (a top-level ``lang:``,
+    which the search also reads as "analyse with German rules only")."""
+    if not langs:
+        return q
+    restrict = " OR ".join(f"lang:{x}" for x in langs)
+    return f"({q}) AND " + (f"({restrict})" if len(langs) > 1 else restrict)
+
+
+def _language_facet(facets: Any) -> list[dict[str, Any]]:
+    """The Desk's language facet (``lang`` or ``languages``), when it gives one."""
+    if not isinstance(facets, dict):
+        return []
+    return list(facets.get("lang") or facets.get("languages") or [])
 
 
 @router.get("/timeline", response_class=HTMLResponse)
@@ -223,9 +273,10 @@ def article_page(request: Request, article_id: str, q: Q = "") -> HTMLResponse:
     page = request.app.state.desk.article_page(article_id)  # one lookup of the article for everything
     art, ents = page["article"], page["entities"]  # entities and quotes: [] before enrichment
     types = sorted({TYPE_LABELS.get(e.get("type", ""), "") for e in ents} - {""})
+    note = languages.entities_note(art.lang, ents, page.get("entities_note"))
     return _page(request, "article.html", a=art, q=q, body=_mark_entities(art.body, ents),
                  entities=ents, quotes=page["quotes"], types=types, similar=page["similar"],
-                 revisions=page["revisions"], groups=page["groups"])
+                 revisions=page["revisions"], groups=page["groups"], entities_note=note)
 
 
 @router.get("/stories", response_class=HTMLResponse)
