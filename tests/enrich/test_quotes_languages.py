@@ -61,6 +61,18 @@ def test_swedish_same_mark_needs_the_language():
     assert texts(text, "en") == []
 
 
+def test_hebrew_gershayim_inside_a_word_is_no_quote_mark():
+    text = 'ראש הממשלה אמר: "צה"ל יגן על ארה"ב ועל ישראל". אחר כך עזב.'
+    assert texts(text, "he") == ['צה"ל יגן על ארה"ב ועל ישראל']
+
+
+def test_region_subtags_are_read_as_their_language():
+    text = "„Wir sind bereit“, sagte sie."
+    assert [q.kind for q in quotes.extract(text, {}, lang="de-AT")] == ["full"]
+    english = '"We face a lot of competition," said the spokesman.'
+    assert [q.cue for q in quotes.extract(english, {}, lang="en-GB")] == ["said"]
+
+
 def test_french_spaced_closing_guillemet_before_a_comma_closes():
     text = "« Nous avons demandé de l’aide », a indiqué Saqib. « Merci », a-t-il ajouté."
     assert texts(text, "fr") == ["Nous avons demandé de l’aide", "Merci"]

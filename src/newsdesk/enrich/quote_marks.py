@@ -55,6 +55,7 @@ _SINGLE.update({"\u300e": "open", "\u300f": "close"})
 _GUILLEMETS = set("\u00ab\u00bb\u2039\u203a")  # their direction is read from the words around them
 _CJK = set("\u300c\u300d\u300e\u300f")  # fixed roles, even between two letters
 _SAME_MARK_LANGS = {"sv", "fi"}  # ”…”: the right double mark opens too
+_GERSHAYIM_LANGS = {"he", "yi"}  # a " between two letters abbreviates
 ALL_MARKS = "".join(_DOUBLE) + "".join(_SINGLE)
 _LOW_OPEN = {"\u201e": '\u201c\u201d"', "\u201a": "\u2018\u2019'"}  # „…“ and ‚…‘ close with a high mark
 _OPEN_BEFORE = set(" \t\n\u00a0([{\u2014\u2013-/:\u3001\u3002\uff0c\uff1a") | set(_DOUBLE) | set(_SINGLE)
@@ -112,6 +113,8 @@ def _role(text: str, i: int, char: str, family: str, lang: str | None = None) ->
         return _guillemet_role(char, before, after)
     if char in _CJK:
         return fixed
+    if char == '"' and lang in _GERSHAYIM_LANGS and before.isalpha() and after.isalpha():
+        return None  # ארה"ב, צה"ל: a straight mark standing for gershayim, inside a word
     if char == "\u201d" and lang in _SAME_MARK_LANGS:
         fixed = None  # ”…” : decided by context, like a straight mark
     if family == "single":

@@ -178,8 +178,9 @@ def extract(
     ``lang`` is the article's ISO 639-1 code: English (or unknown) copy gets the cue rules and the
     parser; any other language its own quote marks and a speaker only where the entity stage
     named one in the quote's sentence (quote_languages.py); ``parse`` is ignored there."""
-    if lang not in ENGLISH_RULES:
-        return _extract_other(text, entities, str(lang))
+    code = (lang or "").strip().lower().replace("_", "-").split("-")[0]  # "pt-BR" -> "pt"
+    if code not in ENGLISH_RULES:
+        return _extract_other(text, entities, code)
     quotes: list[Quote] = []
     for start, end in find_spans(text):
         body = _clean_quote(text[start:end])
