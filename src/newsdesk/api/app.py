@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import re
@@ -27,9 +28,22 @@ from ..desk import Desk
 from ..errors import BadParameter, NewsdeskError, QuerySyntaxError
 from .errors import ApiError, error_response, error_status, parameter_message
 from .guard import Guard, docs_policy
+from .writes import Commits
 
 log = logging.getLogger("newsdesk.api")
 DOCS_SCHEMA = "/docs/openapi.json"
+SERVE_ENV = "NEWSDESK_SERVE"  # how `serve --workers N` tells each worker process what to serve
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one `serve --workers N` worker: desk path, read key and hosts from ``SERVE_ENV``.
+
+    uvicorn starts workers as fresh processes from an import string, so the settings
+    travel as JSON in the environment; each worker opens (and on shutdown closes) its desk.
+    """
+    settings = json.loads(os.environ[SERVE_ENV])
+    return create_app(settings["data"], read_key=settings["read_key"], allowed_hosts=settings["allowed_hosts"])
+
 
 def create_app(
     desk: Desk | str | os.PathLike[str], read_key: bool = False, allowed_hosts: Iterable[str] | None = None
@@ -59,6 +73,7 @@ def create_app(
     app.state.desk = the_desk
     app.state.read_key = read_key
     app.state.ingest_lock = threading.Lock()
+    app.state.commits = Commits(the_desk)  # other processes' commits: seen on the next request
     app.add_middleware(Guard, allowed_hosts=list(allowed_hosts) if allowed_hosts is not None else None)
 
     @app.exception_handler(ApiError)

@@ -15,7 +15,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from ..desk import Desk
-from .errors import require_key, require_read_key
+from .errors import check_read_key, require_key, require_read_key
 
 router = APIRouter(tags=["follow"])
 read = [Depends(require_read_key)]
@@ -52,7 +52,7 @@ def _atom_key(request: Request) -> None:
     key = request.query_params.get("key", "")
     if key and desk_of(request).verify_key(key):
         return
-    require_read_key(request)  # Bearer, or the /login cookie
+    check_read_key(request)  # Bearer, or the /login cookie
 
 
 @router.get(

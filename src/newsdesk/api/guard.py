@@ -47,6 +47,7 @@ BASE_HEADERS = (
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 )
+PAGE_HEADERS = [*BASE_HEADERS, (b"content-security-policy", PAGE_CSP.encode())]
 MAX_LOGGED = 300  # characters of an error's message in its one log line
 
 
@@ -104,8 +105,13 @@ class Guard:
             return
         path: str = scope["path"]
         state = scope["app"].state
-        csp = getattr(state, "docs_csp", PAGE_CSP) if path == "/docs" else PAGE_CSP
-        extra = [*BASE_HEADERS, (b"content-security-policy", csp.encode())]
+        commits = getattr(state, "commits", None)
+        if commits is not None:  # another worker committed: reload the searcher first (api/writes.py)
+            commits.check()
+        if path == "/docs":
+            extra = [*BASE_HEADERS, (b"content-security-policy", getattr(state, "docs_csp", PAGE_CSP).encode())]
+        else:
+            extra = PAGE_HEADERS
         started = False
 
         async def send_with_headers(message: Message) -> None:

@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ..desk import Desk
 from ..errors import NotEnrichedError
+from .answers import json_answer
 from .errors import (
     UPLOAD_PREFIX,
     ApiError,
@@ -23,6 +24,7 @@ from .errors import (
     scrub,
 )
 from .upload import receive_file
+from .writes import one_writer
 
 MAX_QUERY = 1000  # characters in a query
 MAX_LIMIT = 100  # results per page
@@ -42,8 +44,9 @@ def desk_of(request: Request) -> Desk:
     return request.app.state.desk
 
 
-@router.get("/search", dependencies=read, summary="Ranked, highlighted results and facets")
-def search(
+@router.get("/search", dependencies=read, summary="Ranked, highlighted results and facets",
+            response_model=dict[str, Any])
+async def search(
     request: Request,
     q: Q = "*",
     limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 10,
@@ -54,32 +57,36 @@ def search(
     sort: Literal["relevance", "date", "date-asc"] = "relevance",
     facets: bool = True,
     collapse: Literal["copies", "stories", "exact", "none"] = "copies",
-) -> dict[str, Any]:
-    """One hit per copy group by default (each hit lists its ``copies``, ``copy_of`` and ``story``)."""
+) -> Response:
+    """One hit per copy group by default (each hit lists its ``copies``, ``copy_of`` and ``story``).
+
+    Runs on the event loop, not in a thread: a page of hits takes about a millisecond,
+    less than the hop to the thread pool and back costs at concurrency 1, and a server
+    with several workers (``serve --workers``) spreads load over processes, not threads.
+    """
     desk = desk_of(request)
     since, until = date_range(since, until)
     res = desk.search(q, limit=limit, offset=offset, since=since, until=until, source=source, sort=sort,
                       collapse=collapse)
-    out: dict[str, Any] = {
-        "query": q, "total": res.total, "offset": offset, "limit": limit,
-        "results": [h.to_dict() for h in res.hits],
-    }
+    out: dict[str, Any] = {"query": q, "total": res.total, "offset": offset, "limit": limit, "results": res.hits}
     if facets:
         out["facets"] = desk.facets(q, results=res)  # the same parse and searcher snapshot
-    return out
+    return json_answer(out)
 
 
-@router.get("/articles/{article_id}", dependencies=read, summary="One article in full")
-def article(request: Request, article_id: Annotated[str, Path(max_length=500)]) -> dict[str, Any]:
+@router.get("/articles/{article_id}", dependencies=read, summary="One article in full",
+            response_model=dict[str, Any])
+def article(request: Request, article_id: Annotated[str, Path(max_length=500)]) -> Response:
     desk = desk_of(request)
     out = desk.article_info(article_id)  # the article, plus copy_of, copies, story and revisions
     out["provenance"] = public_provenance(out["provenance"], desk)  # a file's name, not the server's path
     for rev in out["revisions"]:
         rev["provenance"] = public_provenance(rev.get("provenance", ""), desk)
-    return out
+    return json_answer(out)
 
 
-@router.get("/timeline", dependencies=read, summary="Matches per day/week/month, with shares of all coverage")
+@router.get("/timeline", dependencies=read, summary="Matches per day/week/month, with shares of all coverage",
+            response_model=dict[str, Any])
 def timeline(
     request: Request,
     q: Annotated[list[str], Query(description="One or more queries")] = ("*",),  # type: ignore[assignment]
@@ -89,7 +96,7 @@ def timeline(
     until: Until = None,
     source: Source = None,
     unit: Literal["articles", "originals", "stories"] = "articles",
-) -> dict[str, Any]:
+) -> Response:
     """Counts per period by ``unit``: every article, only originals (no copies), or distinct stories."""
     queries = list(q)
     if len(queries) > 10:
@@ -99,10 +106,11 @@ def timeline(
             raise ApiError(400, f"q: a query may have at most {MAX_QUERY} characters (this one has {len(one)})",
                            parameter="q")
     since, until = date_range(since, until)
-    return desk_of(request).timeline(queries, interval, normalize, since, until, source, unit=unit)
+    return json_answer(desk_of(request).timeline(queries, interval, normalize, since, until, source, unit=unit))
 
 
-@router.get("/top/{kind}", dependencies=read, summary="Top terms, sources or entities of a query's matches")
+@router.get("/top/{kind}", dependencies=read, summary="Top terms, sources or entities of a query's matches",
+            response_model=dict[str, Any])
 def top(
     request: Request,
     kind: Literal["terms", "sources", "entities"],
@@ -111,10 +119,10 @@ def top(
     since: Since = None,
     until: Until = None,
     source: Source = None,
-) -> dict[str, Any]:
+) -> Response:
     since, until = date_range(since, until)
     items = desk_of(request).top(kind, q, limit, since, until, source)
-    return {"query": q, "kind": kind, "items": items}
+    return json_answer({"query": q, "kind": kind, "items": items})
 
 
 @router.get("/entities/{name}", dependencies=read, summary="Everything about one entity (needs enrichment)")
@@ -210,17 +218,23 @@ async def ingest(
 
 
 def _ingest_file(request: Request, path: str, fmt: str | None):
-    """Ingest with a desk of its own (own SQLite connection), one ingest at a time.
+    """Ingest with a desk of its own (own SQLite connection), in this desk's turn of writes.
 
-    Searches keep using the app's desk; once the writer commits, the app's
-    index is reloaded so the new articles are searchable at once.
+    Searches keep using the app's desk; once the writer commits, the app's index is
+    reloaded here (other workers reload on their next request), so the new articles
+    are searchable at once. API ingests in any worker wait for each other
+    (:func:`newsdesk.api.writes.one_writer`): none is refused or lost.
     """
     app_desk: Desk = request.app.state.desk
-    with request.app.state.ingest_lock:
+
+    def ingest():
         writer = Desk(app_desk.path)
         try:
-            summary = writer.ingest(path, format=fmt)
+            return writer.ingest(path, format=fmt)
         finally:
             writer.close()
-        app_desk.refresh()
+
+    with request.app.state.ingest_lock:
+        summary = one_writer(app_desk.path, ingest)
+    app_desk.refresh()
     return summary

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 
 import click
 
 from ..errors import MissingExtraError, NewsdeskError
 from .common import open_desk, print_json
+
+MAX_DEFAULT_WORKERS = 8
 
 
 @click.command()
@@ -19,13 +23,21 @@ from .common import open_desk, print_json
               help="Also answer requests for this Host name (repeatable; '*': any). "
                    "Default: the --host address, localhost and 127.0.0.1.")
 @click.option("--watch", is_flag=True, help="Also poll feeds and deliver alerts in the background (as newsdesk watch).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes sharing the port (default: one per core, at most "
+                   f"{MAX_DEFAULT_WORKERS}). Writes take turns; every worker sees a commit at once.")
 @click.pass_context
-def serve(ctx, host, port, read_key, allowed_hosts, watch):
+def serve(ctx, host, port, read_key, allowed_hosts, watch, workers):
     """Run the JSON API (/api, docs at /docs) and the web UI (/) on HOST:PORT.
 
     Writes (POST /api/ingest) need `Authorization: Bearer KEY`; make a key with
     `newsdesk keys create`. Requests naming another Host are refused (400): a
     server reached by another name (0.0.0.0 behind a DNS name) needs --allowed-host.
+
+    With several workers (processes accepting on one socket) reads run on every
+    core; an ingest waits for the one before it to commit (one writer at a time,
+    none refused or lost), and each worker reloads its searcher on the first
+    request after a commit, so a search right after an ingest sees it anywhere.
     """
     try:
         import uvicorn
@@ -35,20 +47,42 @@ def serve(ctx, host, port, read_key, allowed_hosts, watch):
     except ImportError as err:
         raise MissingExtraError(getattr(err, "name", None) or "fastapi", "api") from None
     _check_can_listen(host, port)
-    desk = open_desk(ctx, create=True)
-    app = create_app(desk, read_key=read_key, allowed_hosts=allowed_hosts_for(host, allowed_hosts))
-    click.echo(f"newsdesk serving {desk.path} on http://{host}:{port}/ (API docs: /docs)", err=True)
+    workers = workers or default_workers()
+    desk = open_desk(ctx, create=True)  # opened (and reconciled) once here, before any worker starts
+    hosts = allowed_hosts_for(host, allowed_hosts)
+    many = f", {workers} workers" if workers > 1 else ""
+    click.echo(f"newsdesk serving {desk.path} on http://{host}:{port}/ (API docs: /docs{many})", err=True)
     stop = None
-    if watch:  # issue 10: the watcher runs on a desk (SQLite connection) of its own
+    if watch:  # issue 10: the watcher runs on a desk (SQLite connection) of its own, in this process only
         from .follow import start_watcher
 
         stop = start_watcher(desk.path)
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        if workers == 1:
+            uvicorn.run(create_app(desk, read_key=read_key, allowed_hosts=hosts), **options)
+        else:  # uvicorn's supervisor binds the socket here and starts (and restarts) the workers
+            from ..api.app import SERVE_ENV
+
+            os.environ[SERVE_ENV] = json.dumps({"data": desk.path, "read_key": read_key, "allowed_hosts": hosts})
+            uvicorn.run("newsdesk.api.app:app_from_environment", factory=True, workers=workers, **options)
     finally:
         if stop is not None:
             stop.set()
         desk.close()
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on, at most MAX_DEFAULT_WORKERS.
+
+    Each worker holds its own searcher and SQLite connection (~60 MB); past a few cores
+    one desk's reads rarely need more, and ``--workers`` says otherwise.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
 
 
 def _check_can_listen(host: str, port: int) -> None:
