@@ -93,7 +93,7 @@ def test_speaker_only_from_an_entity_in_the_sentence_with_a_cue():
     text = "„Wir sind bereit“, sagte Angela Merkel in Berlin. „Das Wetter ist schön.“ Olaf Scholz lachte."
     got = quotes.extract(text, ents(text, {"Angela Merkel": "PERSON", "Olaf Scholz": "PERSON"}), lang="de")
     assert [(q.text, q.speaker, q.cue) for q in got] == [
-        ("Wir sind bereit", "Angela Merkel", "sagt"),
+        ("Wir sind bereit", "Angela Merkel", "sagte"),
         ("Das Wetter ist schön.", "", ""),  # no reporting word: Scholz is not made its speaker
     ]
     assert [q.speaker for q in quotes.extract(text, {}, lang="de")] == ["", ""]  # no entities: unknown

@@ -90,15 +90,16 @@ _CUE_RX: dict[str, re.Pattern[str]] = {}
 
 
 def cue_in(text: str, lang: str) -> str:
-    """The first reporting word of ``lang`` in ``text`` (at a word start; anywhere in CJK), or ''."""
+    """The first reporting word of ``lang`` in ``text`` (a stem at a word start, to the word's end;
+    anywhere in CJK), or ''."""
     if lang not in CUES:
         return ""
     rx = _CUE_RX.get(lang)
     if rx is None:
-        edge = "" if lang in CJK_LANGS else r"(?<!\w)"
-        rx = _CUE_RX[lang] = re.compile(edge + "(" + "|".join(re.escape(c) for c in CUES[lang]) + ")")
+        edge, rest = ("", "") if lang in CJK_LANGS else (r"(?<!\w)", r"[\w\u0640-\u065f]*")
+        rx = _CUE_RX[lang] = re.compile(edge + "(?:" + "|".join(re.escape(c) for c in CUES[lang]) + ")" + rest)
     m = rx.search(text.lower())
-    return m.group(1).strip() if m else ""
+    return m.group().strip(" ,") if m else ""  # the whole word: "déclaré", not the stem
 
 
 def kind(text: str, start: int, end: int, body: str, lang: str) -> str | None:
