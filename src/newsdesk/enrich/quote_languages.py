@@ -97,7 +97,9 @@ def cue_in(text: str, lang: str) -> str:
     rx = _CUE_RX.get(lang)
     if rx is None:
         edge, rest = ("", "") if lang in CJK_LANGS else (r"(?<!\w)", r"[\w\u0640-\u065f]*")
-        rx = _CUE_RX[lang] = re.compile(edge + "(?:" + "|".join(re.escape(c) for c in CUES[lang]) + ")" + rest)
+        rx = _CUE_RX[lang] = re.compile(
+            edge + "(?:" + "|".join(re.escape(c) for c in CUES[lang]) + ")" + rest
+        )
     m = rx.search(text.lower())
     return m.group().strip(" ,") if m else ""  # the whole word: "déclaré", not the stem
 
