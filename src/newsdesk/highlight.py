@@ -7,6 +7,14 @@ candidate words in C; each candidate is confirmed by running it through the
 index's own analyzer (cached), so "sessions" lights up for "session" and
 "Jeffrey" does not for "jeff". The fragment is the window of
 ``SNIPPET_CHARS`` holding the most distinct query words, then the most matches.
+
+Other languages (issue 15): the query's words are also analysed for every other
+analysis the search compiled them for (``analyses``, which ``search.plan`` leaves on
+the tree it hands on), and a candidate word lights up when its stem under one of
+them is that analysis's stem of a query word; folded languages are searched in an
+accent-folded copy of the text (``économie`` for ``economie``). CJK query words are
+found as they are written (the index matched their bigrams in order), and a CJK
+snippet starts after a sentence end (。！？) rather than at a space.
 """
 
 from __future__ import annotations
@@ -16,6 +24,9 @@ from functools import lru_cache
 from html import escape
 
 from . import query as query_mod
+from .analyzers import ANALYSES, ENGLISH, FOLDED, stem
+from .index.languages import CJK_CHAR, CJK_RUN
+from .query.compile import fold
 from .query.parse import _Required
 
 SNIPPET_CHARS = 220
@@ -55,46 +66,133 @@ def query_words(node: query_mod.Node) -> tuple[set[str], set[str]]:
     return stems, prefixes
 
 
+def _text_words(node: query_mod.Node) -> list[str]:
+    """The texts of the positive, non-wildcard words and phrases in the text fields."""
+    if isinstance(node, query_mod.Term | query_mod.Phrase) and node.field in (*HIGHLIGHT_FIELDS, "entity"):
+        return [] if isinstance(node, query_mod.Term) and node.wildcard else [node.text.replace("\\", "")]
+    if isinstance(node, query_mod.Fuzzy) and node.field in HIGHLIGHT_FIELDS:
+        return [node.text]
+    if isinstance(node, query_mod.Bool):
+        return [w for child in node.must + node.should for w in _text_words(child)]
+    if isinstance(node, _Required):
+        return _text_words(node.node)
+    return []
+
+
+def language_words(node: query_mod.Node, analyses: tuple[str, ...]) -> tuple[dict[str, set[str]], set[str]]:
+    """({analysis: stems} for the non-English analyses, CJK runs as written) of a query."""
+    words = _text_words(node)
+    stems = {a: {st for w in words for st in query_mod.analyze("text", w, a)}
+             for a in analyses if a not in (ENGLISH, "cjk")}
+    cjk = {run for w in words for run in CJK_RUN.findall(w)} if "cjk" in analyses else set()
+    return {a: st for a, st in stems.items() if st}, cjk
+
+
+def _fold_chars(text: str) -> str:
+    """``text`` with each accented letter as its base letter, one character for one
+    (so positions stay those of ``text``)."""
+    if text.isascii():
+        return text
+    return "".join(_fold_char(c) for c in text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    folded = fold(c)
+    return folded if len(folded) == 1 else c
+
+
 class Highlighter:
     """Cuts highlighted snippets for one query; build once per search, use for every hit."""
 
-    def __init__(self, stems: set[str], prefixes: set[str] = frozenset(), chars: int = SNIPPET_CHARS) -> None:
+    def __init__(
+        self,
+        stems: set[str],
+        prefixes: set[str] = frozenset(),
+        chars: int = SNIPPET_CHARS,
+        lang_stems: dict[str, set[str]] | None = None,
+        cjk: set[str] = frozenset(),
+    ) -> None:
         self.stems = stems
         self.prefixes = tuple(sorted(prefixes))
         self.chars = chars
+        self.lang_stems = lang_stems or {}
+        self.cjk = tuple(sorted(cjk, key=len, reverse=True))
         # a stem is usually a prefix of its surface forms; Snowball's y->i ("polici") is not
         starts = {st[:-1] if st.endswith("i") and len(st) > 3 else st for st in stems} | set(prefixes)
+        starts |= {st for group in self.lang_stems.values() for st in group if not CJK_CHAR.search(st)}
         self._starts = tuple(sorted(st for st in starts if st))
+        self._folded = any(a in FOLDED for a in self.lang_stems)
+        # Arabic stems lose prefixes (ال، و، ب): their start is inside the word it came from
+        self._infix = frozenset(self.lang_stems.get("ar", ()))
 
     @classmethod
-    def for_query(cls, tree: query_mod.Node, chars: int = SNIPPET_CHARS) -> Highlighter:
+    def for_query(
+        cls, tree: query_mod.Node, chars: int = SNIPPET_CHARS, analyses: tuple[str, ...] | None = None
+    ) -> Highlighter:
+        """``analyses``: those the query was compiled for (default: what the plan left on the tree)."""
         stems, prefixes = query_words(tree)
-        return cls(stems, prefixes, chars)
+        analyses = analyses or getattr(tree, "analyses", None) or ANALYSES
+        lang_stems, cjk = language_words(tree, tuple(analyses)) if analyses != (ENGLISH,) else ({}, set())
+        return cls(stems, prefixes, chars, lang_stems, cjk)
 
     def _matches(self, text: str) -> list[tuple[int, int, str]]:
         """Query words in ``text``: found with str.find on the lower-cased text (C speed),
         extended to the whole word, confirmed through the analyzer."""
-        if not self._starts:
+        if not self._starts and not self.cjk:
             return []
         lower = text.lower()
         if len(lower) != len(text):  # a few non-ASCII letters change length when lower-cased
             lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         found: dict[int, tuple[int, int, str]] = {}
+        sources = [lower]
+        if self._folded and not lower.isascii():
+            folded = _fold_chars(lower)
+            if folded != lower:
+                sources.append(folded)
         for start in self._starts:
-            pos = lower.find(start)
+            for src in sources:
+                pos = src.find(start)
+                while pos != -1 and len(found) < MAX_MATCHES:
+                    if pos and src[pos - 1].isalnum() and start in self._infix:
+                        back = pos
+                        while back and lower[back - 1].isalnum():
+                            back -= 1
+                        end = _WORD_END.match(lower, pos).end()
+                        key = self._key(lower[back:end])
+                        if key:
+                            found[back] = (back, end, key)
+                        pos = src.find(start, end)
+                    elif pos == 0 or not src[pos - 1].isalnum():
+                        end = _WORD_END.match(lower, pos).end()
+                        word = lower[pos:end]
+                        key = self._key(word)
+                        if key:
+                            found[pos] = (pos, end, key)
+                        elif self.prefixes and word.startswith(self.prefixes):
+                            found[pos] = (pos, end, word)
+                        pos = src.find(start, end)
+                    else:
+                        pos = src.find(start, pos + 1)
+        for run in self.cjk:  # longest first: a longer query word wins over a part of it
+            pos = text.find(run)
             while pos != -1 and len(found) < MAX_MATCHES:
-                if pos == 0 or not lower[pos - 1].isalnum():
-                    end = _WORD_END.match(lower, pos).end()
-                    word = lower[pos:end]
-                    key = _stem(word)
-                    if key in self.stems:
-                        found[pos] = (pos, end, key)
-                    elif self.prefixes and word.startswith(self.prefixes):
-                        found[pos] = (pos, end, word)
-                    pos = lower.find(start, end)
-                else:
-                    pos = lower.find(start, pos + 1)
+                if not any(s <= pos < e for s, e, _k in found.values()):
+                    found[pos] = (pos, pos + len(run), run)
+                pos = text.find(run, pos + len(run))
         return [found[k] for k in sorted(found)]
+
+    def _key(self, word: str) -> str:
+        """The query word ``word`` stands for ("" if none): its English stem, else its stem in
+        one of the query's other analyses (tagged with the analysis)."""
+        key = _stem(word)
+        if key in self.stems:
+            return key
+        for analysis, stems in self.lang_stems.items():
+            key = stem(word, analysis)
+            if key in stems:
+                return f"{analysis}:{key}"
+        return ""
 
     def snippet(self, body: str, title: str = "") -> str:
         """HTML: the best window of ``body`` (or the title if no body), matches in <b>…</b>."""
@@ -163,6 +261,9 @@ def _sentence_start(text: str, match: int, lookback: int) -> int:
         return ends[-1]
     if lo == 0:
         return 0
+    if CJK_CHAR.match(text, match):  # no spaces to cut at: after the sentence's end (。！？), or near
+        cjk_end = max(text.rfind(mark, max(0, match - lookback // 2), match) for mark in "。！？")
+        return cjk_end + 1 if cjk_end != -1 else max(lo, match - 20)
     space = text.find(" ", max(0, match - 40), match)
     return space + 1 if space != -1 else match
 

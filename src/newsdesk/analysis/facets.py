@@ -22,7 +22,7 @@ def top_sources(
 def facets(
     corpus: Corpus, q: str, since: Any = None, until: Any = None, source: Any = None, n: int = 10
 ) -> dict[str, list[dict[str, Any]]]:
-    """Sources, months and entities of a query's matches, in one aggregation pass."""
+    """Sources, months, languages and entities of a query's matches, in one aggregation pass."""
     return facets_for_plan(corpus, make_plan(corpus, q, since, until, source), n)
 
 
@@ -32,6 +32,7 @@ def facets_for_plan(corpus: Corpus, plan: Plan, n: int = 10) -> dict[str, list[d
     agg = plan.searcher.aggregate(plan.query, {
         "sources": {"terms": {"field": "source", "size": n}},
         "entities": {"terms": {"field": "entity", "size": n}},
+        "lang": {"terms": {"field": "lang", "size": max(n, 20)}},
         "days": {"date_histogram": {"field": "published", "fixed_interval": "1d", "min_doc_count": 1}},
     })
     months: Counter[str] = Counter()
@@ -42,6 +43,8 @@ def facets_for_plan(corpus: Corpus, plan: Plan, n: int = 10) -> dict[str, list[d
         "sources": [{"value": names.get(b["key"], b["key"]), "count": int(b["doc_count"])}
                     for b in agg["sources"]["buckets"]],
         "months": [{"value": m, "count": c} for m, c in sorted(months.items())],
+        # ISO 639-1 codes, "und" for undetermined; ``lang:<value>`` restricts a search to one
+        "lang": [{"value": b["key"], "count": int(b["doc_count"])} for b in agg["lang"]["buckets"]],
         "entities": _entity_facet(corpus, agg["entities"]["buckets"]),
     }
 

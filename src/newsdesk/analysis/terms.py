@@ -3,6 +3,12 @@
 Counted on the same stems the index holds (see the analyzers module), so a
 term's foreground count (a sample of matching articles read from the store)
 and its background count (``doc_freq`` in the whole index) line up.
+
+Each article is counted with its own language's analysis (the one the index used:
+``text_de`` stems for German, bigrams for CJK) and that language's stop words
+(tantivy's lists; the English list below for English); a non-English key carries its
+analysis (``de:regier``) so German and Dutch stems never merge, and its background is
+read from that analysis's field.
 """
 
 from __future__ import annotations
@@ -14,7 +20,16 @@ from typing import Any
 
 import tantivy
 
-from ..analyzers import STEM_ANALYZER, WORD_ANALYZER
+from ..analyzers import (
+    ENGLISH,
+    STEM_ANALYZER,
+    SURFACE_ANALYZERS,
+    WORD_ANALYZER,
+    analysis_of,
+    field_name,
+    is_stopword,
+)
+from ..index.languages import CHAINS, analysis_text
 from ..search import Corpus, Plan, make_plan
 from ..search.match import count_matches, matching_seqs
 
@@ -77,12 +92,13 @@ def _top_terms(corpus: Corpus, plan: Plan, n: int, sample: int) -> list[dict[str
         return []
     if len(seqs) > sample:
         seqs = random.Random(42).sample(seqs, sample)
-    stem_an, surf_an = STEM_ANALYZER, WORD_ANALYZER
+    english = plan.analyses == (ENGLISH,)  # an English desk, or one analysed as English only
     df: Counter[str] = Counter()  # matching sample docs holding the key
     tf: Counter[str] = Counter()  # occurrences in the sample
     for i in range(0, len(seqs), HYDRATE_BATCH):
         for row in corpus.store.rows_by_seq(seqs[i : i + HYDRATE_BATCH]).values():
-            keys = _keys(stem_an, surf_an, f"{row.title}\n{row.body}")
+            analysis = ENGLISH if english else analysis_of(row.lang)
+            keys = _keys_in(analysis, f"{row.title}\n{row.body}")
             tf.update(keys)
             df.update(set(keys))
     n_fg, n_bg = len(seqs), max(searcher.num_docs, 1)
@@ -90,11 +106,13 @@ def _top_terms(corpus: Corpus, plan: Plan, n: int, sample: int) -> list[dict[str
     candidates = [k for k, c in df.most_common(max(200, n * 12)) if c >= min_docs]
     scored = []
     for key in candidates:
-        parts = key.split(" ")
+        analysis, bare = _split_key(key)
+        fld = field_name("text", analysis)
+        parts = bare.split(" ")
         if len(parts) == 1:
-            bg = searcher.doc_freq("text", key)
+            bg = searcher.doc_freq(fld, bare)
         else:
-            bg = count_matches(searcher, tantivy.Query.phrase_query(plan.schema, "text", parts))
+            bg = count_matches(searcher, tantivy.Query.phrase_query(plan.schema, fld, parts))
         bg_share = max(bg, df[key]) / n_bg
         fg_share = df[key] / n_fg
         if fg_share <= bg_share or (bg_share > BOILERPLATE_SHARE and fg_share < 2 * bg_share):
@@ -106,10 +124,10 @@ def _top_terms(corpus: Corpus, plan: Plan, n: int, sample: int) -> list[dict[str
         scored.append((score, key, bg))
     scored.sort(key=lambda x: (-x[0], x[1]))
     top = scored[:n]
-    names = _surface_forms(corpus, seqs[:300], {k for _s, k, _b in top}, stem_an, surf_an)
+    names = _surface_forms(corpus, seqs[:300], {k for _s, k, _b in top}, english)
     return [
         {
-            "term": names.get(key, key),
+            "term": names.get(key, _split_key(key)[1]),
             "docs": df[key],
             "sample": n_fg,
             "background": bg,
@@ -117,6 +135,36 @@ def _top_terms(corpus: Corpus, plan: Plan, n: int, sample: int) -> list[dict[str
         }
         for score, key, bg in top
     ]
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    """``de:regier`` -> ("de", "regier"); an English key has no prefix."""
+    head, sep, rest = key.partition(":")
+    return (head, rest) if sep and head in CHAINS and head != ENGLISH else (ENGLISH, key)
+
+
+def _analysed(analysis: str, text: str) -> tuple[list[str], list[str]]:
+    """(stems, surface words) of ``text`` under ``analysis``, position for position."""
+    if analysis == ENGLISH:
+        return STEM_ANALYZER.analyze(text), WORD_ANALYZER.analyze(text)
+    text = analysis_text(analysis, text)
+    return CHAINS[analysis].analyze(text), SURFACE_ANALYZERS[analysis].analyze(text)
+
+
+def _keys_in(analysis: str, text: str) -> list[str]:
+    """Keys of an article under its analysis: stems (tagged unless English) and, but for CJK
+    (whose bigrams already overlap), adjacent pairs; stop words and numbers left out."""
+    if analysis == ENGLISH:
+        return _keys(STEM_ANALYZER, WORD_ANALYZER, text)
+    stems, words = _analysed(analysis, text)
+    if len(stems) != len(words):
+        return []
+    tag = analysis + ":"
+    ok = [not (len(w) < 2 or w.isdigit() or is_stopword(w, analysis)) for w in words]
+    keys = [tag + st for st, good in zip(stems, ok, strict=True) if good]
+    if analysis != "cjk":
+        keys += [f"{tag}{stems[j]} {stems[j + 1]}" for j in range(len(stems) - 1) if ok[j] and ok[j + 1]]
+    return keys
 
 
 def _keys(stem_an: tantivy.TextAnalyzer, surf_an: tantivy.TextAnalyzer, text: str) -> list[str]:
@@ -130,19 +178,21 @@ def _keys(stem_an: tantivy.TextAnalyzer, surf_an: tantivy.TextAnalyzer, text: st
     return keys
 
 
-def _surface_forms(corpus: Corpus, seqs: list[int], wanted: set[str], stem_an, surf_an) -> dict[str, str]:
+def _surface_forms(corpus: Corpus, seqs: list[int], wanted: set[str], english: bool) -> dict[str, str]:
     """The most common spelling of each wanted stem key, read from a few articles."""
     seen: dict[str, Counter[str]] = {k: Counter() for k in wanted}
     for row in corpus.store.rows_by_seq(seqs).values():
-        text = f"{row.title}\n{row.body}"
-        stems, words = stem_an.analyze(text), surf_an.analyze(text)
+        analysis = ENGLISH if english else analysis_of(row.lang)
+        tag = "" if analysis == ENGLISH else analysis + ":"
+        stems, words = _analysed(analysis, f"{row.title}\n{row.body}")
         if len(stems) != len(words):
             continue
+        stems = [tag + st for st in stems] if tag else stems
         for j, st in enumerate(stems):
             if st in seen:
                 seen[st][words[j]] += 1
             if j + 1 < len(stems):
-                pair = f"{st} {stems[j + 1]}"
+                pair = f"{st} {stems[j + 1].removeprefix(tag)}"
                 if pair in seen:
                     seen[pair][f"{words[j]} {words[j + 1]}"] += 1
     return {k: c.most_common(1)[0][0] for k, c in seen.items() if c}

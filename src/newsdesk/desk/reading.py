@@ -96,7 +96,7 @@ class Reading:
     ) -> dict[str, list[dict[str, Any]]]:
         """Top sources, months and entities of ALL a query's matches (what refines a search).
 
-        ``{"sources"|"months"|"entities": [{"value", "count"}, ...]}``; entities also
+        ``{"sources"|"months"|"lang"|"entities": [{"value", "count"}, ...]}``; entities also
         carry ``type`` and are [] until ``newsdesk enrich`` has run. Pass the
         ``results`` of a search just run for the same query to reuse its parsed
         query and searcher snapshot (nothing is parsed or compiled twice).

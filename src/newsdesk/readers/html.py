@@ -151,11 +151,20 @@ def _published(tree: Any) -> str:
     return ""
 
 
+_LOWER = "translate(@name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+_META_NAMED = "//meta[" + _LOWER + '="{}"]/@content'  # <meta name="DC.Language" content="de">
+
+
 def _lang(tree: Any) -> str:
+    """The language the page declares (``<html lang>``, ``Content-Language``, ``dc.language``,
+    ``og:locale``), as written; ``normalize`` turns it into ISO 639-1 or detects one."""
     for xpath in (
         "/html/@lang",
         "/html/@xml:lang",
         '//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content',
+        _META_NAMED.format("dc.language"),
+        _META_NAMED.format("dcterms.language"),
+        _META_NAMED.format("language"),
         '//meta[@property="og:locale"]/@content',
     ):
         for value in tree.xpath(xpath, namespaces={"xml": "http://www.w3.org/XML/1998/namespace"}):

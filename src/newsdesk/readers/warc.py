@@ -170,6 +170,8 @@ def _to_record(record: Any, page: bytes | str | Reject, where: str, keep_id: boo
         rec.metadata["canonical_url"] = rec.url
     rec.url = url or rec.url
     rec.published = rec.published or fetched
+    if not rec.lang and record.http_headers is not None:  # the page said nothing; the server may have
+        rec.lang = (record.http_headers.get_header("Content-Language") or "").split(",")[0].strip()
     if fetched:
         rec.metadata["fetched"] = fetched
     record_id = record.rec_headers.get_header("WARC-Record-ID")

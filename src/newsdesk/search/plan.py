@@ -275,6 +275,7 @@ def make_plan(
             clauses.append((tantivy.Occur.Should, extra))
     clauses += [(tantivy.Occur.Must, f) for f in filters]
     full = main if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+    tree.analyses = analyses  # type: ignore[attr-defined]  # the highlighter reads it (hydrate gets the tree)
     return Plan(q=q, tree=tree, query=full, filters=filters, searcher=searcher, schema=schema, analyses=analyses)
 
 
