@@ -31,10 +31,11 @@ def test_names_and_filter_codes():
 
 
 def test_entities_note():
-    assert languages.entities_note("ja", [], None) == "Entities: English only (this article is in Japanese)."
-    assert languages.entities_note("en", [], None) == ""
-    assert languages.entities_note("und", [], None) == ""
-    assert languages.entities_note("ja", [{"name": "X"}], None) == ""  # entities shown: nothing to say
+    assert languages.entities_note("ja", []) == "Entities: English only (this article is in Japanese)."
+    assert languages.entities_note("en", []) == ""
+    assert languages.entities_note("und", []) == ""
+    assert languages.entities_note("ja", [{"name": "X"}]) == ""  # entities shown: nothing to say
+    assert languages.entities_note("fr", [], None) == ""  # the Desk says French gets entities
     assert languages.entities_note("fr", [], "no entities for fr: install newsdesk[ner-fr]") == (
         "no entities for fr: install newsdesk[ner-fr]"
     )

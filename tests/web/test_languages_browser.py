@@ -44,6 +44,9 @@ def served(tmp_path_factory):
     data = root / "d"
     subprocess.run([sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", "--no-dedup", str(src)],
                    check=True, capture_output=True)  # fmt: skip
+    enrich = subprocess.run([sys.executable, "-m", "newsdesk", "--data", str(data), "enrich", "--stage", "entities"],
+                            capture_output=True, text=True)  # fmt: skip
+    assert enrich.returncode == 0, enrich.stderr  # quotes in every language; entities where a model is
     with newsdesk.open(data) as desk:
         ids = {a.lang: a.id for a in (desk.get(h.id) for h in desk.search("newswire", limit=20).hits)}
         facets = desk.facets("newswire")
@@ -109,6 +112,18 @@ def test_language_facet_when_the_desk_gives_one(served):
     page.wait_for_selector("ol.hits li.hit")
     assert page.locator("ol.hits li.hit").count() == 1
     assert page.get_attribute("ol.hits li.hit h2 a", "dir") == "rtl"
+
+
+def test_quotes_of_other_languages_render_in_their_language(served):
+    base, page, ids, _ = served
+    for lang, want_dir, words in (("ar", "rtl", "نواجه الكثير"), ("de", "ltr", "Wir stehen im Wettbewerb"),
+                                  ("ja", "ltr", "当社は多くの競争")):  # fmt: skip
+        page.goto(f"{base}/articles/{ids[lang]}")
+        quote = "aside blockquote.quote p"
+        assert words in page.inner_text(quote), lang
+        assert page.get_attribute(quote, "lang") == lang
+        assert _dir(page, quote) == want_dir, lang
+        assert page.locator(f"{quote} q").count() == 1  # the marks come from the language (CSS quotes)
 
 
 def test_no_empty_entity_list_for_a_language_without_entities(served):

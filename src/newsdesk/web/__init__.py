@@ -273,7 +273,7 @@ def article_page(request: Request, article_id: str, q: Q = "") -> HTMLResponse:
     page = request.app.state.desk.article_page(article_id)  # one lookup of the article for everything
     art, ents = page["article"], page["entities"]  # entities and quotes: [] before enrichment
     types = sorted({TYPE_LABELS.get(e.get("type", ""), "") for e in ents} - {""})
-    note = languages.entities_note(art.lang, ents, page.get("entities_note"))
+    note = languages.entities_note(art.lang, ents, page.get("entities_note", languages.NOT_GIVEN))
     return _page(request, "article.html", a=art, q=q, body=_mark_entities(art.body, ents),
                  entities=ents, quotes=page["quotes"], types=types, similar=page["similar"],
                  revisions=page["revisions"], groups=page["groups"], entities_note=note)

@@ -64,13 +64,16 @@ def name(lang: Any) -> str:
     return NAMES.get(c, c) if c else "unknown"
 
 
-def entities_note(lang: Any, entities: list[Any], note: str | None) -> str:
+NOT_GIVEN = object()  # the Desk's article page carries no entities note (older Desk)
+
+
+def entities_note(lang: Any, entities: list[Any], note: Any = NOT_GIVEN) -> str:
     """What the article page says instead of an empty entity list in a language without entities.
 
-    ``note`` is the Desk's own reason when it gives one; otherwise entities are taken to exist for
-    English (and unknown-language) articles only."""
+    ``note`` is the Desk's own reason (``None``: this language gets entities); when the Desk gives
+    none, entities are taken to exist for English (and unknown-language) articles only."""
     if entities:
         return ""
-    if note:
-        return note
+    if note is not NOT_GIVEN:
+        return str(note or "")
     return "" if code(lang) in ENGLISH else f"Entities: English only (this article is in {name(lang)})."
