@@ -1,0 +1,255 @@
+"""newsdesk's ranking against bm25s, raw tantivy and Lucene on every collection we have, dev and test.
+
+Collections (each query set split in half, dev/test, by a fixed hash before any tuning:
+bench/ranking_data.py ``split_of``):
+
+* Reuters dev entity queries (shared) and TIME 1963 (shared): ad hoc, nDCG@10;
+* CACM, CISI, Cranfield, MEDLINE, NPL (tests/data/ranking/, committed): ad hoc, nDCG@10;
+* known-item queries written like the seed (2-4 words from an article's headline and lead)
+  over Reuters, TIME and ECB+ news (tests/data/ranking/known_items/): MRR@10 and nDCG@10.
+
+newsdesk runs through ``Desk.search`` (test queries as OR keywords, ``collapse=False`` as
+``newsdesk eval`` does; known-item queries as a reader types them, with the default AND).
+Peers run in-process on the same documents (bench/ranking_peers.py). Results are printed per
+collection, split and query type (names / topics / long), then the experiments: each ranking
+change tried, dev and test, against the baseline of the same run.
+
+    python bench/ranking.py [--no-write] [--only NAME,...] [--no-experiments] [--no-lucene]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+from _common import CACHE, ROOT, ev, evalsets
+from ranking_data import CLASSICS, DATA, Collection, classic, query_type
+from ranking_peers import PEERS, lucene_status
+
+import newsdesk
+from newsdesk.model import Record
+
+DOCS_MD = ROOT / "docs" / "benchmarks.md"
+SECTION = "ranking"
+DEPTH = 100
+MAX_QUERY = 1000
+Search = Callable[[str, int], list[str]]
+
+
+# -- collections ----------------------------------------------------------------------
+def reuters_docs() -> list[tuple[str, str, str]]:
+    with gzip.open(evalsets.reuters_paths()["corpus"], "rt", encoding="utf-8") as fh:
+        # headline and body only: the tag fields are the answers of held-out queries
+        return [(o["id"], o.get("title", ""), o.get("body", "")) for o in map(json.loads, fh)]
+
+
+def ecb_docs() -> list[tuple[str, str, str]]:
+    path = evalsets.SHARED / "data" / "ecbplus" / "docs.jsonl"
+    with open(path, encoding="utf-8") as fh:
+        return [(o["id"], o.get("title", ""), o.get("body", "")) for o in map(json.loads, fh)]
+
+
+def time_docs() -> list[tuple[str, str, str]]:
+    return [(r.external_id, "", r.body) for r in evalsets.time_records()]
+
+
+def known_items(name: str, corpus: str, docs) -> Collection:
+    queries, qrels, types = {}, {}, {}
+    for line in (DATA / "known_items" / f"{corpus}.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            qid, kind, text, target = line.split("\t")
+            queries[qid], qrels[qid], types[qid] = text, {target: 1}, kind
+    return Collection(name, docs, queries, qrels, kind="known-item", types=types)
+
+
+def load_collections(only: set[str] | None) -> tuple[dict[str, tuple[Collection, str]], list[str]]:
+    """name -> (collection, corpus key for the desk cache); plus notes on what was skipped."""
+    out: dict[str, tuple[Collection, str]] = {}
+    notes: list[str] = []
+
+    def want(n: str) -> bool:
+        return not only or n.lower() in only
+
+    if evalsets.reuters_paths()["corpus"].exists():
+        docs = reuters_docs()
+        p = evalsets.reuters_paths()
+        q, r = ev.load_queries(p["queries"]), ev.load_qrels(p["qrels"])
+        types = {k: "topics" if k.startswith("topic-") else "names" for k in q}
+        if want("reuters"):
+            out["Reuters"] = (Collection("Reuters", docs, q, r, types=types), "reuters")
+        if want("ki-reuters"):
+            out["KI-Reuters"] = (known_items("KI-Reuters", "reuters", docs), "reuters")
+    else:
+        notes.append("Reuters and KI-Reuters skipped: ../shared/data/reuters21578 not found")
+    if (evalsets.time_dir() / "TIME.ALL").exists():
+        docs = time_docs()
+        q, r = evalsets.time_queries(), evalsets.time_qrels()
+        q = {k: v for k, v in q.items() if k in r}
+        if want("time"):
+            out["TIME"] = (Collection("TIME", docs, q, r, types={k: query_type(v) for k, v in q.items()}), "time")
+        if want("ki-time"):
+            out["KI-TIME"] = (known_items("KI-TIME", "time", docs), "time")
+    else:
+        notes.append("TIME and KI-TIME skipped: ../shared/data/time not found")
+    if (evalsets.SHARED / "data" / "ecbplus" / "docs.jsonl").exists():
+        if want("ki-ecb+"):
+            out["KI-ECB+"] = (known_items("KI-ECB+", "ecbplus", ecb_docs()), "ecbplus")
+    else:
+        notes.append("KI-ECB+ skipped: ../shared/data/ecbplus not found")
+    for name in CLASSICS:
+        if want(name):
+            out[name.upper()] = (classic(name), name)
+    return out, notes
+
+
+# -- engines --------------------------------------------------------------------------
+def newsdesk_desk(corpus: str, docs) -> newsdesk.Desk:
+    """A cached desk over ``docs`` (rebuilt when the count differs)."""
+    path = CACHE / "ranking" / corpus
+    desk = newsdesk.open(path)
+    if desk.store.count() != len(docs):
+        desk.close()
+        shutil.rmtree(path, ignore_errors=True)
+        desk = newsdesk.open(path)
+        desk.ingest_records(Record(title=t, body=b, external_id=i, source=corpus) for i, t, b in docs)
+    return desk
+
+
+def newsdesk_search(desk: newsdesk.Desk, known_item: bool, **extra) -> Search:
+    def search(q: str, k: int) -> list[str]:
+        if known_item:  # as a reader types it: the default operator (AND)
+            res = desk.search(q, limit=k, snippets=False, collapse=False, **extra)
+        else:
+            res = desk.search(ev.as_keywords(q), limit=k, snippets=False, operator="OR", collapse=False, **extra)
+        return [h.external_id or h.id for h in res.hits]
+
+    return search
+
+
+def run(search: Search, queries: dict[str, str], known_item: bool) -> dict[str, dict[str, float]]:
+    out = {}
+    for qid, text in queries.items():
+        q = text if known_item else ev.as_keywords(text)
+        if len(q) > MAX_QUERY:  # newsdesk refuses queries over 1,000 characters: every engine gets the same cut
+            q = q[:MAX_QUERY].rsplit(" ", 1)[0]
+        ranked = search(q, DEPTH)
+        out[qid] = {d: float(DEPTH - i) for i, d in enumerate(dict.fromkeys(ranked))}
+    return out
+
+
+def score(coll: Collection, runs: dict, part: str, qtype: str | None = None) -> dict[str, float]:
+    """nDCG@10 (and MRR@10 for known items) over the queries of one split (and type)."""
+    qids = [q for q in coll.split(part) if qtype is None or coll.types.get(q) == qtype]
+    qrels = {q: coll.qrels[q] for q in qids if q in coll.qrels}
+    if not qrels:
+        return {}
+    metrics = ("nDCG@10", "RR@10") if coll.kind == "known-item" else ("nDCG@10",)
+    m = ev.measure({q: runs.get(q, {}) for q in qrels}, qrels, metrics)
+    return m
+
+
+@contextmanager
+def constants(**values):
+    """Set newsdesk.search.plan module constants for the length of a block (tuning in-process)."""
+    from newsdesk.search import plan
+
+    old = {k: getattr(plan, k) for k in values}
+    for k, v in values.items():
+        setattr(plan, k, v)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            setattr(plan, k, v)
+
+
+# -- the report ---------------------------------------------------------------------------
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    ap.add_argument("--only", default="", help="comma-separated collection names (e.g. time,cran)")
+    ap.add_argument("--no-experiments", action="store_true", help="baseline and peers only")
+    ap.add_argument("--no-lucene", action="store_true", help="skip Lucene even where it can run")
+    args = ap.parse_args()
+    only = {s.strip().lower() for s in args.only.split(",") if s.strip()} or None
+    colls, notes = load_collections(only)
+    lucene_why = "skipped (--no-lucene)" if args.no_lucene else lucene_status()
+    if lucene_why:
+        notes.append(f"Lucene (Pyserini): {lucene_why}")
+    peers = {n: b for n, b in PEERS.items() if not (n == "Lucene" and lucene_why)}
+    tmp = Path(tempfile.mkdtemp(prefix="newsdesk-ranking-"))
+    results: dict[str, dict[str, dict]] = {}  # collection -> engine -> runs
+    desks: dict[str, newsdesk.Desk] = {}
+    t0 = time.perf_counter()
+    try:
+        peer_cache: dict[tuple[str, str], Search] = {}
+        for name, (coll, corpus) in colls.items():
+            if corpus not in desks:
+                desks[corpus] = newsdesk_desk(corpus, coll.docs)
+            ki = coll.kind == "known-item"
+            results[name] = {"newsdesk": run(newsdesk_search(desks[corpus], ki), coll.queries, ki)}
+            for peer, build in peers.items():
+                key = (peer, corpus)
+                if key not in peer_cache:
+                    peer_cache[key] = build(coll.docs, tmp / f"{peer}-{corpus}")
+                results[name][peer] = run(peer_cache[key], coll.queries, ki)
+            print(f"{name}: ran ({time.perf_counter() - t0:.0f}s)", file=sys.stderr, flush=True)
+        table = render_main(colls, results, list(peers))
+        print(table)
+        experiments = ""
+        if not args.no_experiments:
+            from ranking_experiments import run_experiments
+
+            experiments = run_experiments(colls, desks, results)
+            print(experiments)
+    finally:
+        for d in desks.values():
+            d.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    body = "\n".join([f"Measured {time.strftime('%Y-%m-%d')} by `python bench/ranking.py`.", "",
+                      table, "", *(f"* {n}" for n in notes), "", experiments])
+    if not args.no_write and not only:
+        write_section(body)
+        print(f"wrote {DOCS_MD}")
+
+
+def render_main(colls, results, peers: list[str]) -> str:
+    head = ["collection", "split", "type", "queries", "metric", "newsdesk", *peers, "best peer", "ratio"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * 4 + "---|" + "---:|" * (len(peers) + 3)]
+    for name, (coll, _c) in colls.items():
+        types = sorted(set(coll.types.values()))
+        for part in ("dev", "test"):
+            for qtype in (None, *types) if len(types) > 1 else (None,):
+                per = {e: score(coll, results[name][e], part, qtype) for e in ["newsdesk", *peers]}
+                if not per["newsdesk"]:
+                    continue
+                for metric in ("nDCG@10", "MRR@10") if coll.kind == "known-item" else ("nDCG@10",):
+                    vals = {e: per[e][metric] for e in per}
+                    best = max((vals[p], p) for p in peers) if peers else (float("nan"), "-")
+                    ratio = vals["newsdesk"] / best[0] if best[0] else float("nan")
+                    out.append(f"| {name} | {part} | {qtype or 'all'} | {per['newsdesk']['queries']} | {metric} | "
+                               + " | ".join(f"{vals[e]:.3f}" for e in ["newsdesk", *peers])
+                               + f" | {best[1]} | {ratio:.2f} |")
+    return "\n".join(out)
+
+
+def write_section(text: str) -> None:
+    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
+    doc = DOCS_MD.read_text(encoding="utf-8") if DOCS_MD.exists() else "# Benchmarks\n"
+    if start not in doc:
+        doc += f"\n## Ranking on every collection (bench/ranking.py)\n\n{start}\n{end}\n"
+    head, rest = doc.split(start, 1)
+    _old, tail = rest.split(end, 1)
+    DOCS_MD.write_text(f"{head}{start}\n{text}\n{end}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""The ranking changes tried by bench/ranking.py: each measured on dev and test of every collection.
+
+A change is kept only if it wins on the test splits of most collections and loses on none by
+more than 0.01 (primary metric: nDCG@10 ad hoc, MRR@10 known-item). Knob values are chosen on
+the dev splits only (``tune``), then the test splits are read once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import tantivy
+from _common import ev, percentile
+from ranking import Search, constants, newsdesk_search, run, score
+
+STOP_EN = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).filter(
+    tantivy.Filter.stopword("english")).build()
+LONG = 6  # words: a "long" natural-language query
+
+
+def primary(coll) -> str:
+    return "MRR@10" if coll.kind == "known-item" else "nDCG@10"
+
+
+def drop_stopwords(q: str, only_long: bool = True) -> str:
+    """Leave out English stop words (tantivy's list), in long queries only by default."""
+    words = q.split()
+    if only_long and len(words) < LONG:
+        return q
+    kept = [w for w in words if STOP_EN.analyze(w)]
+    return " ".join(kept) if kept else q
+
+
+class Variant:
+    """A named ranking change: module constants to set, and/or a search built per desk."""
+
+    def __init__(self, name: str, consts: dict | None = None,
+                 make: Callable[..., Search] | None = None, note: str = "") -> None:
+        self.name, self.consts, self.make, self.note = name, consts or {}, make, note
+
+    def search(self, desk, coll) -> Search:
+        ki = coll.kind == "known-item"
+        return self.make(desk, coll) if self.make else newsdesk_search(desk, ki)
+
+
+def evaluate(variant: Variant, colls, desks) -> dict[str, dict[str, float]]:
+    """collection -> {"dev": metric, "test": metric} for one variant."""
+    out = {}
+    with constants(**variant.consts):
+        for name, (coll, corpus) in colls.items():
+            runs = run(variant.search(desks[corpus], coll), coll.queries, coll.kind == "known-item")
+            out[name] = {p: score(coll, runs, p).get(primary(coll), float("nan")) for p in ("dev", "test")}
+    return out
+
+
+def mean_dev(res) -> float:
+    return sum(r["dev"] for r in res.values()) / len(res)
+
+
+def dev_objective(res, base) -> float:
+    """Mean dev metric, or -1 when any collection's dev metric drops by more than 0.01
+    (the keep rule, applied on dev so that the test splits are only read once)."""
+    if any(res[n]["dev"] < base[n]["dev"] - 0.01 for n in res):
+        return -1.0
+    return mean_dev(res)
+
+
+def tune(base: dict, grid: dict[str, list], colls, desks, log) -> tuple[dict, dict]:
+    """Coordinate ascent over ``grid`` on the mean dev metric; returns (best constants, result)."""
+    best = dict(base)
+    base_res = best_res = evaluate(Variant("tune", best), colls, desks)
+    for _round in range(2):
+        changed = False
+        for knob, values in grid.items():
+            for v in values:
+                if v == best[knob]:
+                    continue
+                trial = dict(best, **{knob: v})
+                res = evaluate(Variant("tune", trial), colls, desks)
+                log(f"  tune {trial}: mean dev {mean_dev(res):.4f}, objective {dev_objective(res, base_res):.4f}")
+                if dev_objective(res, base_res) > dev_objective(best_res, base_res) + 1e-4:
+                    best, best_res, changed = trial, res, True
+        if not changed:
+            break
+    return best, best_res
+
+
+# -- the search variants ----------------------------------------------------------------------
+def stopword_search(only_long: bool):
+    def make(desk, coll):
+        inner = newsdesk_search(desk, coll.kind == "known-item")
+        return lambda q, k: inner(drop_stopwords(q, only_long), k)
+    return make
+
+
+def known_item_or(desk, coll):
+    """Known-item queries joined by OR (as the peers do), not the default AND."""
+    if coll.kind != "known-item":
+        return newsdesk_search(desk, False)
+    inner = newsdesk_search(desk, False)
+    return inner
+
+
+def and_then_or(desk, coll):
+    """AND matches first; when they are fewer than asked for, OR matches fill the page below them."""
+    strict = newsdesk_search(desk, coll.kind == "known-item")
+    if coll.kind != "known-item":
+        return strict
+    loose = newsdesk_search(desk, False)
+
+    def search(q: str, k: int) -> list[str]:
+        first = strict(q, k)
+        if len(first) >= k:
+            return first
+        return list(dict.fromkeys(first + loose(q, k)))[:k]
+    return search
+
+
+def relaxed(desk, coll):
+    """The shipped AND-then-OR retriever (newsdesk.search.relax) on the known-item sets."""
+    from newsdesk.search.relax import RelaxedRetriever
+
+    return newsdesk_search(desk, coll.kind == "known-item", retrievers=[RelaxedRetriever(desk.corpus)])
+
+
+def rm3(fb_docs=10, fb_terms=10, weight=0.5, min_words=LONG):
+    def make(desk, coll):
+        from newsdesk.search.feedback import FeedbackRetriever
+
+        retr = FeedbackRetriever(desk.store, fb_docs, fb_terms, weight, min_words)
+        return newsdesk_search(desk, coll.kind == "known-item", retrievers=[retr])
+    return make
+
+
+_VECTORS: dict[str, object] = {}
+
+
+def hybrid(pool: int = 200, min_words: int = 0):
+    def make(desk, coll):
+        if min_words and coll.kind == "known-item":
+            return newsdesk_search(desk, True)
+        from newsdesk.search.dense import DenseRetriever, Vectors
+        from newsdesk.search.retrieve import TantivyRetriever
+
+        vecs = _VECTORS.setdefault(desk.path, Vectors(desk.store))
+        both = newsdesk_search(desk, coll.kind == "known-item",
+                               retrievers=[TantivyRetriever(), DenseRetriever(vecs, pool)])
+        plain = newsdesk_search(desk, coll.kind == "known-item")
+        return lambda q, k: (both if len(q.split()) >= min_words else plain)(q, k)
+    return make
+
+
+def lead_rerank(weight: float, lead_words: int = 40, depth: int = 30):
+    """Prototype of a lead field: re-score the top ``depth`` hits by the share of the query's
+    words found in the first ``lead_words`` words of the body (news puts the point first)."""
+    from newsdesk.analyzers import analyze
+
+    def make(desk, coll):
+        ki = coll.kind == "known-item"
+
+        def search(q: str, k: int) -> list[str]:
+            text = q if ki else ev.as_keywords(q)
+            kw = dict(snippets=False, collapse=False) if ki else dict(snippets=False, collapse=False, operator="OR")
+            hits = desk.search(text, limit=k, **kw).hits
+            words = set(analyze("text", text))
+            if not words or not hits:
+                return [h.external_id or h.id for h in hits]
+            head = hits[:depth]
+            rows = desk.store.rows_by_seq([desk.store.seq_of(h.id) for h in head])
+            by_id = {r.id: r for r in rows.values()}
+            rescored = []
+            for h in head:
+                r = by_id.get(h.id)
+                lead = set(analyze("text", " ".join(r.body.split()[:lead_words]))) if r else set()
+                rescored.append((h.score * (1 + weight * len(words & lead) / len(words)), h))
+            rescored.sort(key=lambda x: -x[0])
+            return [h.external_id or h.id for _s, h in rescored] + [h.external_id or h.id for h in hits[depth:]]
+        return search
+    return make
+
+
+def latency(desk, queries: list[str], **extra) -> float:
+    """p50 ms of the interactive search (snippets, collapse) over ``queries``, three rounds."""
+    for q in queries:
+        desk.search(q, limit=10, **extra)
+    times = []
+    for _ in range(3):
+        for q in queries:
+            t = time.perf_counter()
+            desk.search(q, limit=10, **extra)
+            times.append((time.perf_counter() - t) * 1000)
+    return percentile(times, 0.5)
+
+
+# -- the experiment list and its report ---------------------------------------------------------
+def candidates(tuned: dict) -> list[Variant]:
+    """Every change tried, in the order the closing note lists them (knobs chosen on dev)."""
+    return [
+        Variant("field weights + proximity + common-word cut, tuned on dev", tuned,
+                note="TITLE_BOOST / PROX_BOOST / PROX_SLOP / COMMON_DF by coordinate ascent on dev"),
+        Variant("headline weight 0.4 (dev loses on Reuters)", {"TITLE_BOOST": 0.4}),
+        Variant("stop words dropped from long queries", make=stopword_search(True)),
+        Variant("stop words dropped from every query", make=stopword_search(False)),
+        Variant("known-item queries with OR", make=known_item_or),
+        Variant("AND, then OR to fill a short page (search.relax)", make=relaxed),
+        Variant("RM3 on long queries (10 docs, 10 terms, 0.5)", make=rm3()),
+        Variant("RM3 on long queries (10 docs, 20 terms, 0.7)", make=rm3(10, 20, 0.7)),
+        Variant("lead prototype (x0.3, first 40 words)", make=lead_rerank(0.3)),
+        Variant("hybrid RRF k=60, WordLlama over the BM25 top 200", make=hybrid(200)),
+        Variant("hybrid, long queries only", make=hybrid(200, LONG)),
+    ]
+
+
+GRID = {"TITLE_BOOST": [0.0, 0.1, 0.4, 0.8], "PROX_BOOST": [0.0, 0.15, 0.6, 1.0],
+        "PROX_SLOP": [2, 4], "COMMON_DF": [0.2, 0.1]}
+
+
+def run_experiments(colls, desks, results, log=print) -> str:
+    from newsdesk.search import plan
+
+    base_consts = {k: getattr(plan, k) for k in GRID}
+    base = evaluate(Variant("baseline", base_consts), colls, desks)
+    tuned, _res = tune(base_consts, GRID, colls, desks, log)
+    rows = [("baseline (today's ranking)", base, "")]
+    for v in candidates(tuned):
+        t0 = time.perf_counter()
+        res = evaluate(v, colls, desks)
+        rows.append((v.name, res, v.note))
+        log(f"{v.name}: {time.perf_counter() - t0:.0f}s")
+    names = list(colls)
+    head = "| change | " + " | ".join(names) + " | test wins / touched | worst test Δ | verdict |"
+    out = ["Each cell: dev / test (nDCG@10; MRR@10 for KI- known-item sets). Δ against the baseline row.", "",
+           head, "|---|" + "---:|" * (len(names) + 3)]
+    for label, res, _note in rows:
+        cells = [f"{res[n]['dev']:.3f} / {res[n]['test']:.3f}" for n in names]
+        if res is base:
+            out.append(f"| {label} | " + " | ".join(cells) + " | | | |")
+            continue
+        deltas = [res[n]["test"] - base[n]["test"] for n in names]
+        # a collection the change leaves alone (same figures on dev and test) neither wins nor loses
+        touched = [n for n in names if abs(res[n]["test"] - base[n]["test"]) > 5e-4
+                   or abs(res[n]["dev"] - base[n]["dev"]) > 5e-4]
+        wins = sum(res[n]["test"] - base[n]["test"] > 5e-4 for n in touched)
+        worst = min(deltas)
+        keep = bool(touched) and wins > len(touched) / 2 and worst >= -0.01
+        out.append(f"| {label} | " + " | ".join(cells) + f" | {wins}/{len(touched)} | {worst:+.3f} | "
+                   + ("keeps the rule" if keep else "fails the rule") + " |")
+    out += ["", f"Tuned constants (dev only): {tuned}; today's: {base_consts}."]
+    return "\n".join(out)
