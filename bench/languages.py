@@ -337,6 +337,11 @@ def detection_tables(det: dict, langs: list[str]) -> list[str]:
     for name in names:
         mine = [f"{k[2]}→{k[3]} ×{n} ({k[1]})" for k, n in top if k[0] == name][:8]
         lines += ["", f"{name}, most frequent errors on dev: {', '.join(mine) or 'none'}."]
+    verdict = []
+    for name in names:
+        low = [f"{lang} {v:.3f}" for lang, v in det["accuracy"][name]["full"]["test"].items() if v < 0.98]
+        verdict.append(f"{name} {'met' if not low else 'not met (' + ', '.join(low) + ')'}")
+    lines += ["", f"Target on test: >= 0.98 on full articles in every language: {'; '.join(verdict)}."]
     secs = ", ".join(f"{n} {s:.1f} s" for n, s in det["seconds"].items())
     lines += ["", f"Seconds for the {len(langs)} × 123 articles × 3 texts, each detector: {secs}."]
     return lines
@@ -364,6 +369,14 @@ def known_item_tables(ki: dict, langs: list[str]) -> list[str]:
             lines.append(f"| {lang} | {n} | " + " | ".join(cells) + " |")
     if "per-language" not in ki:
         lines += ["", "Per-language analysis: not in this newsdesk yet (`newsdesk.desk.open` has no `analysis`)."]
+    if "per-language" in ki and "english" in ki:
+        test_p, test_e = ki["per-language"]["lang"]["test"], ki["english"]["lang"]["test"]
+        below = [f"{lang} {test_p[lang][1]:.3f}" for lang in langs if lang in test_p and test_p[lang][1] < 0.9]
+        lower = [f"{lang} {test_p[lang][1]:.3f} < {test_e[lang][1]:.3f}" for lang in langs
+                 if lang in test_p and test_p[lang][1] < test_e[lang][1]]
+        lines += ["", "Targets on test (`lang:` restricted, per-language analysis): MRR@10 >= 0.9 in every "
+                  f"language: {'met' if not below else 'not met for ' + ', '.join(below)}; never lower than "
+                  f"English-only: {'met' if not lower else 'not met for ' + ', '.join(lower)}."]
     if identical:
         lines += ["", f"A desk of the 123 English articles alone: {identical[0]} of {identical[1]} English queries "
                   "have the same top 10 under both analyses."]
