@@ -238,7 +238,7 @@ def test_rerun_of_the_same_batch_doubles_nothing(store):
     stage = CopiesStage()
     rows = add(store, [art("orig", TITLE, BODY), art("copy", *COPIES["words"])])
     run(store, stage, rows)
-    before = (groups_by_id(store), store.db.execute("SELECT count(*) FROM copy_bands").fetchone()[0])
+    before = (groups_by_id(store), store.db.execute("SELECT count(*) FROM copy_keys").fetchone()[0])
     run(store, stage, rows)
-    after = (groups_by_id(store), store.db.execute("SELECT count(*) FROM copy_bands").fetchone()[0])
+    after = (groups_by_id(store), store.db.execute("SELECT count(*) FROM copy_keys").fetchone()[0])
     assert before == after

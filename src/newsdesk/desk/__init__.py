@@ -143,8 +143,14 @@ class Desk(Reading, Stages, Importing):
         paths = [os.fspath(i) for i in inputs]
         if pipeline.worth_it(paths, options):
             now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            records = pipeline.read_in_background(paths, options, now)
-            return self.ingest_records(records, progress, update=update, dedup=dedup)
+            # the ingest stages' text work (copies: shingles + MinHash) runs in the reader process too
+            prepare = next((s.prepare_in_reader for s in self._stages if s.info.name in INGEST_STAGES
+                            and hasattr(s, "prepare_in_reader") and s.available() is None), None)
+            prepared: dict[Any, Any] = {}
+            records = pipeline.read_in_background(
+                paths, options, now, prepare=prepare if dedup else None, prepared=prepared
+            )
+            return self.ingest_records(records, progress, update=update, dedup=dedup, prepared=prepared)
         return self.ingest_records(read_inputs(paths, options), progress, update=update, dedup=dedup)
 
     def ingest_records(
@@ -154,6 +160,7 @@ class Desk(Reading, Stages, Importing):
         *,
         update: bool = False,
         dedup: bool = True,
+        prepared: dict[Any, Any] | None = None,
     ) -> IngestSummary:
         """Store and index Records or Articles (Rejects are logged); every ingest path ends here.
 
@@ -161,13 +168,32 @@ class Desk(Reading, Stages, Importing):
         each batch before it is indexed, so search collapses copies at once.
 
         A tuple item is a row already prepared by :func:`newsdesk.store.article_values`.
+        ``prepared``: what the ingest stages' ``prepare_in_reader`` made of the rows in the reader
+        process (filled as ``items`` is read; each batch's entries are dropped once it is stored).
         """
-        from .. import enrich
-
         summary = IngestSummary()
         started = time.monotonic()
         ingest_stages = self._ingest_stages(summary) if dedup else []
+        for stage in ingest_stages:
+            if hasattr(stage, "prepared"):
+                stage.prepared = prepared
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            self._ingest_items(items, summary, ingest_stages, update, now, progress, prepared)
+        finally:
+            for stage in ingest_stages:
+                if hasattr(stage, "prepared"):
+                    stage.prepared = None
+        summary.seconds = time.monotonic() - started
+        return summary
+
+    def _ingest_items(
+        self, items: Iterable[Any], summary: IngestSummary, ingest_stages: list[Any], update: bool,
+        now: str, progress: Progress | None, prepared: dict[Any, Any] | None,
+    ) -> None:
+        """The loop of :meth:`ingest_records`: batches stored, staged and indexed in turn."""
+        from .. import enrich
+
         with self.writing(), builtins.open(os.path.join(self.path, "rejects.log"), "a", encoding="utf-8") as log:
             cursor = self.store.version
             since_commit = 0
@@ -189,6 +215,9 @@ class Desk(Reading, Stages, Importing):
                 since_commit += len(rows)
                 if progress:
                     progress(len(batch))
+                if prepared:
+                    for v in batch:
+                        prepared.pop((v[4], v[5]), None)
                 batch.clear()
                 seen.clear()
                 if since_commit >= INDEX_COMMIT_EVERY:
@@ -220,8 +249,6 @@ class Desk(Reading, Stages, Importing):
                 enrich.run_stage(self.store, stage)
             self.index.commit(self.store, self.store.version)
             self.follow.after_ingest()  # issue 10: percolate the new seqs into saved searches, send what is due
-        summary.seconds = time.monotonic() - started
-        return summary
 
     def _ingest_stages(self, summary: IngestSummary) -> list[Any]:
         """The stages run at ingest that can run here (a missing extra becomes a note, not an error)."""

@@ -14,7 +14,7 @@ Method (details and measured figures in ``docs/explanation/stories.md``):
    ``BANDS`` bands of ``ROWS`` slots, each hashed to a 63-bit key; plus
    ``LEAD_KEYS`` keys hashed from the first words of the body, so an excerpt
    (the first paragraphs of a longer version, Jaccard too low for the bands) is
-   still a candidate. Keys live in the store (``copy_bands``) under the article's
+   still a candidate. Keys live in the store (``copy_keys``) under the article's
    day, so a new article is compared only with the stored articles of the days
    within ``WINDOW_DAYS`` sharing a key: no all-pairs pass, and on a stream in time
    order the band table is read and written only near its newest end (the cost per
@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -139,14 +138,30 @@ def is_copy(a: set[str], b: set[str]) -> bool:
     return small >= MIN_CONTAINED and inter / small >= CONTAINMENT
 
 
-@dataclass(slots=True)
 class Sketch:
-    """What compute() gives write() for one article."""
+    """What compute() gives write() for one article: its band keys, day and shingle count.
 
-    seq: int
-    shingles: set[str]
-    keys: list[int]
-    day: float | None  #: published, in days since the epoch (None: undated)
+    The shingle set itself is needed only to verify a candidate pair, which few articles
+    have; a sketch made in the reader process (:func:`prepare_rows`) carries the text
+    instead and shingles it again only when asked (``shingles``), so the shingle sets of
+    an ingest never cross the process boundary."""
+
+    __slots__ = ("_shingles", "_text", "day", "keys", "n_shingles", "seq")
+
+    def __init__(
+        self, seq: int, shingle_set: set[str] | None, keys: list[int], day: float | None,
+        n_shingles: int | None = None, text: tuple[str, str] = ("", ""),
+    ) -> None:
+        self.seq, self.keys, self.day = seq, keys, day
+        self._shingles = shingle_set
+        self.n_shingles = len(shingle_set) if shingle_set is not None else int(n_shingles or 0)
+        self._text = text
+
+    @property
+    def shingles(self) -> set[str]:
+        if self._shingles is None:
+            self._shingles = shingles(*self._text)[0]
+        return self._shingles
 
 
 def _day(published: str) -> float | None:
@@ -167,6 +182,22 @@ def sketches(docs: Sequence[tuple[int, str, str, str]]) -> list[Sketch]:
     shs = [shingles(title, body) for _, title, body, _ in docs]
     keys = batch_keys(shs)
     return [Sketch(d[0], sh[0], k, _day(d[3])) for d, sh, k in zip(docs, shs, keys, strict=True)]
+
+
+def text_key(title: str, body: str) -> tuple[str, str]:
+    """What a sketch made in the reader process is found again by: the text it was made from."""
+    return (title, body)
+
+
+def prepare_rows(rows: Sequence[tuple]) -> dict[tuple[str, str], tuple[int, list[int]]]:
+    """{text_key: (shingle count, band keys)} of ``store.article_values`` rows.
+
+    Run by the ingest's reader process (:mod:`newsdesk.readers.background`) on its own core,
+    so shingling and MinHash, about a third of an ingest's CPU time with dedup, leave the
+    process that stores and indexes. A module-level function so that it pickles by name."""
+    shs = [shingles(v[4], v[5]) for v in rows]
+    keys = batch_keys(shs)
+    return {text_key(v[4], v[5]): (len(sh[0]), k) for v, sh, k in zip(rows, shs, keys, strict=True)}
 
 
 def bucket(day: float | None, window: float) -> int:
@@ -191,21 +222,51 @@ def near_in_time(a: float | None, b: float | None, window: float = WINDOW_DAYS) 
     return not window or a is None or b is None or abs(a - b) <= window
 
 
-def sorted_keys(items: list[Sketch], window: float) -> tuple[Any, Any, list[tuple[int, int, int]]]:
-    """(keys, seqs) of every band key of the batch as int64 arrays sorted by key, and the
-    (bucket, key, seq) rows to insert, sorted as the table is (so the B-tree is written in order)."""
+KEY_BITS = 32  #: bits of a band key the band table keeps (the top ones of its 63)
+
+
+def stored_key(bucket_: int, key: int) -> int:
+    """The band table's one integer for (time bucket, band key): the bucket (+1, so undated -1
+    is 0) in the high bits, so a stream in time order writes near the end of the B-tree, and the
+    key's top ``KEY_BITS`` bits below. Two keys that share those bits make a false candidate,
+    which the exact verification drops; one 6-byte integer per row instead of two columns
+    (8 + 2 bytes) makes the table ~30% smaller and its inserts cheaper."""
+    return ((bucket_ + 1) << KEY_BITS) | (key >> (63 - KEY_BITS))
+
+
+def sorted_keys(items: list[Sketch], window: float) -> tuple[Any, Any, list[tuple[int, int]], list[int]]:
+    """The batch's band keys as numpy arrays: (short keys, seqs) sorted by key (for
+    :func:`candidate_pairs`), the (stored key, seq) rows to insert sorted as the table is (so
+    the B-tree is written in order), and the stored keys to look up (each article's keys in
+    the one or two buckets its copies can be in)."""
     import numpy as np
 
     lens = [len(s.keys) for s in items]
-    keys = np.fromiter((k for s in items for k in s.keys), dtype=np.int64, count=sum(lens))
+    n = sum(lens)
+    shift = 63 - KEY_BITS
+    short = np.fromiter((k for s in items for k in s.keys), dtype=np.int64, count=n) >> shift
     seqs = np.repeat(np.fromiter((s.seq for s in items), dtype=np.int64, count=len(items)), lens)
-    days = np.repeat(
-        np.fromiter((bucket(s.day, window) for s in items), dtype=np.int64, count=len(items)), lens
-    )
-    by_row = np.lexsort((seqs, keys, days))
-    rows = list(zip(days[by_row].tolist(), keys[by_row].tolist(), seqs[by_row].tolist(), strict=True))
-    order = np.argsort(keys, kind="stable")
-    return keys[order], seqs[order], rows
+
+    def buckets(offset: float) -> Any:
+        return np.repeat(
+            np.fromiter(
+                (bucket(None if s.day is None else s.day + offset, window) for s in items),
+                dtype=np.int64, count=len(items),
+            ),
+            lens,
+        )
+
+    home = ((buckets(0.0) + 1) << KEY_BITS) | short
+    by_row = np.lexsort((seqs, home))
+    rows = list(zip(home[by_row].tolist(), seqs[by_row].tolist(), strict=True))
+    if window:
+        lo = ((buckets(-window) + 1) << KEY_BITS) | short
+        hi = ((buckets(window) + 1) << KEY_BITS) | short
+        wanted = np.unique(np.concatenate((lo, hi))).tolist()
+    else:
+        wanted = np.unique(home).tolist()
+    order = np.argsort(short, kind="stable")
+    return short[order], seqs[order], rows, wanted
 
 
 def candidate_pairs(keys: Any, seqs: Any, hits: dict[int, list[int]]) -> set[tuple[int, int]]:
@@ -264,7 +325,7 @@ class CopiesStage:
         name="copies",
         version=1,
         reads=("articles",),
-        writes=("copies", "copy_bands"),
+        writes=("copies", "copy_keys"),
         index_fields=("copy_group",),
         summary="near-duplicates: copy groups and the original of each (MinHash LSH)",
         parallel=False,
@@ -272,8 +333,13 @@ class CopiesStage:
         extra="dedup",
     )
 
+    #: run in the ingest's reader process on each batch of rows (see :func:`prepare_rows`)
+    prepare_in_reader = staticmethod(prepare_rows)
+
     def __init__(self, window_days: float = WINDOW_DAYS) -> None:
         self.window = window_days
+        #: what the reader process prepared (``prepare_rows``), set by the ingest that runs it
+        self.prepared: dict[tuple[str, str], tuple[int, list[int]]] | None = None
 
     def available(self) -> str | None:
         try:
@@ -287,7 +353,21 @@ class CopiesStage:
         return None
 
     def compute(self, rows: Sequence[StoredRow]) -> list[Sketch]:
-        return sketches([(r.seq, r.title, r.body, r.published) for r in rows])
+        ready = self.prepared or {}
+        out: list[Sketch | None] = []
+        todo = []
+        for r in rows:
+            got = ready.get(text_key(r.title, r.body))
+            if got is None:
+                todo.append(len(out))
+                out.append(None)
+            else:
+                out.append(Sketch(r.seq, None, got[1], _day(r.published), got[0], (r.title, r.body)))
+        if todo:
+            made = sketches([(r.seq, r.title, r.body, r.published) for r in (rows[i] for i in todo)])
+            for i, sk in zip(todo, made, strict=True):
+                out[i] = sk
+        return out  # type: ignore[return-value]
 
     # -- write ------------------------------------------------------------------
     def write(self, store: Store, rows: Sequence[StoredRow], computed: Any) -> list[int]:
@@ -303,17 +383,16 @@ class CopiesStage:
         if redo:  # re-doing articles already done: drop their old rows first
             db.remove_bands(
                 store,
-                [(bucket(s.day, self.window), k, s.seq) for s in items if s.seq in redo for k in s.keys],
+                [(stored_key(bucket(s.day, self.window), k), s.seq) for s in items if s.seq in redo for k in s.keys],
             )
             db.delete(store, list(redo))
         batch = {s.seq: s for s in items}
 
-        keys, seqs, band_rows = sorted_keys(items, self.window)
-        wanted: dict[int, set[int]] = {}
-        for s in items:
-            for day in buckets_near(s.day, self.window):
-                wanted.setdefault(day, set()).update(s.keys)
-        hits = db.band_hits(store, wanted)
+        keys, seqs, band_rows, wanted = sorted_keys(items, self.window)
+        mask = (1 << KEY_BITS) - 1
+        hits: dict[int, list[int]] = {}
+        for key, held in db.band_hits(store, wanted).items():
+            hits.setdefault(key & mask, []).extend(held)
         stored_cands = {seq for held in hits.values() for seq in held if seq not in batch}
         stored_sh = {
             seq: (shingles(title, body)[0], _day(pub))
@@ -359,7 +438,7 @@ class CopiesStage:
             for m in comp:
                 copy_of = None if m == original else original
                 if m in batch:
-                    new_rows.append((m, grp, copy_of, len(batch[m].shingles)))
+                    new_rows.append((m, grp, copy_of, batch[m].n_shingles))
                     changed.append(m)
                 elif current.get(m) != (grp, copy_of):
                     updates.append((grp, copy_of, m))
@@ -396,7 +475,7 @@ class CopiesStage:
             db.add_bands(
                 store,
                 sorted(
-                    (bucket(sk.day, self.window), k, sk.seq)
+                    (stored_key(bucket(sk.day, self.window), k), sk.seq)
                     for sk in sketches([(s, t, b, p) for s, (t, b, p) in texts.items()])
                     for k in sk.keys
                 ),

@@ -24,7 +24,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..errors import NewsdeskError
 from ..model import Article, Record, Reject
@@ -81,7 +82,28 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, name="newsdesk-orphan-watch", daemon=True).start()
 
 
-def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int) -> None:
+#: run in the reader process on each batch of store rows; its dict is merged into the
+#: ``prepared`` dict of :func:`read_in_background` before the batch is yielded there.
+#: Must pickle by name (a module-level function): the ingest stages' own work on the text.
+Prepare = Callable[[list[tuple]], dict[Any, Any]]
+
+
+PREPARE_WHEN_QUEUED = 2  # batches waiting for the parent: it is the slower side, so help it
+
+
+def _parent_is_behind(out: Any) -> bool:
+    """Whether the parent has batches waiting: then this process does the stages' text work
+    (``prepare``) too; when the parent waits for us instead, the parent does it (it falls back
+    to computing whatever was not prepared), so the slower side always gets the help."""
+    try:
+        return out.qsize() >= PREPARE_WHEN_QUEUED
+    except NotImplementedError:  # macOS: no sem_getvalue; prepare always
+        return True
+
+
+def _produce(
+    inputs: list[str], options: ReadOptions, now: str, out, parent: int, prepare: Prepare | None = None
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _die_with(parent)  # also covers a parent killed before we got here (getppid is init's)
 
@@ -94,6 +116,12 @@ def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int
                 if os.getppid() != parent:  # orphaned: the parent was killed
                     os._exit(0)
 
+    def send(batch: list[tuple | Reject]) -> None:
+        extra = None
+        if prepare is not None and _parent_is_behind(out):
+            extra = prepare([r for r in batch if isinstance(r, tuple)])
+        put((batch, extra))
+
     try:
         batch: list[tuple | Reject] = []
         for item in read_inputs(inputs, options):
@@ -102,19 +130,25 @@ def _produce(inputs: list[str], options: ReadOptions, now: str, out, parent: int
             # rows go ready-made (JSON encoded here, on the reader's core); Rejects as they are
             batch.append(article_values(item) if isinstance(item, Article) else item)
             if len(batch) >= BATCH:
-                put(batch)
+                send(batch)
                 batch = []
-        put(batch)
+        send(batch)
         put(None)
     except Exception as err:  # reported by the parent as one line
         put(("error", f"{type(err).__name__}: {err}"))
 
 
-def read_in_background(inputs: list[str], options: ReadOptions, now: str) -> Iterator[tuple | Reject]:
-    """Store rows (``store.article_values``) and Rejects from ``inputs``, made in a child process."""
+def read_in_background(
+    inputs: list[str], options: ReadOptions, now: str,
+    prepare: Prepare | None = None, prepared: dict[Any, Any] | None = None,
+) -> Iterator[tuple | Reject]:
+    """Store rows (``store.article_values``) and Rejects from ``inputs``, made in a child process.
+
+    ``prepare`` (see :data:`Prepare`) runs there on each batch; what it returns is merged into
+    ``prepared`` before the batch's rows are yielded, for the consumer to pop as it uses it."""
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue(maxsize=16)
-    child = ctx.Process(target=_produce, args=(inputs, options, now, out, os.getpid()), daemon=True)
+    child = ctx.Process(target=_produce, args=(inputs, options, now, out, os.getpid(), prepare), daemon=True)
     child.start()
     try:
         while True:
@@ -126,9 +160,12 @@ def read_in_background(inputs: list[str], options: ReadOptions, now: str) -> Ite
                 continue
             if batch is None:
                 return
-            if isinstance(batch, tuple):
+            if batch[0] == "error":
                 raise NewsdeskError(f"reading failed: {batch[1]}")
-            yield from batch
+            rows, extra = batch
+            if extra and prepared is not None:
+                prepared.update(extra)
+            yield from rows
     finally:
         if child.is_alive():
             child.terminate()

@@ -3,7 +3,7 @@
 ``copies`` holds one row per article the stage has seen: its copy group
 (``grp``, the smallest seq of the group's members, so it changes only when two
 groups merge), the seq of the group's original (``copy_of``; NULL on the
-original itself) and how many distinct shingles it had. ``copy_bands`` is the
+original itself) and how many distinct shingles it had. ``copy_keys`` is the
 LSH index, one row per (band key, article), so a new article is matched
 against everything the desk holds with one indexed lookup per band instead of
 a pass over the desk; it can be rebuilt from the articles (see
@@ -17,7 +17,7 @@ end: :func:`copy_info`, :func:`groups_of`, :func:`originals_among`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from . import Store
@@ -30,13 +30,24 @@ CREATE TABLE IF NOT EXISTS copies (
     shingles  INTEGER NOT NULL         -- distinct word shingles (few: too short to compare)
 );
 CREATE INDEX IF NOT EXISTS copies_grp ON copies(grp);
-CREATE TABLE IF NOT EXISTS copy_bands (
-    day       INTEGER NOT NULL,        -- time bucket: days since 1970 / (2 x copy window); -1 undated
-    key       INTEGER NOT NULL,        -- 63-bit hash of (band number, band's minhash values)
-    seq       INTEGER NOT NULL,
-    PRIMARY KEY (day, key, seq)
+CREATE TABLE IF NOT EXISTS copy_keys (
+    key       INTEGER NOT NULL,        -- (time bucket + 1) << 32 | top 32 bits of the band key
+    seq       INTEGER NOT NULL,        --   (enrich.copies.stored_key; bucket: days / 2 windows)
+    PRIMARY KEY (key, seq)
 ) WITHOUT ROWID;
 """
+
+
+def migrate_bands(db: Any) -> None:
+    """Schema 3: round 2's ``copy_bands (day, key, seq)`` rows become ``copy_keys (key, seq)``
+    rows in SQL (no article is re-read or re-hashed), then the old table is dropped."""
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='copy_bands'").fetchone():
+        return
+    db.execute(
+        "INSERT OR IGNORE INTO copy_keys (key, seq) "
+        "SELECT ((day + 1) << 32) | (key >> 31), seq FROM copy_bands ORDER BY 1, 2"
+    )
+    db.execute("DROP TABLE copy_bands")
 
 _CHUNK = 900  # SQLite's default limit on host parameters is 999
 
@@ -47,41 +58,36 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 
 # -- the band table ----------------------------------------------------------
-def band_hits(store: Store, wanted: dict[int, Iterable[int]]) -> dict[int, list[int]]:
-    """{band key: [seqs holding it]} for ``wanted`` = {day bucket: band keys looked for there}.
+def band_hits(store: Store, wanted: Sequence[int]) -> dict[int, list[int]]:
+    """{stored key: [seqs holding it]} for the stored keys ``wanted`` (sorted).
 
-    One indexed seek per (day, key): the day comes first in the primary key, so a stream in
-    time order reads (and writes) only the newest part of the table, and a batch spanning
-    years costs per article what a batch of one day does."""
+    One indexed seek per key (the time bucket is in the key's high bits, so a stream in time
+    order reads and writes only the newest part of the table), ``_CHUNK`` keys per statement."""
     out: dict[int, list[int]] = {}
-    for day, keys in sorted(wanted.items()):
-        keys = sorted(set(keys))
-        for part in _chunks(keys, _CHUNK - 1):
-            marks = ",".join("?" * len(part))
-            for key, seq in store.db.execute(
-                f"SELECT key, seq FROM copy_bands WHERE day = ? AND key IN ({marks})", (day, *part)
-            ):
-                out.setdefault(key, []).append(seq)
+    for part in _chunks(wanted):
+        marks = ",".join("?" * len(part))
+        for key, seq in store.db.execute(f"SELECT key, seq FROM copy_keys WHERE key IN ({marks})", part):
+            out.setdefault(key, []).append(seq)
     return out
 
 
-def add_bands(store: Store, rows: Iterable[tuple[int, int, int]]) -> None:
-    """Insert (day, key, seq) band rows (already present ones are skipped); inside a transaction.
+def add_bands(store: Store, rows: Iterable[tuple[int, int]]) -> None:
+    """Insert (stored key, seq) rows (already present ones are skipped); inside a transaction.
     Pass them sorted: the B-tree is then written in order, much faster than at random."""
-    store.db.executemany("INSERT OR IGNORE INTO copy_bands (day, key, seq) VALUES (?, ?, ?)", rows)
+    store.db.executemany("INSERT OR IGNORE INTO copy_keys (key, seq) VALUES (?, ?)", rows)
 
 
-def remove_bands(store: Store, rows: Iterable[tuple[int, int, int]]) -> None:
-    """Delete exactly these (day, key, seq) rows (an article's own keys, before it is re-done)."""
-    store.db.executemany("DELETE FROM copy_bands WHERE day = ? AND key = ? AND seq = ?", list(rows))
+def remove_bands(store: Store, rows: Iterable[tuple[int, int]]) -> None:
+    """Delete exactly these (stored key, seq) rows (an article's own keys, before it is re-done)."""
+    store.db.executemany("DELETE FROM copy_keys WHERE key = ? AND seq = ?", list(rows))
 
 
 def band_rows(store: Store) -> int:
-    return store.db.execute("SELECT count(*) FROM (SELECT 1 FROM copy_bands LIMIT 1)").fetchone()[0]
+    return store.db.execute("SELECT count(*) FROM (SELECT 1 FROM copy_keys LIMIT 1)").fetchone()[0]
 
 
 def clear_bands(store: Store) -> None:
-    store.db.execute("DELETE FROM copy_bands")
+    store.db.execute("DELETE FROM copy_keys")
 
 
 def done_seqs(store: Store, after: int = 0, limit: int = 5000) -> list[int]:
@@ -158,7 +164,7 @@ def update_groups(store: Store, rows: Iterable[tuple[int, int | None, int]]) -> 
 def reset(store: Store) -> None:
     """Forget every group and band (``--redo copies``); inside a transaction."""
     store.db.execute("DELETE FROM copies")
-    store.db.execute("DELETE FROM copy_bands")
+    store.db.execute("DELETE FROM copy_keys")
 
 
 # -- reads for search, show, timeline and top sources --------------------------

@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: modules of ``newsdesk.store`` that own tables, in creation order
 PARTS: tuple[str, ...] = ("articles", "stages", "entities", "keys", "copies", "stories", "feeds", "alerts", "snapshots", "revisions")
@@ -28,10 +28,19 @@ def _round1_to_2(db: Any) -> None:
     migrate_round1(db)
 
 
+def _round2_to_3(db: Any) -> None:
+    """Round 3: the copies stage's band table keeps one integer per (time bucket, key)
+    (``copy_bands`` becomes ``copy_keys``, converted in SQL)."""
+    from .copies import migrate_bands
+
+    migrate_bands(db)
+
+
 #: version -> a function that brings a store of ``version - 1`` up to ``version`` inside the
 #: opening transaction (beyond what the idempotent DDL of the parts already does)
 MIGRATIONS: dict[int, Callable[[Any], None]] = {
     2: _round1_to_2,
+    3: _round2_to_3,
 }
 
 
