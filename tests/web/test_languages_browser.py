@@ -42,7 +42,7 @@ def served(tmp_path_factory):
                    "published": f"2016-11-{i + 1:02d}T10:00:00Z", "url": f"https://example.com/{lang}"}  # fmt: skip
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     data = root / "d"
-    subprocess.run([sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", "--no-dedup", str(src)],
+    subprocess.run([sys.executable, "-m", "newsdesk", "--data", str(data), "ingest", str(src)],
                    check=True, capture_output=True)  # fmt: skip
     enrich = subprocess.run([sys.executable, "-m", "newsdesk", "--data", str(data), "enrich", "--stage", "entities"],
                             capture_output=True, text=True)  # fmt: skip
