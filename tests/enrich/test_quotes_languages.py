@@ -48,6 +48,8 @@ def texts(text: str, lang: str | None) -> list[str]:
         ("zh", "他說：「我們已經準備好了。」", ["我們已經準備好了。"]),
         ("zh", "发言人表示：“我们已经准备好了。”", ["我们已经准备好了。"]),
         ("fr", "Il a cité ‹ une phrase › sans plus.", ["une phrase"]),
+        ("ja", "社長は〝競争に直面している〟と語った。", ["競争に直面している"]),
+        ("zh", "他說：＂我們已經準備好了。＂", ["我們已經準備好了。"]),
     ],
 )
 def test_marks_of_each_language_pair(lang, text, want):

@@ -59,7 +59,7 @@ CUES: dict[str, tuple[str, ...]] = {
            "批判", "指摘", "表現", "警告"),
 }  # fmt: skip
 _BOUNDARY = ".!?:;\u2014\u2013-\n\u3002\uff01\uff1f\uff1a\uff1b\u3001\uff0c"
-_OPENERS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e\u201a\u2039\u203a\u300c\u300d\u300e\u300f"
+_OPENERS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e\u201a\u2039\u203a\u300c\u300d\u300e\u300f\u301d\u301f\uff02"
 _SENT_END = re.compile(r"[.!?\u3002\uff01\uff1f](?:\s|$)|[\u3002\uff01\uff1f]|\n\s*\n")
 
 

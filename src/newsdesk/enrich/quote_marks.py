@@ -28,7 +28,7 @@ families. The marks of every language are read, with or without ``lang``:
   it, and only between two spaces (French spacing) does its shape decide;
 * „ … “ and ‚ … ‘ (German, Czech, …) and „ … ” (Polish, Hungarian, Dutch):
   the low mark always opens, the high one closes;
-* 「 」 and 『 』 (Japanese, Chinese) have fixed roles;
+* 「 」, 『 』 and 〝 〟 (Japanese, Chinese) have fixed roles; ＂ is read like ``"``;
 * ” … ” (Swedish, Finnish: the same mark at both ends) is read like a
   straight ``"`` when ``lang`` is ``sv`` or ``fi``; elsewhere ” only closes.
 """
@@ -49,11 +49,12 @@ _DOUBLE = {
     "\u00bb": "close",
     "\u201e": "open",
 }
-_DOUBLE.update({"\u300c": "open", "\u300d": "close"})
+_DOUBLE.update({"\u300c": "open", "\u300d": "close", "\u301d": "open", "\u301e": "close", "\u301f": "close"})
+_DOUBLE["\uff02"] = None  # ＂ full-width straight mark: read like "
 _SINGLE = {"'": None, "\u2018": "open", "\u2019": None, "\u201a": "open", "\u2039": "open", "\u203a": "close"}
 _SINGLE.update({"\u300e": "open", "\u300f": "close"})
 _GUILLEMETS = set("\u00ab\u00bb\u2039\u203a")  # their direction is read from the words around them
-_CJK = set("\u300c\u300d\u300e\u300f")  # fixed roles, even between two letters
+_CJK = set("\u300c\u300d\u300e\u300f\u301d\u301e\u301f")  # fixed roles, even between two letters
 _SAME_MARK_LANGS = {"sv", "fi"}  # ”…”: the right double mark opens too
 _GERSHAYIM_LANGS = {"he", "yi"}  # a " between two letters abbreviates
 ALL_MARKS = "".join(_DOUBLE) + "".join(_SINGLE)

@@ -114,7 +114,7 @@ def sentence_end(text: str, pos: int, limit: int = 300) -> int:
 
 
 def _clean_quote(raw: str) -> str:
-    for mark in '"\u201c\u201d\u00ab\u00bb\u201e\u300c\u300d\u300e\u300f\u2039\u203a\u201a\u2018':
+    for mark in '"\u201c\u201d\u00ab\u00bb\u201e\u300c\u300d\u300e\u300f\u301d\u301e\u301f\uff02\u2039\u203a\u201a\u2018':
         raw = raw.replace(mark, " ")
     raw = re.sub(r"(?:(?<=\s)|^)['\u2019]|['\u2019](?=\s|$)", " ", raw) if raw.count("\u2018") == 0 else raw
     return " ".join(raw.split()).rstrip(",")
