@@ -21,21 +21,30 @@ from .common import open_desk, print_json
               help="Operator between the words of natural-language test queries (pairs use AND).")
 @click.option("--collapse", is_flag=True, help="Collapse exact duplicates as interactive search does.")
 @click.option("--run-out", type=click.Path(dir_okay=False, writable=True), help="Also save the ranking as a TREC run.")
+@click.option("--peers", is_flag=True, help="Also rank the queries with plain BM25 engines (raw tantivy; bm25s "
+              "with the bench extra) built over the same articles, and print their figures beside newsdesk's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @click.pass_context
-def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, run_out, as_json):
+def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, run_out, peers, as_json):
     """Measure ranking quality: nDCG@10, MAP, MRR@10, Recall@100, P@10.
 
     \b
     newsdesk --data D eval --queries Q.tsv --qrels QRELS.txt [--json] [--run-out run.trec]
     newsdesk --data D eval --pairs ../shared/seed/        (MRR, success@1, success@10)
     newsdesk eval --collection time                        (builds a temporary desk)
+    newsdesk --data D eval --queries Q.tsv --qrels QRELS.txt --peers   (tantivy, bm25s beside)
+
+    Figures are printed for all queries, then per query type: names, topics, long
+    (six words or more).
     """
     from ..desk import check_writable, evaluate_collection
 
     if run_out:
         check_writable(run_out)  # before any query runs, and before the desk is opened
+    extra = {"peers": True} if peers else {}  # only asked for when given: the desk's signature stays as it was
     if pairs:
+        if peers:
+            raise click.UsageError("--peers works with --queries/--qrels or --collection, not with --pairs")
         with open_desk(ctx) as desk:
             summary = desk.known_items(pairs, depth=limit)
         if as_json:
@@ -47,12 +56,12 @@ def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, 
             click.echo(f"not in the desk: {name}", err=True)
         return
     if collection:
-        _report(evaluate_collection(collection, limit, operator, collapse, run_out), as_json)
+        _report(evaluate_collection(collection, limit, operator, collapse, run_out, **extra), as_json)
         return
     if not (queries and qrels):
         raise click.UsageError("give --queries and --qrels, or --pairs DIR, or --collection NAME")
     with open_desk(ctx) as desk:
-        _report(desk.evaluate(queries, qrels, limit, operator, collapse, run_out), as_json)
+        _report(desk.evaluate(queries, qrels, limit, operator, collapse, run_out, **extra), as_json)
 
 
 def _report(metrics: dict[str, Any], as_json: bool) -> None:
@@ -65,5 +74,21 @@ def _report(metrics: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(metrics)
         return
-    n = metrics.pop("queries")
-    click.echo("  ".join(f"{k} {v:.4f}" for k, v in metrics.items()) + f"  ({n} queries)")
+    by_type = metrics.pop("by_type", {})
+    peers = metrics.pop("peers", {})
+    notes = metrics.pop("peer_notes", [])
+    click.echo(_line(metrics))
+    for qtype, m in by_type.items():
+        click.echo(f"  {qtype + ':':8} " + _line(m))
+    for name, m in peers.items():
+        click.echo(f"peer {name}: " + _line(m))
+        for qtype, pm in m.get("by_type", {}).items():
+            click.echo(f"  {qtype + ':':8} " + _line(pm))
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+
+
+def _line(metrics: dict[str, Any]) -> str:
+    """``nDCG@10 0.7990  MAP ...  (64 queries)`` from one metrics dict."""
+    values = {k: v for k, v in metrics.items() if k not in ("queries", "by_type")}
+    return "  ".join(f"{k} {v:.4f}" for k, v in values.items()) + f"  ({metrics['queries']} queries)"

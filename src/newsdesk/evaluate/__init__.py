@@ -246,15 +246,68 @@ def judged_set(queries: dict[str, str], qrels: Qrels) -> tuple[dict[str, str], Q
 
 def evaluate(
     desk: Searchable, queries: dict[str, str], qrels: Qrels, depth: int = 100, operator: str = "OR",
-    collapse: bool = False, run_out: str | os.PathLike[str] | None = None,
-) -> dict[str, float]:
-    """Run the queries, optionally save the run (checked writable first), and measure it."""
+    collapse: bool = False, run_out: str | os.PathLike[str] | None = None, peers: bool = False,
+) -> dict[str, Any]:
+    """Run the queries, optionally save the run (checked writable first), and measure it.
+
+    Besides the metrics: ``by_type`` (the same metrics per query type, see :func:`query_type`)
+    and, with ``peers``, ``peers`` (name -> metrics of plain BM25 engines over the same
+    articles, :mod:`.peers`) and ``peer_notes`` (the peers that could not run, and why)."""
     if run_out:
         check_writable(run_out)
     run = run_queries(desk, queries, depth=depth, operator=operator, collapse=collapse)
     if run_out:
         write_run(run, run_out)
-    return measure(run, qrels)
+    out: dict[str, Any] = {**measure(run, qrels), "by_type": measure_by_type(run, qrels, queries)}
+    if peers:
+        from .peers import peers as build_peers
+
+        engines, notes = build_peers(desk)
+        out["peers"] = {}
+        for name, search in engines.items():
+            prun = peer_run(search, queries, depth)
+            out["peers"][name] = {**measure(prun, qrels), "by_type": measure_by_type(prun, qrels, queries)}
+        out["peer_notes"] = notes
+    return out
+
+
+NAME_PREFIXES = ("people-", "person-", "org-", "orgs-", "places-", "exchanges-")
+LONG_WORDS = 6  # a request in a sentence, not keywords
+
+
+def query_type(qid: str, text: str) -> str:
+    """``long`` (six words or more: natural language), ``names`` or ``topics``.
+
+    Names are told by the query id (Reuters-style ``people-``/``org-`` prefixes) or by every
+    word being capitalised as typed ("James Baker"); anything else short is a topic. Words
+    alone cannot tell "coffee" from "opec", hence the id convention."""
+    words = text.split()
+    if len(words) >= LONG_WORDS:
+        return "long"
+    if qid.lower().startswith(NAME_PREFIXES):
+        return "names"
+    letters = [w for w in words if w[:1].isalpha()]
+    if letters and all(w[:1].isupper() for w in letters) and not text.isupper():
+        return "names"
+    return "topics"
+
+
+def measure_by_type(run: Run, qrels: Qrels, queries: dict[str, str], metrics: Iterable[str] = METRICS) -> dict:
+    """type -> metrics (with ``queries``) over the judged queries of that type."""
+    groups: dict[str, Qrels] = {}
+    for qid in judged_ids(qrels):
+        if qid in queries:
+            groups.setdefault(query_type(qid, queries[qid]), {})[qid] = qrels[qid]
+    return {t: measure(run, qr, metrics) for t, qr in sorted(groups.items())}
+
+
+def peer_run(search: Any, queries: dict[str, str], depth: int = 100) -> Run:
+    """A peer's ranking of the queries as OR keywords, in the run shape :func:`measure` reads."""
+    run: Run = {}
+    for qid, text in queries.items():
+        ranked = dict.fromkeys(search(as_keywords(text), depth))
+        run[qid] = {d: float(depth - i) for i, d in enumerate(ranked)}
+    return run
 
 
 def collection(name: str) -> tuple[Iterable[Any], dict[str, str], Qrels]:

@@ -52,7 +52,8 @@ class FeedbackRetriever:
 
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         words = list(dict.fromkeys(query_mod.positive_terms(plan.tree)))
-        if sort != "relevance" or len(words) < self.min_words:
+        # "long" as the reader wrote it (common words count), as the ranking bench's query types
+        if sort != "relevance" or len(plan.q.split()) < self.min_words or not words:
             return self.plain.retrieve(plan, fetch, sort, group_fields)
         expanded = self.expand(plan, words)
         if expanded is None:
