@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..desk import Desk
 from ..errors import NotEnrichedError
@@ -23,6 +24,7 @@ from .errors import (
     require_read_key,
     scrub,
 )
+from .params import openapi_parameters, read_query
 from .upload import receive_file
 from .writes import one_writer
 
@@ -44,33 +46,41 @@ def desk_of(request: Request) -> Desk:
     return request.app.state.desk
 
 
+class SearchQuery(BaseModel):
+    """``/api/search``'s query parameters (read by :func:`newsdesk.api.params.read_query`)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    q: str = Field("*", max_length=MAX_QUERY, description="Query (see docs/query-language.md)")
+    limit: int = Field(10, ge=0, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    since: str | None = Field(None, max_length=40, description="Published on or after (YYYY-MM-DD)")
+    until: str | None = Field(None, max_length=40, description="Published on or before (YYYY-MM-DD)")
+    source: list[str] | None = Field(None, max_length=200, description="Only these sources")
+    sort: Literal["relevance", "date", "date-asc"] = "relevance"
+    facets: bool = True
+    collapse: Literal["copies", "stories", "exact", "none"] = "copies"
+
+
 @router.get("/search", dependencies=read, summary="Ranked, highlighted results and facets",
-            response_model=dict[str, Any])
-async def search(
-    request: Request,
-    q: Q = "*",
-    limit: Annotated[int, Query(ge=0, le=MAX_LIMIT)] = 10,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-    since: Since = None,
-    until: Until = None,
-    source: Source = None,
-    sort: Literal["relevance", "date", "date-asc"] = "relevance",
-    facets: bool = True,
-    collapse: Literal["copies", "stories", "exact", "none"] = "copies",
-) -> Response:
+            response_model=dict[str, Any], openapi_extra=openapi_parameters(SearchQuery))
+async def search(request: Request) -> Response:
     """One hit per copy group by default (each hit lists its ``copies``, ``copy_of`` and ``story``).
 
     Runs on the event loop, not in a thread: a page of hits takes about a millisecond,
     less than the hop to the thread pool and back costs at concurrency 1, and a server
     with several workers (``serve --workers``) spreads load over processes, not threads.
+    Parameters are read by hand against :class:`SearchQuery` (see :mod:`.params`).
     """
+    p = read_query(request, SearchQuery)
     desk = desk_of(request)
-    since, until = date_range(since, until)
-    res = desk.search(q, limit=limit, offset=offset, since=since, until=until, source=source, sort=sort,
-                      collapse=collapse)
-    out: dict[str, Any] = {"query": q, "total": res.total, "offset": offset, "limit": limit, "results": res.hits}
-    if facets:
-        out["facets"] = desk.facets(q, results=res)  # the same parse and searcher snapshot
+    since, until = date_range(p.since, p.until)
+    res = desk.search(p.q, limit=p.limit, offset=p.offset, since=since, until=until, source=p.source, sort=p.sort,
+                      collapse=p.collapse)
+    out: dict[str, Any] = {"query": p.q, "total": res.total, "offset": p.offset, "limit": p.limit,
+                           "results": res.hits}
+    if p.facets:
+        out["facets"] = desk.facets(p.q, results=res)  # the same parse and searcher snapshot
     return json_answer(out)
 
 
