@@ -7,6 +7,7 @@ below what bench/quotes.py reports, so a regression in any language fails."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -16,7 +17,19 @@ from newsdesk.enrich import names, quote_languages, quote_marks, quotes
 
 from .test_quotes import ents
 
-GOLD = Path(__file__).resolve().parents[1] / "data" / "quotes-languages" / "gold.jsonl"
+# the PUD span gold set is built from a fetched treebank and so not committed (bench/quotes.py)
+_ROOT = Path(__file__).resolve().parents[2]
+GOLD = next(
+    (
+        p
+        for p in (
+            Path(os.environ.get("NEWSDESK_SHARED", _ROOT.parent / "shared")) / "data" / "quotes-languages",
+            _ROOT / ".bench-cache" / "quotes-languages",
+        )
+        if (p / "gold.jsonl").exists()
+    ),
+    _ROOT / ".bench-cache" / "quotes-languages",
+) / "gold.jsonl"
 
 
 def texts(text: str, lang: str | None) -> list[str]:
@@ -141,6 +154,8 @@ def test_no_language_crashes_on_marks_and_noise():
 
 def test_gold_dev_split_per_language_floor():
     """Span P/R on the dev sentences: the floors sit just below the measured figures."""
+    if not GOLD.exists():
+        pytest.skip(f"{GOLD}: the PUD span gold set is not here (tests/data/quotes-languages/build.py)")
     rows = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
     by_lang: dict[str, list[int]] = {}
     for r in rows:
