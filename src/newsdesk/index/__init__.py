@@ -31,10 +31,15 @@ The index records which store version it has committed in the store's
 since, deleting each id before adding it so a replay never duplicates.
 
 Each article fills the text fields of its own language's analysis only, so the
-index holds each text once. BM25 stays comparable across languages because tantivy
-keeps its statistics per field but counts documents over the whole index: a term's
-idf is its rarity among *all* articles, and each field's average length is its
-tokens over all articles (see docs in the languages module and the issue-15 notes).
+index holds each text once (:mod:`newsdesk.index.languages`). BM25 stays comparable
+across languages because tantivy keeps term statistics per field but counts documents
+over the whole index: a term's idf, ln(1 + (N - df + 0.5) / (df + 0.5)), takes N as
+every article of the desk, so a German term's weight is its rarity among all articles,
+as an English term's is. A field's average length is its tokens over all N articles,
+so in a mixed desk each language's average is scaled by its share of the desk: its
+articles look longer than they are, which strengthens length normalisation within that
+language equally for all its articles (the order inside one language is not affected
+by the others' sizes beyond that). An English-only desk is exactly as before.
 """
 
 from __future__ import annotations
