@@ -4,17 +4,26 @@ Quality: for each tagged person (e.g. ``james-baker``), is it among the PERSON
 entities newsdesk extracts from that article? Strict = first and last name match
 (a one-word tag such as ``reagan`` matches on the last name); lenient = last
 name only. Extracted persons matching no tag are reported, not targeted: the
-tags list only the people an editor thought the story was about.
+tags list only the people an editor thought the story was about. "Same as whole
+text" compares each variant's (entity, type) pairs with those of NER over the
+whole text, so a shortcut that changes what is found shows here even where the
+tags do not look.
 
-Throughput: articles/s for raw spaCy ``nlp.pipe`` (the same tok2vec + ner
-pipeline) against newsdesk's analysis (NER + normalisation + quotes), on one
-core and on all cores (a process pool, as ``newsdesk enrich`` uses); and the
-cost of the dependency parser that quotes.py runs on quote sentences only:
-analysis with it against quotes by rules alone, in interleaved rounds of the
-same process, on this Reuters sample and on the quote-heavy gold set of
-tests/data/quotes (the worst case).
+Throughput, all in this one run on the same texts: the peer is raw spaCy
+``nlp.pipe`` over the same English pipeline (tok2vec + ner, one process; also
+``ner`` alone), against newsdesk's analysis (NER + names + quotes) as it was in
+round 2 (tok2vec + ner over the whole text, kept here as the "before") and as it
+is now (the ``ner`` component alone, on the windows of text that can hold a
+name), on one core and on all cores (a fork pool of 64-article chunks, as
+``newsdesk enrich`` uses), and end to end through ``Desk.enrich`` (workers,
+SQLite writes and index catch-up included). One-process rates are given per wall
+second and per CPU second (robust when other processes share the machine).
+``--variants`` adds the window margin and ``nlp.pipe`` batch size sweeps.
 
-Run: .venv/bin/python bench/entities.py [--sample 600] [--data PATH.jsonl.gz]
+Writes its table into docs/benchmarks.md between ``<!-- entities:start -->`` and
+``<!-- entities:end -->`` (``--no-write``: print only).
+
+Run: .venv/bin/python bench/entities.py [--sample 600] [--variants] [--data PATH.jsonl.gz]
 """
 
 from __future__ import annotations
@@ -24,9 +33,13 @@ import gzip
 import json
 import multiprocessing
 import os
+import platform
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -35,6 +48,10 @@ from newsdesk.enrich import ner  # noqa: E402
 
 SHARED = Path(os.environ.get("NEWSDESK_SHARED", ROOT.parent / "shared"))
 DEFAULT = SHARED / "data" / "reuters21578" / "reuters21578.jsonl.gz"
+DOCS = ROOT / "docs" / "benchmarks.md"
+CHUNK = 64  # articles per pool task, as enrich.BATCH
+
+Item = tuple[int, str, str]
 
 
 def load(path: Path, sample: int) -> list[tuple[int, str, str, list[str]]]:
@@ -51,61 +68,91 @@ def load(path: Path, sample: int) -> list[tuple[int, str, str, list[str]]]:
     return out
 
 
-def _chunk_work(items: list[tuple[int, str, str]]) -> int:
-    return len(ner.analyse(items))
+# -- round 2, the "before": tok2vec + ner over the whole text, the parser reusing its tensor ---------
+_round2_nlp: Any = None
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sample", type=int, default=600, help="tagged articles to use")
-    ap.add_argument("--data", type=Path, default=DEFAULT)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    args = ap.parse_args()
-    if not args.data.exists():
-        sys.exit(f"no Reuters data at {args.data} (pass --data)")
-    arts = load(args.data, args.sample)
-    items = [(i, t, b) for i, t, b, _p in arts]
-    nlp = ner.load_nlp()
+def round2_nlp() -> Any:
+    """The English pipeline as round 2 ran it: tok2vec + ner, the parser loaded and off."""
+    global _round2_nlp
+    if _round2_nlp is None:
+        import importlib
 
-    texts = [ner.prepare(b) for _i, _t, b in items]
-    list(nlp.pipe(texts[:20]))  # warm up
-    # one core: CPU seconds (robust when other processes share the machine) and wall seconds
+        model = importlib.import_module(ner.MODEL)
+        _round2_nlp = model.load(
+            exclude=["tagger", "attribute_ruler", "lemmatizer", "senter"], disable=["parser"]
+        )
+    return _round2_nlp
+
+
+def analyse_round2(items: list[Item]) -> list[dict[str, Any]]:
+    nlp = round2_nlp()
+    parser = nlp.get_pipe("parser")
+    texts = [ner.prepare(body) for _s, _t, body in items]
+    out = []
+    for (seq, title, body), doc in zip(items, nlp.pipe(texts, batch_size=32), strict=True):
+
+        def parse(ranges: Any, doc: Any = doc) -> list[tuple[int, Any]]:
+            n = len(doc.text)
+            spans = [
+                doc.char_span(a, min(b, n), alignment_mode="expand") if a < min(b, n) else None
+                for a, b in ranges
+            ]
+            subs = [s.as_doc() if s is not None else nlp.make_doc("") for s in spans]
+            parsed = list(parser.pipe(subs))
+            return [(s.start_char if s is not None else 0, d) for s, d in zip(spans, parsed, strict=True)]
+
+        mentions = [(e.start_char, e.end_char, e.text, e.label_) for e in doc.ents]
+        out.append(ner.result_for(seq, title, body, mentions, parse))
+    return out
+
+
+def analyse_now(items: list[Item]) -> list[dict[str, Any]]:
+    return ner.analyse(items)
+
+
+def _pool_round2(chunk: list[Item]) -> int:
+    return len(analyse_round2(chunk))
+
+
+def _pool_now(chunk: list[Item]) -> int:
+    return len(ner.analyse(chunk))
+
+
+# -- measuring ------------------------------------------------------------------------------------
+def timed(fn: Callable[[], Any], n: int) -> tuple[float, float, Any]:
+    """(articles per wall second, per CPU second of this process, what fn returned)."""
     t0, c0 = time.perf_counter(), time.process_time()
-    for _doc in nlp.pipe(texts, batch_size=ner.PIPE_BATCH):
-        pass
-    raw, raw_cpu = len(texts) / (time.perf_counter() - t0), len(texts) / (time.process_time() - c0)
+    got = fn()
+    return n / (time.perf_counter() - t0), n / max(1e-9, time.process_time() - c0), got
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    results = ner.analyse(items, nlp)
-    ours1, ours1_cpu = len(items) / (time.perf_counter() - t0), len(items) / (time.process_time() - c0)
 
-    # the parser on quote sentences against quotes by rules alone: interleaved rounds, CPU seconds
-    def rate(batch: list[tuple[int, str, str]], parse: bool, rounds: int = 3) -> float:
-        cpu = 0.0
-        for _ in range(rounds):
-            c = time.process_time()
-            ner.analyse(batch, nlp, parse=parse)
-            cpu += time.process_time() - c
-        return rounds * len(batch) / cpu
-
-    sys.path.insert(0, str(ROOT / "bench"))
-    import quotes as gold_quotes  # bench/quotes.py: the quote-heavy gold set
-
-    heavy = [(i, a.title, a.body) for i, a in enumerate(gold_quotes.load())]
-    pairs = {}
-    for name, batch in (("reuters", items), ("quote gold set", heavy)):
-        rules = with_parser = 0.0
-        for _ in range(2):
-            rules += rate(batch, parse=False, rounds=1 if name == "reuters" else 3)
-            with_parser += rate(batch, parse=True, rounds=1 if name == "reuters" else 3)
-        pairs[name] = (len(batch), rules / 2, with_parser / 2)
-
-    chunks = [items[i : i + 64] for i in range(0, len(items), 64)]
+def pooled(work: Callable[[list[Item]], int], items: list[Item], workers: int) -> float:
+    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     t0 = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-        sum(pool.map(_chunk_work, chunks))
-    oursn = len(items) / (time.perf_counter() - t0)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        done = sum(pool.map(work, chunks, chunksize=1))
+    assert done == len(items)
+    return len(items) / (time.perf_counter() - t0)
 
+
+def through_desk(items: list[Item], workers: int) -> float:
+    """Articles/s of ``Desk.enrich(stage='entities')`` on a fresh desk holding the sample."""
+    import newsdesk
+    from newsdesk.model import Record
+
+    with tempfile.TemporaryDirectory() as tmp:
+        d = newsdesk.open(Path(tmp) / "d")
+        recs = [Record(title=t, body=b, external_id=f"r{i}", source="reuters") for i, t, b in items]
+        d.ingest_records(recs, dedup=False)
+        t0 = time.perf_counter()
+        done = d.enrich(stage="entities", workers=workers)["entities"]
+        rate = done / (time.perf_counter() - t0)
+        d.close()
+    return rate
+
+
+def recall(arts: list[tuple[int, str, str, list[str]]], results: list[dict[str, Any]]) -> dict[str, float]:
     tags_total = strict = lenient = untagged = extracted = 0
     for (_i, _t, _b, people), res in zip(arts, results, strict=True):
         persons = [e["norm"].split() for e in res["entities"] if e["type"] == "PERSON"]
@@ -118,24 +165,144 @@ def main() -> None:
             if any(p[-1] == tw[-1] for p in persons):
                 lenient += 1
         untagged += sum(1 for p in persons if not any(p[-1] == tw[-1] for tw in tag_words))
+    return {
+        "tags": tags_total,
+        "strict": strict / tags_total,
+        "lenient": lenient / tags_total,
+        "persons": extracted,
+        "untagged": untagged,
+    }
 
-    print(f"articles (with people tags): {len(arts)}")
-    print(f"tagged persons:              {tags_total}")
-    print(f"recall strict (first+last):  {strict / tags_total:.3f}")
-    print(f"recall lenient (last name):  {lenient / tags_total:.3f}")
-    print(
-        f"extracted PERSON entities:   {extracted} ({untagged} not tagged, {untagged / max(1, len(arts)):.2f}/article)"
+
+def same_as(results: list[dict[str, Any]], whole: list[dict[str, Any]]) -> tuple[float, float]:
+    """(precision, recall) of (article, entity, type) against NER over the whole text."""
+    got = {(r["seq"], e["norm"], e["type"]) for r in results for e in r["entities"]}
+    ref = {(r["seq"], e["norm"], e["type"]) for r in whole for e in r["entities"]}
+    both = len(got & ref)
+    return both / max(1, len(got)), both / max(1, len(ref))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sample", type=int, default=600, help="tagged articles to use")
+    ap.add_argument("--data", type=Path, default=DEFAULT)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--variants", action="store_true", help="also sweep window margins and batch sizes")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = ap.parse_args()
+    if not args.data.exists():
+        sys.exit(f"no Reuters data at {args.data} (pass --data)")
+    arts = load(args.data, args.sample)
+    items: list[Item] = [(i, t, b) for i, t, b, _p in arts]
+    n = len(items)
+    nlp = round2_nlp()
+    ner_nlp = ner.load_nlp("en")
+    texts = [ner.prepare(b) for _i, _t, b in items]
+    ner_alone = ner_nlp.get_pipe("ner")
+    analyse_round2(items[:10]), ner.analyse(items[:10])  # warm up both
+
+    rows: list[tuple[str, float, float | None, dict[str, float] | None, tuple[float, float] | None]] = []
+    # the peer and the two pipelines, interleaved twice; the better round of each is kept
+    best: dict[str, tuple[float, float, Any]] = {}
+    runs: list[tuple[str, Callable[[], Any]]] = [
+        ("raw", lambda: sum(1 for _ in nlp.pipe(texts, batch_size=32))),
+        (
+            "raw ner",
+            lambda: sum(1 for _ in ner_alone.pipe((ner_nlp.make_doc(t) for t in texts), batch_size=32)),
+        ),
+        ("round2", lambda: analyse_round2(items)),
+        ("whole", lambda: ner.analyse(items, whole=True)),
+        ("now", lambda: ner.analyse(items)),
+    ]
+    for _round in range(2):
+        for name, fn in runs:
+            got = timed(fn, n)
+            if name not in best or got[0] > best[name][0]:
+                best[name] = got
+    raw = best["raw"][0]
+    whole_results = best["whole"][2]
+    rows.append(
+        ("raw spaCy `nlp.pipe`, tok2vec + ner, 1 process (**the peer**)", raw, best["raw"][1], None, None)
     )
-    print(f"raw spaCy nlp.pipe, 1 core:  {raw:.1f} articles/s wall, {raw_cpu:.1f} per CPU-second")
-    print(f"newsdesk analyse, 1 core:    {ours1:.1f} articles/s wall, {ours1_cpu:.1f} per CPU-second")
-    print(
-        f"newsdesk analyse, {args.workers} procs:  {oursn:.1f} articles/s ({oursn / args.workers:.1f}/core)"
-    )
-    for name, (n, rules, with_parser) in pairs.items():
-        print(
-            f"quotes, {name} ({n} articles), per CPU-second: rules only {rules:.1f}, "
-            f"with parser on quote sentences {with_parser:.1f} (ratio {with_parser / rules:.2f})"
+    rows.append(
+        (
+            "raw spaCy, the `ner` component alone, 1 process",
+            best["raw ner"][0],
+            best["raw ner"][1],
+            None,
+            None,
         )
+    )
+    for key, label in (
+        ("round2", "newsdesk round 2 (tok2vec + ner, whole text), 1 process (**before**)"),
+        ("whole", "newsdesk, `ner` alone, whole text, 1 process"),
+        ("now", f"newsdesk, `ner` alone on name windows (margin {ner.MARGIN}), 1 process"),
+    ):
+        res = best[key][2]
+        rows.append((label, best[key][0], best[key][1], recall(arts, res), same_as(res, whole_results)))
+
+    if args.variants:
+        keep_margin, keep_batch = ner.MARGIN, ner.PIPE_BATCH
+        for margin in (3, 4, 6, 8):
+            ner.MARGIN = margin
+            w, c, res = timed(lambda: ner.analyse(items), n)
+            rows.append((f"  margin {margin} words", w, c, recall(arts, res), same_as(res, whole_results)))
+        ner.MARGIN = keep_margin
+        for batch in (8, 16, 64, 128, 256):
+            ner.PIPE_BATCH = batch
+            w, c, res = timed(lambda: ner.analyse(items), n)
+            rows.append((f"  `ner.pipe` batch {batch}", w, c, recall(arts, res), same_as(res, whole_results)))
+        ner.PIPE_BATCH = keep_batch
+        w, c, res = timed(lambda: ner.analyse(items, parse=False), n)
+        rows.append(("  quotes by rules alone (no parser on quote sentences)", w, c, recall(arts, res), None))
+
+    k = args.workers
+    rows.append(
+        (f"newsdesk round 2, {k} processes (**before**)", pooled(_pool_round2, items, k), None, None, None)
+    )
+    now_pool = pooled(_pool_now, items, k)
+    rows.append((f"newsdesk now, {k} processes", now_pool, None, None, None))
+    desk_rate = through_desk(items, k)
+    rows.append((f"newsdesk now, `Desk.enrich` end to end, {k} workers", desk_rate, None, None, None))
+
+    table = render(rows, raw, n, k, recall(arts, best["now"][2]))
+    print(table)
+    if not args.no_write:
+        write_section(table)
+
+
+def render(rows: list, raw: float, n: int, workers: int, now: dict[str, float]) -> str:
+    out = [
+        f"Entities + quotes on {n} Reuters-21578 articles with `people` tags ({now['tags']} tagged persons), "
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
+        f"{time.strftime('%Y-%m-%d')}; `python bench/entities.py`. Rates: articles per wall second "
+        "(per CPU second of the process in brackets, 1-process rows); × peer: wall rate over the peer's "
+        "wall rate in this same run. Same as whole text: precision / recall of (article, entity, type) "
+        "against `ner` over the whole text.",
+        "",
+        "| variant | articles/s | × peer | strict recall | lenient | PERSONs (untagged) | same as whole text |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, wall, cpu, rec, same in rows:
+        rate = f"{wall:.1f}" + (f" ({cpu:.1f})" if cpu is not None else "")
+        r = (
+            f"{rec['strict']:.3f} | {rec['lenient']:.3f} | {rec['persons']} ({rec['untagged']})"
+            if rec
+            else "— | — | —"
+        )
+        s = f"{same[0]:.3f} / {same[1]:.3f}" if same else "—"
+        out.append(f"| {label} | {rate} | {wall / raw:.2f} | {r} | {s} |")
+    return "\n".join(out)
+
+
+def write_section(table: str) -> None:
+    start, end = "<!-- entities:start -->", "<!-- entities:end -->"
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in text:
+        text += f"\n## Enrichment: entities and quotes\n\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    _old, tail = rest.split(end, 1)
+    DOCS.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

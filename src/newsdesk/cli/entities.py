@@ -38,15 +38,25 @@ def enrich(ctx, workers, batch_size, stage, redo, as_json):
             total = desk.pending(stage) if stage else sum(s["pending"] for s in desk.stages())
         with progress_bar("enriching", total=total) as advance:
             done = desk.enrich(stage=stage, redo=redo, progress=advance, workers=workers, batch_size=batch_size)
+        missing = _skipped_languages(desk) if "entities" in done else []
     seconds = time.monotonic() - started
     first = next(iter(done.values()), 0)
     if as_json:
-        print_json({"enriched": first, "stages": done, "seconds": round(seconds, 2)})
+        print_json({"enriched": first, "stages": done, "seconds": round(seconds, 2), "no_entities_for": missing})
         return
     rate = first / seconds if seconds else 0.0
     click.echo(f"enriched {first} articles ({seconds:.1f}s, {rate:,.1f} articles/s)")
     for name, n in list(done.items())[1:]:
         click.echo(f"  {name}: {n} articles")
+    if missing:
+        click.echo(f"  no entities for {', '.join(missing)}: no spaCy model for those languages is installed")
+
+
+def _skipped_languages(desk) -> list[str]:
+    """Languages whose articles got no entities (no model installed for them)."""
+    info = next((s for s in desk.stages() if s["name"] == "entities"), {})
+    have = desk.entity_languages()
+    return [lang for lang in info.get("skipped_languages", []) if lang not in have]
 
 
 def _article_line(a: dict) -> str:

@@ -35,9 +35,24 @@ class Stages:
                 "writes": list(s.info.writes),
                 "index_fields": list(s.info.index_fields),
                 "pending": len(enrich.pending(self.store, s)),
+                **(
+                    {"skipped_languages": s.skipped_languages(self.store)}
+                    if hasattr(s, "skipped_languages")
+                    else {}
+                ),
             }
             for s in self._stages
         ]
+
+    def entity_languages(self) -> list[str]:
+        """ISO 639-1 codes whose articles get entities here (a spaCy model for them is installed).
+
+        Articles in other languages are enriched without entities (their quotes are still
+        found); ``stages()`` lists the languages met so far under ``skipped_languages``, so
+        stats and the UI can say "no entities for xx". Cheap: spaCy is not imported."""
+        from ..enrich import ner
+
+        return sorted(ner.entity_languages())
 
     def pending(self, stage: str = "entities") -> int:
         """How many articles one stage has not done yet."""

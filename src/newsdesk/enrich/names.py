@@ -295,7 +295,18 @@ class ArticleEntity:
 
 
 def _word_in(word: str, text: str) -> bool:
-    return re.search(r"(?<![\w])" + re.escape(word) + r"(?![\w])", text, re.IGNORECASE) is not None
+    """``word`` as a whole word of ``text``, any case. A find loop, not a regex built per call:
+    one pattern per entity name overflowed re's cache and was recompiled on every article."""
+    low, w = text.lower(), word.lower()
+    i = low.find(w)
+    while i >= 0 and w:
+        j = i + len(w)
+        if not (i and (low[i - 1].isalnum() or low[i - 1] == "_")) and not (
+            j < len(low) and (low[j].isalnum() or low[j] == "_")
+        ):
+            return True
+        i = low.find(w, i + 1)
+    return False
 
 
 def resolve_article(
