@@ -80,12 +80,10 @@ def _bare_terms(queries: Sequence[str]) -> list[tuple[str, str]]:
 
 def _ram_index(rows: list[Any]) -> tuple[Any, dict[str, str], dict[str, tuple[str, str]]]:
     """A RAM tantivy index of one partition's articles (row: article columns + ``ents``)."""
-    import tantivy
-
-    from ..index import build_schema, to_document
+    from ..index import memory_index, to_document
     from ..store.entities import SALIENT
 
-    idx = tantivy.Index(build_schema())
+    idx = memory_index()  # with the per-language tokenizers, as the desk's own index
     writer = idx.writer(_HEAP, 1)
     sources: dict[str, str] = {}
     names: dict[str, tuple[str, str]] = {}
