@@ -43,3 +43,33 @@ def test_time_quality(tmp_path):
 def test_seed_pairs_found_first(reuters_desk):
     needs_shared()
     _check("seed-pairs", ev.known_items(reuters_desk, SEED).summary())
+
+
+CLASSICS = ROOT / "tests" / "data" / "ranking"
+
+
+def _classic_quality(name: str, tmp_path) -> dict[str, float]:
+    """nDCG@10 over every judged query of a committed classic collection (no shared data needed)."""
+    import gzip
+
+    from newsdesk.model import Record
+
+    with gzip.open(CLASSICS / name / "docs.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = [Record(title=o["title"], body=o["body"], external_id=o["id"], source=name)
+                   for o in map(json.loads, fh)]
+    queries, qrels, _unjudged = ev.judged_files(CLASSICS / name / "queries.tsv", CLASSICS / name / "qrels.txt")
+    with newsdesk.open(tmp_path / name) as desk:
+        desk.ingest_records(records)
+        return ev.measure(ev.run_queries(desk, queries, depth=100), qrels)
+
+
+def test_med_quality(tmp_path):
+    pytest.importorskip("ir_measures")
+    _check("med", _classic_quality("med", tmp_path))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["cacm", "cisi", "cran", "npl"])
+def test_classic_quality(name, tmp_path):
+    pytest.importorskip("ir_measures")
+    _check(name, _classic_quality(name, tmp_path))

@@ -100,6 +100,16 @@ def as_keywords(text: str) -> str:
     return " ".join(words)
 
 
+def clip(query: str) -> str:
+    """A test query cut at a word boundary to the length search accepts (some CISI queries
+    quote whole abstracts): one overlong query must not stop the run. Peers get the same cut."""
+    from ..query.parse import MAX_QUERY_CHARS
+
+    if len(query) <= MAX_QUERY_CHARS:
+        return query
+    return query[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
+
+
 def run_queries(
     desk: Searchable,
     queries: dict[str, str],
@@ -116,7 +126,7 @@ def run_queries(
     """
     run: Run = {}
     for qid, text in queries.items():
-        q = as_keywords(text) if keywords else text
+        q = clip(as_keywords(text) if keywords else text)
         res = desk.search(q, limit=depth, snippets=False, operator=operator, collapse=collapse)
         run[qid] = {(h.external_id or h.id): float(depth - i) for i, h in enumerate(res.hits)}
     return run
@@ -305,7 +315,7 @@ def peer_run(search: Any, queries: dict[str, str], depth: int = 100) -> Run:
     """A peer's ranking of the queries as OR keywords, in the run shape :func:`measure` reads."""
     run: Run = {}
     for qid, text in queries.items():
-        ranked = dict.fromkeys(search(as_keywords(text), depth))
+        ranked = dict.fromkeys(search(clip(as_keywords(text)), depth))
         run[qid] = {d: float(depth - i) for i, d in enumerate(ranked)}
     return run
 

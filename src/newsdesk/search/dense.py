@@ -16,6 +16,7 @@ article on two cores; the ranking bench in docs/benchmarks.md says what hybrid c
 from __future__ import annotations
 
 import os
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingExtraError
@@ -61,6 +62,17 @@ class Vectors:
                 for s, v in zip(found, model().embed(texts, norm=True), strict=True):
                     self.by_seq[s] = v
         return {s: self.by_seq[s] for s in seqs if s in self.by_seq}
+
+
+_BY_STORE: weakref.WeakKeyDictionary[Store, Vectors] = weakref.WeakKeyDictionary()
+
+
+def vectors_for(store: Store) -> Vectors:
+    """The one in-memory vector table of a store, so that vectors outlive a single search."""
+    vecs = _BY_STORE.get(store)
+    if vecs is None:
+        vecs = _BY_STORE[store] = Vectors(store)
+    return vecs
 
 
 class DenseRetriever:
