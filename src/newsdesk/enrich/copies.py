@@ -38,6 +38,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from .stage import StageInfo
@@ -238,13 +239,13 @@ def sorted_keys(items: list[Sketch], window: float) -> tuple[Any, Any, list[tupl
     """The batch's band keys as numpy arrays: (short keys, seqs) sorted by key (for
     :func:`candidate_pairs`), the (stored key, seq) rows to insert sorted as the table is (so
     the B-tree is written in order), and the stored keys to look up (each article's keys in
-    the one or two buckets its copies can be in)."""
+    the one or two buckets its copies can be in; with repeats)."""
     import numpy as np
 
     lens = [len(s.keys) for s in items]
     n = sum(lens)
     shift = 63 - KEY_BITS
-    short = np.fromiter((k for s in items for k in s.keys), dtype=np.int64, count=n) >> shift
+    short = np.fromiter(chain.from_iterable(s.keys for s in items), dtype=np.int64, count=n) >> shift
     seqs = np.repeat(np.fromiter((s.seq for s in items), dtype=np.int64, count=len(items)), lens)
 
     def buckets(offset: float) -> Any:
@@ -262,9 +263,9 @@ def sorted_keys(items: list[Sketch], window: float) -> tuple[Any, Any, list[tupl
     if window:
         lo = ((buckets(-window) + 1) << KEY_BITS) | short
         hi = ((buckets(window) + 1) << KEY_BITS) | short
-        wanted = np.unique(np.concatenate((lo, hi))).tolist()
+        wanted = np.concatenate((lo, hi)).tolist()  # repeats are harmless (see band_hits)
     else:
-        wanted = np.unique(home).tolist()
+        wanted = home.tolist()
     order = np.argsort(short, kind="stable")
     return short[order], seqs[order], rows, wanted
 

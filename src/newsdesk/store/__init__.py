@@ -27,12 +27,20 @@ from typing import Any, NamedTuple
 from ..errors import DataDirError, WriterBusyError
 from ..model import Article, StoredRow
 from .schema import MIGRATIONS, SCHEMA_VERSION, all_ddl
+from .texts import Codec
 
 COLUMNS = (
     "seq", "id", "external_id", "url", "source", "title", "body", "published",
     "authors", "lang", "metadata", "provenance", "ingested_at", "version",
 )
-_SELECT = "SELECT " + ", ".join(COLUMNS) + " FROM articles"
+
+
+def select_list(columns: Iterable[str], prefix: str = "") -> str:
+    """``columns`` of ``articles`` for a SELECT, the body read as text (see :mod:`.texts`)."""
+    return ", ".join(f"body_text({prefix}body)" if c == "body" else f"{prefix}{c}" for c in columns)
+
+
+_SELECT = "SELECT " + select_list(COLUMNS) + " FROM articles"
 
 
 def row_to_article(row: tuple) -> Article:
@@ -62,6 +70,9 @@ def _json(value: Any) -> str:
     except UnicodeEncodeError:
         text = json.dumps(value, ensure_ascii=True, default=str)
     return text
+
+
+_HIT_COLUMNS = select_list(COLUMNS[1:9])
 
 
 class HitRow(NamedTuple):
@@ -130,6 +141,7 @@ class Store:
             raise DataDirError(f"{self.path}: not a newsdesk database ({err})") from None
         self.db.execute("PRAGMA synchronous = NORMAL")
         self._migrate()
+        self.texts = Codec(self.db, self.path)
 
     # -- schema -------------------------------------------------------------
     def _migrate(self) -> None:
@@ -165,6 +177,8 @@ class Store:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            if hasattr(self, "texts"):
+                self.texts.reload(self.db)  # a dictionary trained in this transaction is gone
             raise
         self.db.execute("COMMIT")
 
@@ -213,11 +227,13 @@ class Store:
                 present_ids.add(v[0])  # a repeat within the batch is "present" too
                 seq += 1
                 new_rows.append(StoredRow(seq, *v, version))
+            self.texts.maybe_train(db, [r[6] for r in new_rows])
+            pack = self.texts.pack
             db.executemany(
                 "INSERT INTO articles (seq, id, external_id, url, source, title, body, published, "
                 "authors, lang, metadata, provenance, ingested_at, version) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                new_rows,
+                [(*r[:6], pack(r[6]), *r[7:]) for r in new_rows],
             )
         return new_rows, len(values) - len(new_rows)
 
@@ -252,7 +268,7 @@ class Store:
 
     def rows_by_seq(self, seqs: list[int]) -> dict[int, StoredRow]:
         """Whole rows for the given seqs, keyed by seq."""
-        return {r[0]: StoredRow._make(r) for r in self._by_seq(", ".join(COLUMNS[1:]), seqs)}
+        return {r[0]: StoredRow._make(r) for r in self._by_seq(select_list(COLUMNS[1:]), seqs)}
 
     def seq_of(self, article_id: str) -> int | None:
         """The seq of the article with this id (one lookup on the unique ``id``)."""
@@ -281,7 +297,7 @@ class Store:
 
     def hit_rows(self, seqs: list[int]) -> dict[int, HitRow]:
         """What a search hit shows (seq … published, authors), keyed by seq."""
-        return {r[0]: HitRow._make(r) for r in self._by_seq(", ".join(COLUMNS[1:9]), seqs)}
+        return {r[0]: HitRow._make(r) for r in self._by_seq(_HIT_COLUMNS, seqs)}
 
     def published_by_seq(self, seqs: list[int]) -> dict[int, str]:
         """Publication dates for the given seqs (recency ranking needs nothing else)."""

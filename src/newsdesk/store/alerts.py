@@ -248,7 +248,7 @@ def match_details(store: Store, match_ids: list[int]) -> dict[int, dict[str, Any
         marks = ",".join("?" * len(chunk))
         for mid, seq, aid, at, title, url, source, published, body in store.db.execute(
             "SELECT m.id, m.seq, m.article_id, m.matched_at, a.title, a.url, a.source, a.published, "
-            f"substr(a.body, 1, 400) FROM alert_matches m JOIN articles a ON a.seq = m.seq WHERE m.id IN ({marks})",
+            f"substr(body_text(a.body), 1, 400) FROM alert_matches m JOIN articles a ON a.seq = m.seq WHERE m.id IN ({marks})",
             chunk,
         ):
             out[mid] = {
@@ -317,7 +317,7 @@ def recent_matches(store: Store, alert_id: int, limit: int = 50) -> list[dict[st
     """Matches newest first, with what an Atom entry or a page shows of each article."""
     rows = store.db.execute(
         "SELECT m.id, m.seq, m.article_id, m.matched_at, a.title, a.url, a.source, a.published, "
-        "substr(a.body, 1, 400) FROM alert_matches m JOIN articles a ON a.seq = m.seq "
+        "substr(body_text(a.body), 1, 400) FROM alert_matches m JOIN articles a ON a.seq = m.seq "
         "WHERE m.alert_id=? ORDER BY m.id DESC LIMIT ?",
         (alert_id, limit),
     ).fetchall()

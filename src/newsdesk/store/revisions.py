@@ -45,9 +45,9 @@ COMPARED = range(1, 10)
 
 
 def _select() -> str:
-    from . import COLUMNS  # noqa: PLC0415 - the package imports this module while it loads
+    from . import COLUMNS, select_list  # noqa: PLC0415 - the package imports this module while it loads
 
-    return "SELECT " + ", ".join(COLUMNS) + " FROM articles"
+    return "SELECT " + select_list(COLUMNS) + " FROM articles"
 
 
 def rows_by_id(store: Store, ids: Iterable[str]) -> dict[str, tuple]:
@@ -122,7 +122,7 @@ def replace(store: Store, changes: list[tuple[tuple, tuple]], now: str) -> list[
             db.execute(
                 "UPDATE articles SET external_id=?, url=?, source=?, title=?, body=?, published=?, "
                 "authors=?, lang=?, metadata=?, provenance=?, ingested_at=?, version=? WHERE seq=?",
-                (*new[2:], seq),
+                (*new[2:6], store.texts.pack(new[6]), *new[7:], seq),
             )
             db.execute("DELETE FROM stage_runs WHERE seq = ?", (seq,))
             out.append(new)

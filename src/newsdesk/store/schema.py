@@ -17,7 +17,7 @@ from typing import Any
 SCHEMA_VERSION = 3
 
 #: modules of ``newsdesk.store`` that own tables, in creation order
-PARTS: tuple[str, ...] = ("articles", "stages", "entities", "keys", "copies", "stories", "feeds", "alerts", "snapshots", "revisions")
+PARTS: tuple[str, ...] = ("articles", "texts", "stages", "entities", "keys", "copies", "stories", "feeds", "alerts", "snapshots", "revisions")
 
 
 def _round1_to_2(db: Any) -> None:

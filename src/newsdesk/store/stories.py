@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS story_df (
 
 _CHUNK = 900
 _COLUMNS = (
-    "seq, id, external_id, url, source, title, body, published, authors, lang, metadata, "
+    "seq, id, external_id, url, source, title, body_text(body), published, authors, lang, metadata, "
     "provenance, ingested_at, version"
 )
 
