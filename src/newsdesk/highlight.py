@@ -27,6 +27,7 @@ from . import query as query_mod
 from .analyzers import ANALYSES, ENGLISH, FOLDED, stem
 from .index.languages import CJK_CHAR, CJK_RUN
 from .query.compile import fold
+from .query.languages import HEBREW, hebrew_stems
 from .query.parse import _Required
 
 SNIPPET_CHARS = 220
@@ -84,7 +85,10 @@ def language_words(node: query_mod.Node, analyses: tuple[str, ...]) -> tuple[dic
     words = _text_words(node)
     stems = {a: {st for w in words for st in query_mod.analyze("text", w, a)}
              for a in analyses if a not in (ENGLISH, "cjk")}
-    cjk = {run for w in words for run in CJK_RUN.findall(w)} if "cjk" in analyses else set()
+    runs = {run for w in words for run in CJK_RUN.findall(w)} if "cjk" in analyses else set()
+    # a run the text splits (纽约一名保姆 for 纽约保姆) lights up by the bigrams the query required
+    cjk = runs | {run[i : i + 2] for run in runs if len(run) > 2 for i in range(0, len(run) - 1, 2)}
+    cjk |= {run[-2:] for run in runs if len(run) > 2}
     return {a: st for a, st in stems.items() if st}, cjk
 
 
@@ -123,8 +127,10 @@ class Highlighter:
         starts |= {st for group in self.lang_stems.values() for st in group if not CJK_CHAR.search(st)}
         self._starts = tuple(sorted(st for st in starts if st))
         self._folded = any(a in FOLDED for a in self.lang_stems)
-        # Arabic stems lose prefixes (ال، و، ب): their start is inside the word it came from
-        self._infix = frozenset(self.lang_stems.get("ar", ()))
+        # Arabic stems lose prefixes (ال، و، ب), Hebrew words gain them (ב, ה, ו...): the start
+        # of such a query word is inside the word in the text
+        hebrew = {st for st in self.lang_stems.get("simple", ()) if HEBREW.match(st)}
+        self._infix = frozenset(self.lang_stems.get("ar", ())) | hebrew
 
     @classmethod
     def for_query(
@@ -192,6 +198,10 @@ class Highlighter:
             key = stem(word, analysis)
             if key in stems:
                 return f"{analysis}:{key}"
+            if analysis == "simple" and HEBREW.match(word):
+                for bare in hebrew_stems(key)[1:]:
+                    if bare in stems:
+                        return f"{analysis}:{bare}"
         return ""
 
     def snippet(self, body: str, title: str = "") -> str:

@@ -191,3 +191,24 @@ def test_switching_the_analysis_reindexes(tmp_path):
         assert "it-1" not in found(d, "governo")
         d.set_analysis("languages")
         assert "it-1" in found(d, "governo")
+
+
+def test_a_cjk_word_finds_its_characters_split_by_the_text(tmp_path):
+    with desk_mod.open(tmp_path / "d") as d:
+        d.ingest_records([Record(title="纽约一名保姆被起诉", body="纽约一名保姆因发送种族主义短信被起诉。",
+                                 lang="zh", external_id="z")], dedup=False)
+        assert found(d, "纽约保姆") == ["z"]  # 纽约一名保姆: the covering bigrams, not the exact run
+        assert found(d, '"纽约保姆"') == []  # a quoted phrase is still exact
+        assert "<b>纽约</b>一名<b>保姆</b>" in d.search("纽约保姆").hits[0].snippet
+
+
+def test_a_hebrew_word_is_found_behind_its_prefixes(tmp_path):
+    with desk_mod.open(tmp_path / "d") as d:
+        d.ingest_records([Record(title="רוכב אופניים נהרג", lang="he", external_id="h",
+                                 body="רוכב אופניים נהרג אתמול בדפטפורד שבדרום לונדון, כך מסרה המשטרה.")],
+                         dedup=False)
+        assert found(d, "דפטפורד") == ["h"]  # בדפטפורד: "in Deptford"
+        assert found(d, "משטרה") == ["h"]  # המשטרה: "the police"
+        assert "<b>בדפטפורד</b>" in d.search("דפטפורד").hits[0].snippet
+        d.set_analysis("english")
+        assert found(d, "דפטפורד") == []

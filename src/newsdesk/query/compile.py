@@ -35,7 +35,7 @@ from ..analyzers import (
     field_name,
 )
 from ..index.languages import lang_code
-from . import wildcard
+from . import languages, wildcard
 from .parse import DEFAULT_FIELD, Bool, Fuzzy, MatchAll, Node, Phrase, Range, Regex, Term, _Not, _Required
 
 Analyses = Sequence[str]
@@ -128,13 +128,18 @@ def _words(node: Term | Phrase, schema: tantivy.Schema, analyses: Analyses) -> t
     text = node.text.replace("\\", "")
     if node.field in STEMMED_FIELDS or node.field in WORD_FIELDS:
         slop = getattr(node, "slop", 0)
+        typed_word = isinstance(node, Term)  # not a quoted phrase: a language's word rules apply
 
         def build(name: str, analysis: str) -> tantivy.Query | None:
             terms = analyze_positions(node.field, text, analysis)
             if not terms:
                 return None
             if len(terms) == 1:
+                if typed_word and analysis == "simple" and languages.HEBREW.match(terms[0][1]):
+                    return languages.hebrew_word(schema, name, terms[0][1])
                 return tantivy.Query.term_query(schema, name, terms[0][1])
+            if typed_word and analysis == "cjk" and languages.is_cjk_bigrams(terms):
+                return languages.cjk_word(schema, name, terms)
             first = terms[0][0]  # a dropped 40-byte word leaves its gap in the positions
             words = [(pos - first, term) for pos, term in terms]
             return tantivy.Query.phrase_query(schema, name, words, slop)
