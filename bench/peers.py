@@ -9,6 +9,11 @@ and TIME. Writes the tables into docs/benchmarks.md between the
 ``<!-- peers:start -->`` / ``<!-- peers:end -->`` markers.
 
     python bench/peers.py [--rounds 5] [--no-write]
+
+It also times the whole ``newsdesk ingest`` process (reader process included) against a
+process that indexes the same file with raw tantivy, wall and CPU seconds (user + sys,
+threads and children included: the steadier figure on a loaded machine), and prints the
+issue-13 ratios: ingest time over raw tantivy's, and ``Desk.search`` p50 minus tantivy's.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ import gzip
 import json
 import os
 import platform
+import resource
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -193,6 +201,50 @@ def pyserini_status() -> str | None:
     return None
 
 
+# -- whole processes: `newsdesk ingest` against raw tantivy indexing the same file ----------
+def child_tantivy(corpus: str, where: str) -> None:
+    """Index the Reuters JSONL with raw tantivy (title + body, default tokenizer) in this process."""
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("title", stored=False)
+    sb.add_text_field("body", stored=False)
+    index = tantivy.Index(sb.build(), path=where)
+    writer = index.writer()
+    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+        for o in map(json.loads, fh):
+            writer.add_document(tantivy.Document(id=o["id"], title=o.get("title", ""), body=o.get("body", "")))
+    writer.commit()
+    writer.wait_merging_threads()
+
+
+def timed_process(cmd: list[str]) -> tuple[float, float]:
+    """(wall s, CPU s) of a child process run to its end (its own children included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def ingest_processes(tmp: Path, rounds: int = 2) -> dict[str, tuple[float, float]]:
+    """Best of ``rounds`` (wall, CPU) for each whole process, alternating the two."""
+    corpus = str(evalsets.reuters_paths()["corpus"])
+    best: dict[str, tuple[float, float]] = {}
+    for i in range(rounds):
+        for name, cmd in (
+            ("newsdesk ingest", [sys.executable, "-m", "newsdesk", "--data", str(tmp / f"proc-nd-{i}"), "ingest", corpus]),
+            ("raw tantivy", [sys.executable, __file__, "--child-tantivy", corpus, str(tmp / f"proc-tv-{i}")]),
+        ):
+            if name == "raw tantivy":
+                (tmp / f"proc-tv-{i}").mkdir(parents=True)
+            got = timed_process(cmd)
+            best[name] = min(best.get(name, got), got)
+    return best
+
+
 # -- measuring -------------------------------------------------------------------
 def effectiveness(search: Search, queries: dict[str, str], qrels) -> dict[str, float]:
     run = {}
@@ -238,6 +290,9 @@ def machine() -> str:
 
 
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child-tantivy":
+        child_tantivy(sys.argv[2], sys.argv[3])
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5, help="latency rounds over the dev queries")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
@@ -251,6 +306,9 @@ def main() -> None:
     rows = []
     tmp = Path(tempfile.mkdtemp(prefix="newsdesk-peers-"))
     try:
+        procs = ingest_processes(tmp)
+        for name, (wall, cpu) in procs.items():
+            print(f"whole process     {name:16} {wall:6.2f} s wall {cpu:6.2f} s CPU", flush=True)
         skip = pyserini_status()
         for name, build in ENGINES.items():
             if skip and name.startswith("Lucene"):
@@ -275,7 +333,9 @@ def main() -> None:
                   flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    table = render(rows, n_reuters, pyserini_status())
+    ratios = issue13_ratios(procs, rows)
+    print(ratios)
+    table = render(rows, n_reuters, pyserini_status()) + "\n\n" + ratios
     if not args.no_write:
         write_section(table)
         print(f"wrote {DOCS}")
@@ -296,6 +356,20 @@ def render(rows, n_docs: int, pyserini: str | None) -> str:
                    f"| {b['MAP']:.4f} | {b['R@100']:.4f} |")
     if pyserini:
         out += ["", f"Lucene BM25 through Pyserini: {pyserini}."]
+    return "\n".join(out)
+
+
+def issue13_ratios(procs: dict[str, tuple[float, float]], rows: list[dict]) -> str:
+    """Issue 13's targets 1 and 2 as measured in this run."""
+    nd, tv = procs["newsdesk ingest"], procs["raw tantivy"]
+    by = {r["engine"]: r for r in rows}
+    out = [f"Whole processes (best of 2, same run): `newsdesk ingest` of the Reuters JSONL {nd[0]:.1f} s wall, "
+           f"{nd[1]:.1f} s CPU; raw tantivy indexing the same file {tv[0]:.1f} s wall, {tv[1]:.1f} s CPU: "
+           f"**{nd[0] / tv[0]:.1f}x** wall, **{nd[1] / tv[1]:.1f}x** CPU (issue 13 target 1: 1.5x)."]
+    if "newsdesk" in by and "tantivy (default)" in by:
+        a, b = by["newsdesk"], by["tantivy (default)"]
+        out.append(f"`Desk.search` p50 {a['p50']:.2f} ms against raw tantivy's {b['p50']:.2f} ms: "
+                   f"**+{a['p50'] - b['p50']:.2f} ms** (target 2: +0.15 ms); p95 {a['p95']:.2f} / {b['p95']:.2f} ms.")
     return "\n".join(out)
 
 

@@ -21,7 +21,7 @@ def hydrate(
     """Hits for (score, seq) pairs, in order; seqs the store no longer has are skipped.
 
     ``extras`` gives what the stages add per hit (``copies``, ``copy_of``, ``story``)."""
-    rows = store.hit_rows([seq for _s, seq in page])
+    rows = store.hit_rows([seq for _s, seq in page], body=snippets)
     more = extras([seq for _s, seq in page]) if extras is not None and page else {}
     found = [(score, rows[seq]) for score, seq in page if seq in rows]
     highlighter = Highlighter.for_query(tree) if snippets and found else None
