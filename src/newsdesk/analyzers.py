@@ -23,6 +23,7 @@ the same chain objects the index registers, with the same Python preparation
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import tantivy
@@ -128,9 +129,30 @@ def _stop_chain(language: str) -> tantivy.TextAnalyzer | None:
 _STOP_CHAINS = {a: chain for a in SNOWBALL if (chain := _stop_chain(SNOWBALL[a])) is not None}
 
 
+# what tantivy has no list for: Arabic (its list is missing from tantivy-py 0.27), Hebrew and
+# Persian (analysed as "simple"; the scripts never collide), and the function bigrams of Chinese
+_EXTRA_STOP_TEXT = {
+    "ar": """في من على إلى عن أن إن مع هذا هذه ذلك التي الذي الذين كان كانت قد لا ما لم لن هو هي هم
+        وقال قال أو ثم بعد قبل بين حتى عند كل أي وفي ومن وعلى وأن إلى أنه أنها وهو وهي""",
+    "simple": """של את על עם זה זו זאת הוא היא הם הן לא כי גם אם או אבל כל עוד רק יותר אחרי לפני בין
+        אשר כך כמו היה היו אמר אמרה
+        و در به از که این آن را با است برای یک تا هم می بر شد شده بود های ها او ما آنها نیز""",
+    "cjk": """我们 他们 你们 这个 那个 一个 没有 什么 可以 已经 因为 所以 但是 如果 还是 表示 就是 这些
+        那些 其中 以及 目前 进行 自己 认为 今年 去年 时间 不是 这样""",
+}
+_EXTRA_STOPS = {a: frozenset(text.split()) for a, text in _EXTRA_STOP_TEXT.items()}
+_HIRAGANA = re.compile(r"^[\u3040-\u309f]+$")  # Japanese particles and endings (した, ている)
+
+
 @lru_cache(maxsize=65536)
 def is_stopword(word: str, analysis: str) -> bool:
-    """Whether ``word`` (lower-cased) is one of ``analysis``'s language's stop words (tantivy's lists)."""
+    """Whether ``word`` (lower-cased) is a stop word of ``analysis``'s language: tantivy's lists
+    for the Snowball languages, short lists of our own for Arabic, Hebrew, Persian and Chinese,
+    and any all-hiragana bigram in Japanese."""
+    if word in _EXTRA_STOPS.get(analysis, ()):
+        return True
+    if analysis == "cjk":
+        return bool(_HIRAGANA.match(word))
     chain = _STOP_CHAINS.get(analysis)
     return chain is not None and not chain.analyze(word)
 

@@ -281,5 +281,7 @@ def _sentence_start(text: str, match: int, lookback: int) -> int:
 def _lead(text: str, chars: int) -> str:
     lead = " ".join(text.split())
     if len(lead) > chars:
-        lead = lead[:chars].rsplit(" ", 1)[0] + "…"
+        cut = lead.rfind(" ", 0, chars)
+        # at a space near the end of the window; CJK text has none to cut at: at the window
+        lead = lead[: cut if cut > chars * 0.6 else chars] + "…"
     return lead

@@ -212,3 +212,33 @@ def test_a_hebrew_word_is_found_behind_its_prefixes(tmp_path):
         assert "<b>בדפטפורד</b>" in d.search("דפטפורד").hits[0].snippet
         d.set_analysis("english")
         assert found(d, "דפטפורד") == []
+
+
+def test_top_terms_leave_out_arabic_and_japanese_function_words(tmp_path):
+    arabic = ["أعلنت الحكومة في القاهرة عن خطة للموازنة في العام المقبل",
+              "ناقشت الحكومة في البرلمان خطة الموازنة مع النواب",
+              "قالت الحكومة في بيان إن الموازنة في طريقها إلى البرلمان"]
+    japanese = ["日本銀行は金融政策を維持した。", "日本銀行は金融緩和を続けている。", "日本銀行の金融政策は変わらなかった。"]
+    other = ["سقط المطر على المدينة", "فاز الفريق بالمباراة", "東京で雪が降った。", "野球の試合が中止された。"]
+    rows = [(t, "ar") for t in arabic] + [(t, "ja") for t in japanese] + [(t, "ar" if "ا" in t else "ja") for t in other]
+    with desk_mod.open(tmp_path / "d") as d:
+        d.ingest_records([Record(title=f"{i}", body=t, lang=lang, external_id=str(i))
+                          for i, (t, lang) in enumerate(rows)], dedup=False)
+        ar_terms = [t["term"] for t in top_terms(d.corpus, "lang:ar الحكومة", n=15)]
+        ja_terms = [t["term"] for t in top_terms(d.corpus, "lang:ja 日本銀行", n=15)]
+    assert "في" not in ar_terms and any("موازن" in t for t in ar_terms)
+    assert "金融" in ja_terms and not any(t in ("した", "ている", "いる") for t in ja_terms)
+
+
+def test_timelines_count_matches_in_every_language(desks):
+    data = desks["languages"].timeline(["经济", "Regierung", "economie"], interval="month")
+    totals = {s["query"]: s["total"] for s in data["series"]}
+    assert totals == {"经济": 1, "Regierung": 1, "economie": 1}
+
+
+def test_a_cjk_lead_without_a_match_is_not_cut_at_an_early_space(tmp_path):
+    body = "新华社 " + "中国经济增长放缓，消费和投资均低于预期。" * 20
+    with desk_mod.open(tmp_path / "d") as d:
+        d.ingest_records([Record(title="新闻", body=body, lang="zh", external_id="z")], dedup=False)
+        snip = d.search("lang:zh", limit=1).hits[0].snippet
+    assert len(snip) > 100
