@@ -94,7 +94,12 @@ def test_languages_are_routed_and_nothing_crashes_on_any_script():
 def test_french_articles_get_french_entities_with_newsdesk_types():
     body = "Le président Emmanuel Macron a rencontré Angela Merkel à Berlin, selon l'AFP."
     [res] = ner.analyse([(1, "", body, "fr")])
-    assert entities(res) == {"Emmanuel Macron": "PERSON", "Angela Merkel": "PERSON", "Berlin": "GPE", "AFP": "ORG"}
+    assert entities(res) == {
+        "Emmanuel Macron": "PERSON",
+        "Angela Merkel": "PERSON",
+        "Berlin": "GPE",
+        "AFP": "ORG",
+    }
     assert "fr" in ner.entity_languages() and "skipped" not in res
 
 
@@ -102,9 +107,18 @@ def test_the_stage_records_languages_without_a_model(tmp_path):
     d = newsdesk.open(tmp_path / "d")
     d.ingest_records(
         [
-            Record(title="Baker", body="Treasury Secretary James Baker met reporters.", external_id="a", lang="en"),
-            Record(title="Regierung", body="Die Regierung in Berlin hat Angela Merkel gewählt.", external_id="b",
-                   lang="de"),
+            Record(
+                title="Baker",
+                body="Treasury Secretary James Baker met reporters.",
+                external_id="a",
+                lang="en",
+            ),
+            Record(
+                title="Regierung",
+                body="Die Regierung in Berlin hat Angela Merkel gewählt.",
+                external_id="b",
+                lang="de",
+            ),
             Record(title="北京", body="中国国家主席习近平在北京会见了美国总统。", external_id="c", lang="zh"),
         ]
     )
@@ -113,6 +127,8 @@ def test_the_stage_records_languages_without_a_model(tmp_path):
     assert info["skipped_languages"] == ["de", "zh"] and info["pending"] == 0
     assert "en" in d.entity_languages() and "de" not in d.entity_languages()
     assert d.entity("James Baker")["name"] == "James Baker"
-    d.enrich(redo="entities", workers=1)  # --redo forgets the skipped languages with the rest, then meets them again
+    d.enrich(
+        redo="entities", workers=1
+    )  # --redo forgets the skipped languages with the rest, then meets them again
     assert next(s for s in d.stages() if s["name"] == "entities")["skipped_languages"] == ["de", "zh"]
     d.close()
