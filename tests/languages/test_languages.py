@@ -242,3 +242,11 @@ def test_a_cjk_lead_without_a_match_is_not_cut_at_an_early_space(tmp_path):
         d.ingest_records([Record(title="新闻", body=body, lang="zh", external_id="z")], dedup=False)
         snip = d.search("lang:zh", limit=1).hits[0].snippet
     assert len(snip) > 100
+
+
+def test_a_russian_word_is_found_without_its_fleeting_vowel(tmp_path):
+    with desk_mod.open(tmp_path / "d") as d:
+        d.ingest_records([Record(title="Извержение вулкана", lang="ru", external_id="r",
+                                 body="Облако пепла накрыло пригороды Мехико после извержения вулкана.")], dedup=False)
+        assert found(d, "пепел") == ["r"]  # пепла: the genitive drops the е
+        assert found(d, "вулкан пепел") == ["r"]

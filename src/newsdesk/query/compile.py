@@ -137,6 +137,8 @@ def _words(node: Term | Phrase, schema: tantivy.Schema, analyses: Analyses) -> t
             if len(terms) == 1:
                 if typed_word and analysis == "simple" and languages.HEBREW.match(terms[0][1]):
                     return languages.hebrew_word(schema, name, terms[0][1])
+                if typed_word and analysis == "ru" and (q := languages.russian_word(schema, name, terms[0][1])):
+                    return q
                 return tantivy.Query.term_query(schema, name, terms[0][1])
             if typed_word and analysis == "cjk" and languages.is_cjk_bigrams(terms):
                 return languages.cjk_word(schema, name, terms)

@@ -11,6 +11,10 @@
   has no Hebrew stemmer. A Hebrew query word also matches itself behind the common
   prefixes and their pairs (``ו``+``ה``...): the index is untouched, the query is a
   disjunction of a few exact terms.
+* **Russian fleeting vowels.** ``пепел`` / ``пепла``, ``рынок`` / ``рынка``, ``отец`` / ``отца``:
+  the vowel of the last syllable drops in most case forms and Snowball keeps both stems. A
+  Russian query word whose stem ends in consonant + е/о/ё + consonant also asks for the stem
+  without that vowel.
 """
 
 from __future__ import annotations
@@ -57,3 +61,17 @@ def hebrew_stems(word: str) -> list[str]:
         if word.startswith(prefix) and len(word) - len(prefix) >= 2:
             out.append(word[len(prefix):])
     return out
+
+
+_RU_FLEETING = re.compile(r"^(.*[бвгджзйклмнпрстфхцчшщ])[еоё]([бвгджзклмнпрстфхцчшщ])$")
+
+
+def russian_word(schema: tantivy.Schema, name: str, term: str) -> tantivy.Query | None:
+    """``term`` or its stem without a fleeting vowel; None when it has none to lose."""
+    m = _RU_FLEETING.match(term)
+    if m is None or len(term) < 4:
+        return None
+    short = m.group(1) + m.group(2)
+    return tantivy.Query.boolean_query(
+        [(tantivy.Occur.Should, tantivy.Query.term_query(schema, name, v)) for v in (term, short)]
+    )
