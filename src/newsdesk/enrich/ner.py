@@ -29,7 +29,6 @@ import bisect
 import functools
 import importlib
 import importlib.util
-import inspect
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -61,8 +60,7 @@ _DATES = {
 }  # fmt: skip
 _LABELS = {"en": frozenset(names.NOISE | _DATES)}
 _PUNCT = ".,;:!?\"'()[]{}“”‘’«»„‚-–—"
-_ENDS_SENTENCE = set(".!?:;\"”’»)")
-_QUOTES_KNOW_LANG = "lang" in inspect.signature(quotes.extract).parameters
+_ENDS_SENTENCE = set('.!?:;"”’»)')
 
 _nlps: dict[str, Any] = {}
 
@@ -255,10 +253,7 @@ def result_for(
 ) -> dict[str, Any]:
     """The plain-data result for one article (what a worker sends back)."""
     ents = names.resolve_article(mentions, title=title, text=body)
-    if _QUOTES_KNOW_LANG:
-        found = quotes.extract(body, ents, parse, lang=lang)
-    else:  # quotes.py before it read other languages' marks: English rules for all
-        found = quotes.extract(body, ents, parse)
+    found = quotes.extract(body, ents, parse, lang=lang)  # each language's quote marks
     return {
         "seq": seq,
         "entities": [
