@@ -76,11 +76,18 @@ def time_docs() -> list[tuple[str, str, str]]:
 
 
 def known_items(name: str, corpus: str, docs) -> Collection:
+    """A known-item set; an exact copy of the target (same headline and body: Reuters re-sent
+    some stories) counts as the target too, since the reader gets the same article."""
+    copies: dict[tuple[str, str], list[str]] = {}
+    for did, title, body in docs:
+        copies.setdefault((" ".join(title.split()).lower(), " ".join(body.split())), []).append(did)
+    key_of = {did: k for k, ids in copies.items() for did in ids}
     queries, qrels, types = {}, {}, {}
     for line in (DATA / "known_items" / f"{corpus}.tsv").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             qid, kind, text, target = line.split("\t")
-            queries[qid], qrels[qid], types[qid] = text, {target: 1}, kind
+            same = copies.get(key_of.get(target), [target])
+            queries[qid], qrels[qid], types[qid] = text, dict.fromkeys(same, 1), kind
     return Collection(name, docs, queries, qrels, kind="known-item", types=types)
 
 

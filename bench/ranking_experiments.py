@@ -224,6 +224,7 @@ def candidates(tuned: dict) -> list[Variant]:
                 note="opt-in: " + dropped_dev + " (TIME, CRAN); needs article vectors (~2.5 ms each)"),
         Variant("SHIPPED: stop words + headline-holds-all + AND then OR", make=shipped,
                 note="what newsdesk ranks once the patches are in"),
+        Variant("SHIPPED + hybrid", make=shipped_hybrid, note="what rank='hybrid' gives on top of the shipped changes"),
     ]
 
 
@@ -337,6 +338,19 @@ def shipped(desk, coll):
     from newsdesk.search.relax import RelaxedRetriever
 
     inner = newsdesk_search(desk, coll.kind == "known-item", retrievers=[RelaxedRetriever(desk.corpus)])
+
+    def search(q: str, k: int) -> list[str]:
+        with title_all_clause(TITLE_ALL):
+            return inner(drop_stopwords(q, only_long=False), k)
+    return search
+
+
+def shipped_hybrid(desk, coll):
+    from newsdesk.search.dense import DenseRetriever, Vectors
+    from newsdesk.search.retrieve import TantivyRetriever
+
+    vecs = _VECTORS.setdefault(desk.path, Vectors(desk.store))
+    inner = newsdesk_search(desk, coll.kind == "known-item", retrievers=[TantivyRetriever(), DenseRetriever(vecs)])
 
     def search(q: str, k: int) -> list[str]:
         with title_all_clause(TITLE_ALL):
