@@ -224,7 +224,7 @@ def candidates(tuned: dict) -> list[Variant]:
                 note="opt-in: " + dropped_dev + " (TIME, CRAN); needs article vectors (~2.5 ms each)"),
         Variant("SHIPPED: stop words + headline-holds-all + AND then OR", make=shipped,
                 note="what newsdesk ranks once the patches are in"),
-        Variant("SHIPPED + hybrid", make=shipped_hybrid, note="what rank='hybrid' gives on top of the shipped changes"),
+        Variant("SHIPPED + hybrid", make=shipped_hybrid, note="stop words + headline clause + hybrid (rank modes are exclusive: no AND-then-OR here)"),
     ]
 
 
