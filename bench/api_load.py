@@ -1,6 +1,6 @@
 """Load on a real `newsdesk serve` and on Datasette + SQLite FTS5, same articles, same queries.
 
-    python bench/api_load.py --data DIR [--seconds 3] [--workers N] [--before SRC]
+    python bench/api_load.py --data DIR [--seconds 3] [--workers N] [--before SRC [--before-data DIR2]]
 
 DIR is a desk (data directory); when it is missing or empty the script builds it from
 Reuters-21578 (``newsdesk --data DIR ingest ../shared/data/reuters21578/reuters21578.jsonl.gz``).
@@ -100,7 +100,12 @@ async def _load(port: int, paths: list[str], concurrency: int, seconds: float, w
                 request = requests[counter % len(requests)]
                 counter += 1
                 t = time.perf_counter()
-                status, _ = await _fetch(reader, writer, request)
+                try:
+                    status, _ = await _fetch(reader, writer, request)
+                except (OSError, asyncio.IncompleteReadError):  # the server closed it: an error, reconnect
+                    writer.close()
+                    status = 0
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 if measuring:
                     latencies.append(time.perf_counter() - t)
                     errors += status != 200
@@ -313,6 +318,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=3.0, help="measured seconds per configuration")
     ap.add_argument("--workers", type=int, default=None, help="newsdesk serve --workers (default: its own)")
     ap.add_argument("--before", metavar="SRC", help="also measure the server of this src directory, as before")
+    ap.add_argument("--before-data", metavar="DIR", type=Path,
+                    help="the desk --before serves (one its code can open; default: a copy of --data)")
     ap.add_argument("--no-write", action="store_true", help="skip the ingest-under-load check")
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     args = ap.parse_args()
@@ -322,6 +329,10 @@ def main() -> None:
     try:
         desk = work / "desk"
         shutil.copytree(args.data, desk, ignore=shutil.ignore_patterns("write.lock"))
+        before_desk = desk
+        if args.before and args.before_data:  # an older release may not open a newer schema
+            before_desk = work / "before-desk"
+            shutil.copytree(args.before_data, before_desk, ignore=shutil.ignore_patterns("write.lock"))
         t = time.perf_counter()
         n = build_datasette_db(desk, work / "articles.db")
         print(f"{n:,} articles in {work / 'articles.db'} with FTS5 ({time.perf_counter() - t:.1f} s)", flush=True)
@@ -329,7 +340,7 @@ def main() -> None:
         for name, start in [
             (f"newsdesk ({args.workers or 'default'} workers)", lambda: start_newsdesk(desk, args.workers)),
             ("newsdesk (1 worker)", lambda: start_newsdesk(desk, 1)),
-            *([("newsdesk before", lambda: start_newsdesk(desk, None, args.before))] if args.before else []),
+            *([("newsdesk before", lambda: start_newsdesk(before_desk, None, args.before))] if args.before else []),
             ("datasette", lambda: start_datasette(work / "articles.db")),
         ]:
             proc, port = start()

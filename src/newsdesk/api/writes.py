@@ -10,10 +10,10 @@ or ``enrich`` in another process) is waited for up to ``BUSY_PATIENCE`` seconds;
 that the client gets the 409 that says who is writing, and nothing was written.
 
 Readers: a worker's searcher snapshot would follow another process's commit only when
-tantivy's file watcher fires (about half a second later). :class:`Commits` compares the
-store's ``indexed_version`` (written right after each index commit) before each request
-and reloads the searcher when it moved: one small SQLite read per request, so an ingest
-answered by one worker is found by a search on any worker that starts after it.
+tantivy's file watcher fires (about half a second later). :class:`Commits` looks at the
+index's commit file before each request and reloads the searcher when it changed: one
+``stat`` per request, so an ingest answered by one worker is found by a search on any
+worker that starts after it.
 """
 
 from __future__ import annotations
@@ -62,17 +62,28 @@ def one_writer(directory: str, work: Callable[[], T], patience: float = BUSY_PAT
 
 
 class Commits:
-    """Reloads a desk's searcher on the first request after any process committed."""
+    """Reloads a desk's searcher on the first request after any process committed.
+
+    The sign is the index's ``meta.json``: tantivy replaces it (write + rename, so a new
+    inode) on every commit, and the store is written before the index. One ``stat`` per
+    request, and no use of the desk's SQLite connection, which threads of the worker
+    share: a check on the event loop must not wait for a query running in a thread.
+    """
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
-        self.seen = self._version()
+        self.seen = self._stamp()
 
-    def _version(self) -> str:
-        return self.desk.store.get_meta("indexed_version", "0")
+    def _stamp(self) -> tuple[str, int, int, int] | None:
+        path = self.desk.index.path  # follows a reindex's switch to a new folder
+        try:
+            st = os.stat(os.path.join(path, "meta.json"))
+        except OSError:
+            return None
+        return (path, st.st_ino, st.st_mtime_ns, st.st_size)
 
     def check(self) -> None:
-        version = self._version()
-        if version != self.seen:
-            self.seen = version
+        stamp = self._stamp()
+        if stamp != self.seen:
+            self.seen = stamp
             self.desk.refresh()

@@ -12,6 +12,10 @@ from ..errors import MissingExtraError, NewsdeskError
 from .common import open_desk, print_json
 
 MAX_DEFAULT_WORKERS = 8
+# uvicorn kills a worker that misses its health check for this long (default 5 s). A worker
+# deep in one long call that holds the GIL (an index commit, a big aggregation) is busy, not
+# hung, and killing it would drop its requests, an ingest among them.
+WORKER_PATIENCE = 600
 
 
 @click.command()
@@ -65,7 +69,8 @@ def serve(ctx, host, port, read_key, allowed_hosts, watch, workers):
             from ..api.app import SERVE_ENV
 
             os.environ[SERVE_ENV] = json.dumps({"data": desk.path, "read_key": read_key, "allowed_hosts": hosts})
-            uvicorn.run("newsdesk.api.app:app_from_environment", factory=True, workers=workers, **options)
+            uvicorn.run("newsdesk.api.app:app_from_environment", factory=True, workers=workers,
+                        timeout_worker_healthcheck=WORKER_PATIENCE, **options)
     finally:
         if stop is not None:
             stop.set()
