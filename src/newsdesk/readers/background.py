@@ -94,7 +94,11 @@ PREPARE_WHEN_QUEUED = 2  # batches waiting for the parent: it is the slower side
 def _parent_is_behind(out: Any) -> bool:
     """Whether the parent has batches waiting: then this process does the stages' text work
     (``prepare``) too; when the parent waits for us instead, the parent does it (it falls back
-    to computing whatever was not prepared), so the slower side always gets the help."""
+    to computing whatever was not prepared), so the slower side always gets the help.
+    ``NEWSDESK_READER_PREPARE=always|never`` overrides the choice (measuring, tests)."""
+    forced = os.environ.get("NEWSDESK_READER_PREPARE", "")
+    if forced in ("always", "never"):
+        return forced == "always"
     try:
         return out.qsize() >= PREPARE_WHEN_QUEUED
     except NotImplementedError:  # macOS: no sem_getvalue; prepare always
