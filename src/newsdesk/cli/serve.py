@@ -12,10 +12,6 @@ from ..errors import MissingExtraError, NewsdeskError
 from .common import open_desk, print_json
 
 MAX_DEFAULT_WORKERS = 8
-# uvicorn kills a worker that misses its health check for this long (default 5 s). A worker
-# deep in one long call that holds the GIL (an index commit, a big aggregation) is busy, not
-# hung, and killing it would drop its requests, an ingest among them.
-WORKER_PATIENCE = 600
 
 
 @click.command()
@@ -38,7 +34,7 @@ def serve(ctx, host, port, read_key, allowed_hosts, watch, workers):
     `newsdesk keys create`. Requests naming another Host are refused (400): a
     server reached by another name (0.0.0.0 behind a DNS name) needs --allowed-host.
 
-    With several workers (processes accepting on one socket) reads run on every
+    With several workers (processes on one port) reads run on every
     core; an ingest waits for the one before it to commit (one writer at a time,
     none refused or lost), and each worker reloads its searcher on the first
     request after a commit, so a search right after an ingest sees it anywhere.
@@ -65,12 +61,12 @@ def serve(ctx, host, port, read_key, allowed_hosts, watch, workers):
     try:
         if workers == 1:
             uvicorn.run(create_app(desk, read_key=read_key, allowed_hosts=hosts), **options)
-        else:  # uvicorn's supervisor binds the socket here and starts (and restarts) the workers
+        else:  # this process binds a socket per worker, starts the workers and restarts any that dies
             from ..api.app import SERVE_ENV
+            from ..api.workers import run_workers
 
             os.environ[SERVE_ENV] = json.dumps({"data": desk.path, "read_key": read_key, "allowed_hosts": hosts})
-            uvicorn.run("newsdesk.api.app:app_from_environment", factory=True, workers=workers,
-                        timeout_worker_healthcheck=WORKER_PATIENCE, **options)
+            run_workers(host, port, workers, {"log_level": "warning", "access_log": False})
     finally:
         if stop is not None:
             stop.set()
