@@ -12,7 +12,7 @@ turn, configuration by configuration, so each ratio compares runs seconds apart:
 * ``/api/search`` p50 at concurrency 1 without and with facets;
 * throughput (req/s) of ``/api/search`` with snippets and facets against Datasette's JSON
   full-text search (``/db/articles.json?_search=Q&_searchmode=raw&_size=10``) at 1, 8, 16;
-* timeline and top terms at 1 and 16;
+* timeline at 1 and 16 (top terms too with ``--top-terms``);
 * search at concurrency 8 while the API ingests 5,000 articles, then a check that all landed.
 
 ``--before SRC`` also measures the server of another checkout's ``src`` (e.g. from
@@ -274,6 +274,14 @@ def ingest_under_load(data: Path, port: int, seconds: float) -> tuple[dict, dict
     return row, result
 
 
+def default_workers() -> int:
+    """What ``newsdesk serve`` starts without ``--workers``."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from newsdesk.cli.serve import default_workers as serve_default
+
+    return serve_default()
+
+
 # -- the table -------------------------------------------------------------------------------------
 def machine() -> str:
     model = "unknown CPU"
@@ -321,6 +329,8 @@ def main() -> None:
     ap.add_argument("--before-data", metavar="DIR", type=Path,
                     help="the desk --before serves (one its code can open; default: a copy of --data)")
     ap.add_argument("--no-write", action="store_true", help="skip the ingest-under-load check")
+    ap.add_argument("--top-terms", action="store_true",
+                    help="also top terms (0.3-1.5 s per uncached query; each worker caches its answers)")
     ap.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     args = ap.parse_args()
     ensure_desk(args.data)
@@ -338,7 +348,7 @@ def main() -> None:
         print(f"{n:,} articles in {work / 'articles.db'} with FTS5 ({time.perf_counter() - t:.1f} s)", flush=True)
         servers: dict[str, tuple[int, int]] = {}  # name -> (port, pid)
         for name, start in [
-            (f"newsdesk ({args.workers or 'default'} workers)", lambda: start_newsdesk(desk, args.workers)),
+            (f"newsdesk ({args.workers or default_workers()} workers)", lambda: start_newsdesk(desk, args.workers)),
             ("newsdesk (1 worker)", lambda: start_newsdesk(desk, 1)),
             *([("newsdesk before", lambda: start_newsdesk(before_desk, None, args.before))] if args.before else []),
             ("datasette", lambda: start_datasette(work / "articles.db")),
@@ -347,8 +357,8 @@ def main() -> None:
             procs.append(proc)
             servers[name] = (port, proc.pid)
         newsdesk_servers = [s for s in servers if s != "datasette"]
-        plan = [("search, no facets", 1), ("search", 1), ("search", 8), ("search", 16),
-                ("timeline", 1), ("timeline", 16), ("top terms", 1), ("top terms", 16)]
+        plan = [("search, no facets", 1), ("search", 1), ("search", 8), ("search", 16), ("timeline", 1),
+                ("timeline", 16), *([("top terms", 1), ("top terms", 16)] if args.top_terms else [])]
         print(f"{'server':<24} {'route':<18} {'conc':>4} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
               f"{'errors':>6} {'CPU ms':>7}")
         rows: list[dict] = []
