@@ -14,7 +14,7 @@ Peers run in-process on the same documents (bench/ranking_peers.py). Results are
 collection, split and query type (names / topics / long), then the experiments: each ranking
 change tried, dev and test, against the baseline of the same run.
 
-    python bench/ranking.py [--no-write] [--only NAME,...] [--no-experiments] [--no-lucene]
+    python bench/ranking.py [--no-write] [--only NAME,...] [--no-experiments] [--no-lucene] [--pad N]
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ def load_collections(only: set[str] | None) -> tuple[dict[str, tuple[Collection,
 # -- engines --------------------------------------------------------------------------
 def newsdesk_desk(corpus: str, docs) -> newsdesk.Desk:
     """A cached desk over ``docs`` (rebuilt when the count differs)."""
-    path = CACHE / "ranking" / corpus
+    path = CACHE / "ranking" / corpus  # CACHE: the module global, moved by --pad
     desk = newsdesk.open(path)
     if desk.store.count() != len(docs):
         desk.close()
@@ -199,7 +199,16 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated collection names (e.g. time,cran)")
     ap.add_argument("--no-experiments", action="store_true", help="baseline and peers only")
     ap.add_argument("--no-lucene", action="store_true", help="skip Lucene even where it can run")
+    ap.add_argument("--pad", type=int, default=None, help="build the newsdesk desks with this index padding "
+                    "(newsdesk.index.MIN_TEXT_WORDS, default 200) in their own cache; implies --no-write")
     args = ap.parse_args()
+    global CACHE
+    if args.pad is not None:
+        import newsdesk.index as index_mod
+
+        index_mod.MIN_TEXT_WORDS = args.pad
+        CACHE = CACHE / f"pad{args.pad}"
+        args.no_write = True
     only = {s.strip().lower() for s in args.only.split(",") if s.strip()} or None
     colls, notes = load_collections(only)
     lucene_why = "skipped (--no-lucene)" if args.no_lucene else lucene_status()
