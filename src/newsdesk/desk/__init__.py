@@ -178,9 +178,11 @@ class Desk(Reading, Stages, Importing):
             if hasattr(stage, "prepared"):
                 stage.prepared = prepared
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.store.map_reads(False)  # memory stays flat however long the ingest (see Store.map_reads)
         try:
             self._ingest_items(items, summary, ingest_stages, update, now, progress, prepared)
         finally:
+            self.store.map_reads(True)
             for stage in ingest_stages:
                 if hasattr(stage, "prepared"):
                     stage.prepared = None
