@@ -210,21 +210,28 @@ def main() -> None:
     analyse_round2(items[:10]), ner.analyse(items[:10])  # warm up both
 
     rows: list[tuple[str, float, float | None, dict[str, float] | None, tuple[float, float] | None]] = []
-    # the peer and the two pipelines, interleaved twice; the better round of each is kept
+    # the peer and every pipeline, on one core and on all, interleaved in two rounds (the load of
+    # other work on the machine comes and goes); the better round of each is kept
+    k = args.workers
     best: dict[str, tuple[float, float, Any]] = {}
-    runs: list[tuple[str, Callable[[], Any]]] = [
-        ("raw", lambda: sum(1 for _ in nlp.pipe(texts, batch_size=32))),
+    runs: list[tuple[str, Callable[[], tuple[float, float, Any]]]] = [
+        ("raw", lambda: timed(lambda: sum(1 for _ in nlp.pipe(texts, batch_size=32)), n)),
         (
             "raw ner",
-            lambda: sum(1 for _ in ner_alone.pipe((ner_nlp.make_doc(t) for t in texts), batch_size=32)),
+            lambda: timed(
+                lambda: sum(1 for _ in ner_alone.pipe((ner_nlp.make_doc(t) for t in texts), batch_size=32)), n
+            ),
         ),
-        ("round2", lambda: analyse_round2(items)),
-        ("whole", lambda: ner.analyse(items, whole=True)),
-        ("now", lambda: ner.analyse(items)),
+        ("round2", lambda: timed(lambda: analyse_round2(items), n)),
+        ("whole", lambda: timed(lambda: ner.analyse(items, whole=True), n)),
+        ("now", lambda: timed(lambda: ner.analyse(items), n)),
+        ("pool round2", lambda: (*pooled(_pool_round2, items, k), None)),
+        ("pool now", lambda: (*pooled(_pool_now, items, k), None)),
+        ("desk", lambda: (*through_desk(items, k), None)),
     ]
     for _round in range(2):
         for name, fn in runs:
-            got = timed(fn, n)
+            got = fn()
             if name not in best or got[0] > best[name][0]:
                 best[name] = got
     raw = best["raw"][0]
@@ -264,13 +271,12 @@ def main() -> None:
         w, c, res = timed(lambda: ner.analyse(items, parse=False), n)
         rows.append(("  quotes by rules alone (no parser on quote sentences)", w, c, recall(arts, res), None))
 
-    k = args.workers
-    w, c = pooled(_pool_round2, items, k)
-    rows.append((f"newsdesk round 2, {k} processes (**before**)", w, c, None, None))
-    w, c = pooled(_pool_now, items, k)
-    rows.append((f"newsdesk now, {k} processes", w, c, None, None))
-    w, c = through_desk(items, k)
-    rows.append((f"newsdesk now, `Desk.enrich` end to end, {k} workers", w, c, None, None))
+    for key, label in (
+        ("pool round2", f"newsdesk round 2, {k} processes (**before**)"),
+        ("pool now", f"newsdesk now, {k} processes"),
+        ("desk", f"newsdesk now, `Desk.enrich` end to end, {k} workers (**after**)"),
+    ):
+        rows.append((label, best[key][0], best[key][1], None, None))
 
     table = render(rows, (raw, best["raw"][1]), n, recall(arts, best["now"][2]))
     print(table)
