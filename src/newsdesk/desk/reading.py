@@ -266,7 +266,7 @@ class Reading:
     def article_page(self, key: str) -> dict[str, Any]:
         """Everything an article's page shows: the article, its entities, quotes, similar articles
         and earlier revisions, looked up once."""
-        from ..enrich import groups, read
+        from ..enrich import groups, ner, read
 
         art = self.get(key)
         entities, quotes = read.article_enrichment(self.store, art)
@@ -277,6 +277,7 @@ class Reading:
             "quotes": quotes,
             "similar": self.similar(art),
             "revisions": self.revisions(art.id),
+            "entities_note": ner.skip_reason(art.lang),  # None: its language gets entities
             "groups": groups.columns(self.store, [seq]).get(seq, {})
             if seq is not None
             else {"copies": [], "copy_of": None, "story": None},
