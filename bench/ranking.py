@@ -48,9 +48,10 @@ INTRO = (
     "`Desk.search` (ad hoc queries as OR keywords, known-item queries as typed: AND); peers run "
     "in-process on the same documents: raw tantivy (default tokenizer), bm25s (PyStemmer, stop "
     "words, k1 1.5, b 0.75) and Lucene BM25 via Pyserini 0.22.1 (Anserini defaults k1 0.9, b 0.4). "
-    "*newsdesk shipped* is today's ranking plus the changes below that keep the rule "
-    "(stop words out of queries, a headline-holds-every-word clause, AND then OR), prototyped in "
-    "the bench until the patches land in plan.py and search/__init__.py."
+    "*newsdesk before* is the ranking before issue 16 (plan.DROP_STOP_WORDS off, "
+    "plan.TITLE_ALL_BOOST 0); *newsdesk shipped* is the committed ranking (stop words out of "
+    "queries, a clause for headlines holding every query word) with AND then OR (rank='relaxed', "
+    "search.relax)."
 )
 SECTION = "ranking"
 DEPTH = 100
@@ -225,10 +226,11 @@ def main() -> None:
             if corpus not in desks:
                 desks[corpus] = newsdesk_desk(corpus, coll.docs)
             ki = coll.kind == "known-item"
-            from ranking_experiments import shipped
+            from ranking_experiments import BEFORE, shipped
 
-            results[name] = {"newsdesk": run(newsdesk_search(desks[corpus], ki), coll.queries, ki),
-                             "shipped": run(shipped(desks[corpus], coll), coll.queries, ki)}
+            with constants(**BEFORE):
+                before = run(newsdesk_search(desks[corpus], ki), coll.queries, ki)
+            results[name] = {"newsdesk": before, "shipped": run(shipped(desks[corpus], coll), coll.queries, ki)}
             for peer, build in peers.items():
                 key = (peer, corpus)
                 if key not in peer_cache:
@@ -255,8 +257,8 @@ def main() -> None:
 
 
 def render_main(colls, results, peers: list[str]) -> str:
-    head = ["collection", "split", "type", "queries", "metric", "newsdesk today", "newsdesk shipped", *peers,
-            "best peer", "ratio today", "ratio shipped"]
+    head = ["collection", "split", "type", "queries", "metric", "newsdesk before", "newsdesk shipped", *peers,
+            "best peer", "ratio before", "ratio shipped"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * 4 + "---|" + "---:|" * (len(peers) + 5)]
     targets = []
     for name, (coll, _c) in colls.items():

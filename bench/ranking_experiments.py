@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 
 import tantivy
 from _common import ev, percentile
@@ -33,12 +32,18 @@ def drop_stopwords(q: str, only_long: bool = True) -> str:
     return " ".join(kept) if kept else q
 
 
+# the ranking before issue 16, for the baseline row: plan.py's switches for the shipped changes off
+BEFORE = {"TITLE_ALL_BOOST": 0.0, "DROP_STOP_WORDS": False}
+
+
 class Variant:
-    """A named ranking change: module constants to set, and/or a search built per desk."""
+    """A named ranking change: module constants to set over the ranking before issue 16
+    (``BEFORE``; ``current`` keeps the committed constants), and/or a search built per desk."""
 
     def __init__(self, name: str, consts: dict | None = None,
-                 make: Callable[..., Search] | None = None, note: str = "") -> None:
-        self.name, self.consts, self.make, self.note = name, consts or {}, make, note
+                 make: Callable[..., Search] | None = None, note: str = "", current: bool = False) -> None:
+        self.name, self.make, self.note = name, make, note
+        self.consts = dict(consts or {}) if current else {**BEFORE, **(consts or {})}
 
     def search(self, desk, coll) -> Search:
         ki = coll.kind == "known-item"
@@ -203,10 +208,10 @@ def candidates(tuned: dict) -> list[Variant]:
         Variant("field weights + proximity + common-word cut, tuned on dev", tuned,
                 note="dropped: the dev-tuned constants lose > 0.01 on a test split"),
         Variant("headline weight 0.4", {"TITLE_BOOST": 0.4}, note=dropped_dev + " (Reuters)"),
-        Variant("stop words dropped from long queries", make=stopword_search(True),
+        Variant("stop words dropped from long queries (bench prototype)", make=stopword_search(True),
                 note="superseded by the next row"),
-        Variant("stop words dropped from every query", make=stopword_search(False),
-                note="SHIPPED (plan.py patch to lang-core): wins on every ad hoc set it touches"),
+        Variant("stop words dropped from every query", {"DROP_STOP_WORDS": True},
+                note="SHIPPED (plan.DROP_STOP_WORDS): wins on every ad hoc set it touches"),
         Variant("known-item queries with OR", make=known_item_or, note="superseded by the next row"),
         Variant("AND, then OR to fill a short page (search.relax)", make=relaxed,
                 note="SHIPPED as rank='relaxed' (search/__init__ patch); default is the lead's call"),
@@ -215,16 +220,18 @@ def candidates(tuned: dict) -> list[Variant]:
         Variant("RM3 on long queries (10 docs, 20 terms, 0.7)", make=rm3(10, 20, 0.7),
                 note="opt-in rank='rm3' (these knobs); as a default " + dropped_dev + " (CACM)"),
         Variant("lead prototype (x0.3, first 40 words)", make=lead_rerank(0.3), note="dropped: KI-ECB+ test -0.044"),
-        Variant("headline holds every query word (x0.5)", make=title_all_words(0.5), note="x1.5 wins on dev"),
-        Variant(f"headline holds every query word (x{TITLE_ALL}, chosen on dev)", make=title_all_words(TITLE_ALL),
-                note="SHIPPED (plan.py patch to lang-core): the name/known-item evidence"),
+        Variant("headline holds every query word (x0.5)", {"TITLE_ALL_BOOST": 0.5}, note="x1.5 wins on dev"),
+        Variant("headline holds every query word (x3)", {"TITLE_ALL_BOOST": 3.0}, note="ties x1.5 on dev"),
+        Variant("headline holds every query word (x1.5, chosen on dev)", {"TITLE_ALL_BOOST": 1.5},
+                note="SHIPPED (plan.TITLE_ALL_BOOST): the name/known-item evidence"),
         Variant("hybrid RRF k=60, WordLlama over the BM25 top 200", make=hybrid(200),
                 note="opt-in rank='hybrid': " + dropped_dev + " (Reuters, KI-ECB+) as a default"),
         Variant("hybrid, long queries only", make=hybrid(200, LONG),
                 note="opt-in: " + dropped_dev + " (TIME, CRAN); needs article vectors (~2.5 ms each)"),
-        Variant("SHIPPED: stop words + headline-holds-all + AND then OR", make=shipped,
-                note="what newsdesk ranks once the patches are in"),
-        Variant("SHIPPED + hybrid", make=shipped_hybrid, note="stop words + headline clause + hybrid (rank modes are exclusive: no AND-then-OR here)"),
+        Variant("SHIPPED: stop words + headline-holds-all + AND then OR", make=shipped, current=True,
+                note="the committed ranking with rank='relaxed'"),
+        Variant("SHIPPED + hybrid", make=shipped_hybrid, current=True,
+                note="stop words + headline clause + hybrid (rank modes are exclusive: no AND-then-OR here)"),
     ]
 
 
@@ -235,10 +242,10 @@ GRID = {"TITLE_BOOST": [0.0, 0.1, 0.4, 0.8], "PROX_BOOST": [0.0, 0.15, 0.6, 1.0]
 def run_experiments(colls, desks, results, log=print) -> str:
     from newsdesk.search import plan
 
-    base_consts = {k: getattr(plan, k) for k in GRID}
+    base_consts = {**{k: getattr(plan, k) for k in GRID}, **BEFORE}
     base = evaluate(Variant("baseline", base_consts), colls, desks)
     tuned, _res = tune(base_consts, GRID, colls, desks, log)
-    rows = [("baseline (today's ranking)", base, "")]
+    rows = [("baseline (the ranking before issue 16)", base, "")]
     for v in candidates(tuned):
         t0 = time.perf_counter()
         res = evaluate(v, colls, desks)
@@ -277,17 +284,16 @@ def latency_table(colls, desks) -> list[str]:
     from newsdesk.search.relax import RelaxedRetriever
     from newsdesk.search.retrieve import TantivyRetriever
 
-    rows = ["| queries | today p50 ms | shipped p50 ms | RM3 p50 ms | hybrid p50 ms |", "|---|---:|---:|---:|---:|"]
+    rows = ["| queries | before p50 ms | shipped p50 ms | RM3 p50 ms | hybrid p50 ms |", "|---|---:|---:|---:|---:|"]
     for name, op in (("Reuters", "AND"), ("KI-ECB+", "AND"), ("TIME", "OR")):
         if name not in colls:
             continue
         coll, corpus = colls[name]
         desk = desks[corpus]
         qs = [ev.as_keywords(t) for t in coll.queries.values()]
-        today = latency(desk, qs, operator=op)
-        with title_all_clause(TITLE_ALL):
-            ship = latency(desk, [drop_stopwords(q, False) for q in qs], operator=op,
-                           retrievers=[RelaxedRetriever(desk.corpus)])
+        with constants(**BEFORE):
+            today = latency(desk, qs, operator=op)
+        ship = latency(desk, qs, operator=op, retrievers=[RelaxedRetriever(desk.corpus)])
         fb = latency(desk, qs, operator=op, retrievers=[FeedbackRetriever(desk.store)])
         vecs = _VECTORS.setdefault(desk.path, Vectors(desk.store))
         hyb = latency(desk, qs, operator=op, retrievers=[TantivyRetriever(), DenseRetriever(vecs)])
@@ -296,53 +302,11 @@ def latency_table(colls, desks) -> list[str]:
             "vectors already computed (first use embeds the BM25 pool: about 2.5 ms an article).", "", *rows]
 
 
-@contextmanager
-def title_all_clause(weight: float):
-    """Prototype (until plan.py takes it): a SHOULD clause for articles whose headline holds
-    every query word (known-item queries are written from the headline), patched into
-    plan.ranking_clauses for the length of a block."""
-    from newsdesk.search import plan
-
-    original = plan.ranking_clauses
-
-    def clauses(schema, terms, *a, **kw):
-        out = original(schema, terms, *a, **kw)
-        english = terms if isinstance(terms, list) else terms.get("en", [])  # {analysis: words}
-        words = list(dict.fromkeys(english))
-        if len(words) >= 2:
-            must = [(tantivy.Occur.Must, tantivy.Query.term_query(schema, "title", t)) for t in words]
-            out.append(tantivy.Query.boost_query(tantivy.Query.boolean_query(must), weight))
-        return out
-
-    plan.ranking_clauses = clauses
-    try:
-        yield
-    finally:
-        plan.ranking_clauses = original
-
-
-def title_all_words(weight: float):
-    def make(desk, coll):
-        inner = newsdesk_search(desk, coll.kind == "known-item")
-
-        def search(q: str, k: int) -> list[str]:
-            with title_all_clause(weight):
-                return inner(q, k)
-        return search
-    return make
-
-
 def shipped(desk, coll):
-    """Every change that keeps the rule, together: stop words out, headline-holds-all clause,
-    AND then OR."""
+    """The committed ranking (stop words out, headline-holds-all clause) with AND then OR."""
     from newsdesk.search.relax import RelaxedRetriever
 
-    inner = newsdesk_search(desk, coll.kind == "known-item", retrievers=[RelaxedRetriever(desk.corpus)])
-
-    def search(q: str, k: int) -> list[str]:
-        with title_all_clause(TITLE_ALL):
-            return inner(drop_stopwords(q, only_long=False), k)
-    return search
+    return newsdesk_search(desk, coll.kind == "known-item", retrievers=[RelaxedRetriever(desk.corpus)])
 
 
 def shipped_hybrid(desk, coll):
@@ -350,12 +314,6 @@ def shipped_hybrid(desk, coll):
     from newsdesk.search.retrieve import TantivyRetriever
 
     vecs = _VECTORS.setdefault(desk.path, Vectors(desk.store))
-    inner = newsdesk_search(desk, coll.kind == "known-item", retrievers=[TantivyRetriever(), DenseRetriever(vecs)])
-
-    def search(q: str, k: int) -> list[str]:
-        with title_all_clause(TITLE_ALL):
-            return inner(drop_stopwords(q, only_long=False), k)
-    return search
+    return newsdesk_search(desk, coll.kind == "known-item", retrievers=[TantivyRetriever(), DenseRetriever(vecs)])
 
 
-TITLE_ALL = 1.5  # chosen on dev: 0.5 -> mean dev +0.0022, 1.5 -> +0.0044, 3 -> +0.0044

@@ -52,6 +52,7 @@ PROX_BOOST = 0.3
 # articles whose headline holds every query word (2+ words): known-item queries are written from
 # the headline (bench/ranking.py, chosen on dev: KI-ECB+ test MRR@10 0.522 -> 0.577, no set loses)
 TITLE_ALL_BOOST = 1.5
+DROP_STOP_WORDS = True  # drop_common_words also leaves out stop words (off: the ranking before issue 16)
 # English stop words (tantivy's list, as bm25s/Lucene use one); analyzers.is_stopword covers the
 # other Snowball languages
 _EN_WORDS = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).build()
@@ -247,7 +248,7 @@ def drop_common_words(
     def common(node: query_mod.Node) -> bool:
         if not isinstance(node, query_mod.Term) or node.field != query_mod.DEFAULT_FIELD or node.wildcard:
             return False
-        if any(stop_word(node.text, a) for a in sizes):
+        if DROP_STOP_WORDS and any(stop_word(node.text, a) for a in sizes):
             return True
         for analysis, n_docs in sizes.items():
             terms = query_mod.analyze(node.field, node.text, analysis)
