@@ -174,11 +174,7 @@ def test_detection_of_full_articles_reaches_the_target_on_test(corpus):
 MRR_FLOORS = {"en": 0.80, "de": 0.90, "fr": 0.88, "es": 0.92, "it": 0.93, "pt": 0.93, "ru": 0.83,
               "ar": 0.87, "he": 0.55, "fa": 0.85, "zh": 0.83, "ja": 0.81}
 #: languages where the per-language analysis is still below English stemming for all, and why
-BELOW_ENGLISH = {
-    "en": "in a mixed desk English articles' BM25 statistics no longer count the other languages' "
-          "documents (an English-only desk ranks identically: bench/languages.py)",
-    "fa": "the simple analysis ranks two Persian look-alike stories the other way round (fa-014/fa-026)",
-}
+BELOW_ENGLISH: dict[str, str] = {}  # en and fa closed when stop words left queries (5b039a8)
 
 
 def queries() -> list[dict]:
