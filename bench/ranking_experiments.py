@@ -272,7 +272,7 @@ def run_experiments(colls, desks, results, log=print) -> str:
         worst_dev = min(res[n]["dev"] - base[n]["dev"] for n in names)
         out.append(f"| {label} | " + " | ".join(cells) + f" | {wins}/{len(touched)} | {worst:+.3f} | {worst_dev:+.3f} | "
                    + ("keeps" if keep else "fails") + f" | {note} |")
-    out += ["", f"Tuned constants (dev only): {tuned}; today's: {base_consts}."]
+    out += ["", f"Tuned constants (dev only): {tuned}; before: {base_consts}."]
     out += ["", *latency_table(colls, desks)]
     return "\n".join(out)
 
