@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from _common import CACHE, ROOT, ev, evalsets
-from ranking_data import CLASSICS, DATA, Collection, classic, query_type
+from ranking_data import CLASSICS, CLASSICS_AT, DATA, Collection, classic, classic_dir, query_type
 from ranking_peers import PEERS, lucene_status
 
 import newsdesk
@@ -128,6 +128,10 @@ def load_collections(only: set[str] | None) -> tuple[dict[str, tuple[Collection,
         notes.append("KI-ECB+ skipped: ../shared/data/ecbplus not found")
     for name in CLASSICS:
         if want(name):
+            if classic_dir(name) is None:
+                notes.append(f"{name.upper()} skipped: not in " + " or ".join(str(b) for b in CLASSICS_AT)
+                             + " (python bench/ranking_data.py --convert RAWDIR; see tests/data/ranking/README.md)")
+                continue
             out[name.upper()] = (classic(name), name)
     return out, notes
 

@@ -19,13 +19,20 @@ from newsdesk.model import Record
 from newsdesk.search.feedback import FeedbackRetriever
 from newsdesk.search.relax import RelaxedRetriever
 from newsdesk.search.retrieve import TantivyRetriever
-from tests.conftest import DATA, run_cli
+from tests.conftest import DATA, REUTERS, SHARED, run_cli
 
-MED = DATA / "ranking" / "med"
+# MEDLINE is fetched data, not committed (tests/data/ranking/README.md): shared, or .bench-cache/
+MED = next(
+    (p for p in (SHARED / "data" / "ranking" / "med", DATA.parents[1] / ".bench-cache" / "ranking" / "med")
+     if (p / "docs.jsonl.gz").exists()),
+    DATA.parents[1] / ".bench-cache" / "ranking" / "med",
+)
 needs_eval = pytest.mark.skipif(importlib.util.find_spec("ir_measures") is None, reason="ir-measures not installed")
 
 
 def med_records() -> list[Record]:
+    if not (MED / "docs.jsonl.gz").exists():
+        pytest.skip(f"MEDLINE not found at {MED} (tests/data/ranking/README.md)")
     with gzip.open(MED / "docs.jsonl.gz", "rt", encoding="utf-8") as fh:
         return [Record(title=o["title"], body=o["body"], external_id=o["id"], source="med") for o in map(json.loads, fh)]
 
@@ -34,6 +41,20 @@ def med_records() -> list[Record]:
 def med(tmp_path_factory):
     d = newsdesk.open(tmp_path_factory.mktemp("med") / "data")
     d.ingest_records(med_records())
+    yield d
+    d.close()
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory):
+    """3,000 Reuters articles from ../shared (there on every clean clone, unlike MEDLINE)."""
+    if not REUTERS.exists():
+        pytest.skip(f"{REUTERS}: shared Reuters not found")
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for _, line in zip(range(3000), fh, strict=False)]
+    d = newsdesk.open(tmp_path_factory.mktemp("news") / "data")
+    d.ingest_records([Record(title=o.get("title") or "", body=o.get("body") or "", external_id=str(o["id"]),
+                             source="reuters") for o in rows])
     yield d
     d.close()
 
@@ -96,45 +117,47 @@ def test_cli_eval_peers_beside_newsdesk(tmp_path):
     assert any(line.startswith("peer tantivy: nDCG@10 ") for line in out.stdout.splitlines())
 
 
-def test_rm3_reorders_long_queries_only(med):
-    long_q = "the crystalline lens in vertebrates including humans and its proteins"
-    plain = med.search(long_q, limit=20, operator="OR", snippets=False, collapse=False)
-    fed = med.search(long_q, limit=20, operator="OR", snippets=False, collapse=False,
-                     retrievers=[FeedbackRetriever(med.store)])
+def test_rm3_reorders_long_queries_only(news):
+    long_q = "oil prices fall as opec members disagree over production quotas and output"
+    plain = news.search(long_q, limit=20, operator="OR", snippets=False, collapse=False)
+    fed = news.search(long_q, limit=20, operator="OR", snippets=False, collapse=False,
+                      retrievers=[FeedbackRetriever(news.store)])
     assert fed.total == plain.total  # feedback re-ranks the matches; it adds none
     assert [h.id for h in fed.hits] != [h.id for h in plain.hits]
-    short = med.search("lens", limit=20, snippets=False, collapse=False, retrievers=[FeedbackRetriever(med.store)])
-    assert [h.id for h in short.hits] == [h.id for h in med.search("lens", limit=20, snippets=False, collapse=False).hits]
+    short = news.search("coffee", limit=20, snippets=False, collapse=False, retrievers=[FeedbackRetriever(news.store)])
+    assert [h.id for h in short.hits] == [
+        h.id for h in news.search("coffee", limit=20, snippets=False, collapse=False).hits
+    ]
 
 
-def test_and_then_or_fills_a_short_page(med):
-    q = "crystalline lens zqxnosuchword"
-    strict = med.search(q, limit=10, snippets=False, collapse=False)
+def test_and_then_or_fills_a_short_page(news):
+    q = "coffee quotas zqxnosuchword"
+    strict = news.search(q, limit=10, snippets=False, collapse=False)
     assert strict.total == 0
-    relaxed = med.search(q, limit=10, snippets=False, collapse=False, retrievers=[RelaxedRetriever(med.corpus)])
+    relaxed = news.search(q, limit=10, snippets=False, collapse=False, retrievers=[RelaxedRetriever(news.corpus)])
     assert len(relaxed.hits) == 10
     # a query whose AND page is full is left alone
-    full = med.search("glucose", limit=10, snippets=False, collapse=False)
+    full = news.search("oil", limit=10, snippets=False, collapse=False)
     assert full.total > 10
-    assert [h.id for h in med.search("glucose", limit=10, snippets=False, collapse=False,
-                                     retrievers=[RelaxedRetriever(med.corpus)]).hits] == [h.id for h in full.hits]
+    assert [h.id for h in news.search("oil", limit=10, snippets=False, collapse=False,
+                                      retrievers=[RelaxedRetriever(news.corpus)]).hits] == [h.id for h in full.hits]
     # one whose AND page is short keeps its AND matches on top, then OR matches fill it
-    few = med.search("crystalline lens", limit=50, snippets=False, collapse=False)
+    few = news.search("coffee quotas", limit=50, snippets=False, collapse=False)
     assert 0 < len(few.hits) < 50
-    filled = med.search("crystalline lens", limit=50, snippets=False, collapse=False,
-                        retrievers=[RelaxedRetriever(med.corpus)])
+    filled = news.search("coffee quotas", limit=50, snippets=False, collapse=False,
+                         retrievers=[RelaxedRetriever(news.corpus)])
     assert [h.id for h in filled.hits[: len(few.hits)]] == [h.id for h in few.hits]
     assert filled.total > few.total and len(filled.hits) == min(50, filled.total)
 
 
-def test_hybrid_ranks_only_matches(med):
+def test_hybrid_ranks_only_matches(news):
     pytest.importorskip("wordllama")
     from newsdesk.search.dense import DenseRetriever, Vectors
 
-    q = "fetal plasma glucose levels"
-    plain = med.search(q, limit=20, operator="OR", snippets=False, collapse=False)
-    pool = {h.id for h in med.search(q, limit=200, operator="OR", snippets=False, collapse=False).hits}
-    fused = med.search(q, limit=20, operator="OR", snippets=False, collapse=False,
-                       retrievers=[TantivyRetriever(), DenseRetriever(Vectors(med.store))])
+    q = "coffee export quotas talks"
+    plain = news.search(q, limit=20, operator="OR", snippets=False, collapse=False)
+    pool = {h.id for h in news.search(q, limit=200, operator="OR", snippets=False, collapse=False).hits}
+    fused = news.search(q, limit=20, operator="OR", snippets=False, collapse=False,
+                        retrievers=[TantivyRetriever(), DenseRetriever(Vectors(news.store))])
     assert len(fused.hits) == 20 and {h.id for h in fused.hits} <= pool
     assert [h.id for h in fused.hits] != [h.id for h in plain.hits]
