@@ -4,16 +4,17 @@ Where the time goes, and why it is spent this way (bench/entities.py measures ea
 
 * **Only ``ner`` runs over the article.** In the small English and French pipelines the NER
   component has its own tok2vec; the shared ``tok2vec`` feeds only the tagger and the parser.
-  So the article pass calls the ``ner`` component alone (about 1.8x raw ``nlp.pipe`` with
-  tok2vec + ner), and ``tok2vec`` + ``parser`` run only on the few sentences that hold a
-  quotation the rules in quotes.py cannot attribute (:func:`_parser_for`).
+  So the article pass calls the ``ner`` component alone (1.4-1.7x raw ``nlp.pipe`` with
+  tok2vec + ner, per CPU second), and ``tok2vec`` + ``parser`` run only on the sentences that
+  hold a quotation the rules in quotes.py cannot attribute (:func:`_parser_for`).
 * **Only text that can hold a name goes to the model.** In a cased script a name has a capital
   letter, so NER sees the windows of ``MARGIN`` words around each word with a capital (common
   sentence openers and wire-table labels aside), joined by blank lines; a mention's offsets are
   mapped back to the body. ``MARGIN`` is wider than the model's view of its neighbours (its
   tok2vec sees 4 tokens each side), so a name is judged with the same context as in the whole
   text: on 400 Reuters articles without people tags (dev), margins 4 and 5 gave exactly the
-  entities of the whole text, margin 3 missed 3 of 2,501. Caseless scripts (CJK, Arabic...) and all-capitals copy are sent whole.
+  entities of the whole text, margin 3 missed 3 of 2,501. Caseless scripts (CJK, Arabic...)
+  and all-capitals copy are sent whole.
 
 Each article goes to the model for its ``lang`` (ISO 639-1; empty or ``und`` is read as
 English, as before languages were detected). A language without an installed model gets no
