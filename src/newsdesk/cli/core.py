@@ -309,6 +309,9 @@ def stats(ctx, as_json):
         shown = ", ".join(f"{row['lang']} {row['articles']:,}" for row in langs[:12])
         more = f", … {len(langs) - 12} more" if len(langs) > 12 else ""
         click.echo(f"languages       {shown}{more}")
+        without = [row["lang"] for row in langs if not row.get("entities", True) and row["lang"] != "und"]
+        if without:
+            click.echo(f"entities        none for {', '.join(without)} (no spaCy model for them here)")
         if data.get("analysis") == "english":
             click.echo("analysis        English stemming for every article (analysis=english)")
     if data["per_month"]:

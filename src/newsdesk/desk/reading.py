@@ -78,9 +78,17 @@ class Reading:
 
     def stats(self) -> dict[str, Any]:
         """Counts: articles, sources, date range, per month, per language (``languages``:
-        ``[{"lang", "articles"}]``, ``und`` for undetermined); the analysis setting; index health."""
+        ``[{"lang", "articles", "entities"}]``, ``und`` for undetermined; ``entities`` says whether
+        that language gets entities here); the analysis setting; index health."""
+        from ..enrich import ner
+
         stats = self.store.stats()
-        stats["languages"] = store_languages.per_language(self.store)
+        with_entities = ner.entity_languages()
+        stats["languages"] = [
+            {**row, "entities": ner.model_language(row["lang"]) in with_entities}
+            for row in store_languages.per_language(self.store)
+        ]
+        stats["entity_languages"] = sorted(with_entities)
         stats["analysis"] = self.analysis
         stats["indexed"] = self.index.num_docs()
         stats["data_dir"] = os.path.abspath(self.path)

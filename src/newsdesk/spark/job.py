@@ -88,7 +88,7 @@ def _enrich_partition(rows: Iterator[tuple]) -> Iterator[tuple[str, str, str]]:
     batch: list[tuple] = []
 
     def flush() -> Iterator[tuple[str, str, str]]:
-        results = ner.analyse([(i, r[4], r[5]) for i, r in enumerate(batch)])
+        results = ner.analyse([(i, r[4], r[5], r[8]) for i, r in enumerate(batch)])  # r[8]: lang
         for r, res in zip(batch, results, strict=True):
             res["seq"] = None  # given by the desk at import
             yield r[0], io.month_of(r[6]), json.dumps(res, ensure_ascii=False)
