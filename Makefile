@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DATA ?= demo-data
+DEMO_LANGS ?= demo-languages
 SHARED ?= ../shared
 CHROMIUM ?= /usr/bin/chromium
 
@@ -34,6 +35,11 @@ demo: install  ## ingest the shared sample data and run real searches
 	$(BIN)/newsdesk --data $(DEMO_DATA) enrich --stage stories
 	$(BIN)/newsdesk --data $(DEMO_DATA) stories "james baker" --top 3
 	$(BIN)/newsdesk --data $(DEMO_DATA) timeline oil --unit stories --interval month
+	@# nine languages, each detected and analysed by its own rules; queries match across them
+	$(BIN)/newsdesk --data $(DEMO_LANGS) ingest tests/data/languages/demo.jsonl
+	$(BIN)/newsdesk --data $(DEMO_LANGS) stats
+	$(BIN)/newsdesk --data $(DEMO_LANGS) search 'lang:de Regierung' --limit 1
+	$(BIN)/newsdesk --data $(DEMO_LANGS) search economie --limit 1
 
 chromium:  ## install Debian's Chromium for the browser tests when it is missing
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -72,4 +78,4 @@ bench: install  ## ingest/search benchmark on Reuters
 	$(BIN)/python bench/ingest_search.py
 
 clean:  ## remove the virtualenv and demo data
-	rm -rf $(VENV) $(DEMO_DATA)
+	rm -rf $(VENV) $(DEMO_DATA) $(DEMO_LANGS)
