@@ -36,8 +36,18 @@ COLUMNS = (
 
 
 def select_list(columns: Iterable[str], prefix: str = "") -> str:
-    """``columns`` of ``articles`` for a SELECT, the body read as text (see :mod:`.texts`)."""
-    return ", ".join(f"body_text({prefix}body)" if c == "body" else f"{prefix}{c}" for c in columns)
+    """``columns`` of ``articles`` for a SELECT. The body comes back as stored (text, or zstd
+    bytes): callers decode it with :func:`decoded` after fetching, in Python, never through a SQL
+    function -- a Python SQL function on a connection that threads share can deadlock (one thread
+    holds the connection's mutex inside the function waiting for the GIL while another holds the
+    GIL waiting for the mutex), which hung `newsdesk serve` under concurrent top-terms load."""
+    return ", ".join(f"{prefix}{c}" for c in columns)
+
+
+def decoded(texts: Codec, rows: Iterable[tuple], at: int = 6) -> list[tuple]:
+    """``rows`` with the stored body in column ``at`` turned back into text."""
+    text = texts.text
+    return [r[:at] + (text(r[at]),) + r[at + 1 :] if isinstance(r[at], bytes) else tuple(r) for r in rows]
 
 
 _SELECT = "SELECT " + select_list(COLUMNS) + " FROM articles"
@@ -74,7 +84,7 @@ def _json(value: Any) -> str:
 
 
 _HIT_COLUMNS = select_list(COLUMNS[1:9])
-_HIT_COLUMNS_NO_BODY = _HIT_COLUMNS.replace("body_text(body)", "''")
+_HIT_COLUMNS_NO_BODY = select_list(COLUMNS[1:6]) + ", ''," + select_list(COLUMNS[7:9])
 
 
 class HitRow(NamedTuple):
@@ -267,7 +277,7 @@ class Store:
             row = self.db.execute(
                 _SELECT + " WHERE external_id=? ORDER BY seq LIMIT 1", (key,)
             ).fetchone()
-        return row_to_article(row) if row else None
+        return row_to_article(decoded(self.texts, [row])[0]) if row else None
 
     def _by_seq(self, columns: str, seqs: list[int]) -> list[tuple]:
         """``SELECT seq, <columns>`` for the given seqs (those that exist), in no order."""
@@ -276,7 +286,7 @@ class Store:
             part = seqs[i : i + 900]
             marks = ",".join("?" * len(part))
             out += self.db.execute(f"SELECT seq, {columns} FROM articles WHERE seq IN ({marks})", part).fetchall()
-        return out
+        return decoded(self.texts, out) if "body" in columns else out
 
     def rows_by_seq(self, seqs: list[int]) -> dict[int, StoredRow]:
         """Whole rows for the given seqs, keyed by seq."""
@@ -339,7 +349,7 @@ class Store:
             ).fetchall()
             if not rows:
                 return
-            yield [StoredRow._make(r) for r in rows]
+            yield [StoredRow._make(r) for r in decoded(self.texts, rows)]
             last_version, last_seq = rows[-1][13], rows[-1][0]
 
     def iter_rows(self, batch: int = 2000) -> Iterator[list[StoredRow]]:
@@ -351,7 +361,7 @@ class Store:
             ).fetchall()
             if not rows:
                 return
-            yield [StoredRow._make(r) for r in rows]
+            yield [StoredRow._make(r) for r in decoded(self.texts, rows)]
             last = rows[-1][0]
 
     def stats(self) -> dict[str, Any]:

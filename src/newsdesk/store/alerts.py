@@ -248,9 +248,9 @@ def match_details(store: Store, match_ids: list[int]) -> dict[int, dict[str, Any
         marks = ",".join("?" * len(chunk))
         for mid, seq, aid, at, title, url, source, published, body in store.db.execute(
             "SELECT m.id, m.seq, m.article_id, m.matched_at, a.title, a.url, a.source, a.published, "
-            f"substr(body_text(a.body), 1, 400) FROM alert_matches m JOIN articles a ON a.seq = m.seq WHERE m.id IN ({marks})",
+            f"a.body FROM alert_matches m JOIN articles a ON a.seq = m.seq WHERE m.id IN ({marks})",
             chunk,
-        ):
+        ).fetchall():
             out[mid] = {
                 "seq": seq,
                 "id": aid,
@@ -259,7 +259,7 @@ def match_details(store: Store, match_ids: list[int]) -> dict[int, dict[str, Any
                 "url": url,
                 "source": source,
                 "published": published,
-                "summary": body,
+                "summary": store.texts.text(body)[:400],
             }
     return out
 
@@ -317,12 +317,13 @@ def recent_matches(store: Store, alert_id: int, limit: int = 50) -> list[dict[st
     """Matches newest first, with what an Atom entry or a page shows of each article."""
     rows = store.db.execute(
         "SELECT m.id, m.seq, m.article_id, m.matched_at, a.title, a.url, a.source, a.published, "
-        "substr(body_text(a.body), 1, 400) FROM alert_matches m JOIN articles a ON a.seq = m.seq "
+        "a.body FROM alert_matches m JOIN articles a ON a.seq = m.seq "
         "WHERE m.alert_id=? ORDER BY m.id DESC LIMIT ?",
         (alert_id, limit),
     ).fetchall()
     keys = ("match_id", "seq", "id", "matched_at", "title", "url", "source", "published", "summary")
-    return [dict(zip(keys, r, strict=True)) for r in rows]
+    text = store.texts.text
+    return [dict(zip(keys, (*r[:8], text(r[8])[:400]), strict=True)) for r in rows]
 
 
 def count_matches(store: Store, alert_id: int) -> int:

@@ -113,9 +113,9 @@ def texts(store: Store, seqs: Iterable[int]) -> dict[int, tuple[str, str, str]]:
     for part in _chunks(sorted(set(seqs))):
         marks = ",".join("?" * len(part))
         for seq, title, body, published in store.db.execute(
-            f"SELECT seq, title, body_text(body), published FROM articles WHERE seq IN ({marks})", part
-        ):
-            out[seq] = (title, body, published)
+            f"SELECT seq, title, body, published FROM articles WHERE seq IN ({marks})", part
+        ).fetchall():
+            out[seq] = (title, store.texts.text(body), published)
     return out
 
 

@@ -52,24 +52,26 @@ def _select() -> str:
 
 def rows_by_id(store: Store, ids: Iterable[str]) -> dict[str, tuple]:
     """Whole stored rows (``COLUMNS`` order) for those of ``ids`` that are stored, keyed by id."""
+    from . import decoded  # noqa: PLC0415 - the package imports this module while it loads
+
     ids = list(dict.fromkeys(ids))
     found: dict[str, tuple] = {}
     for i in range(0, len(ids), 900):
         chunk = ids[i : i + 900]
         marks = ",".join("?" * len(chunk))
-        for row in store.db.execute(f"{_select()} WHERE id IN ({marks})", chunk):
-            found[row[1]] = tuple(row)
+        for row in decoded(store.texts, store.db.execute(f"{_select()} WHERE id IN ({marks})", chunk)):
+            found[row[1]] = row
     return found
 
 
 def rows_by_external_id(store: Store, external_id: str, limit: int = 2) -> list[tuple]:
     """Stored rows without a URL whose external id is ``external_id`` (at most ``limit``)."""
-    return [
-        tuple(r)
-        for r in store.db.execute(
-            f"{_select()} WHERE external_id = ? AND url = '' ORDER BY seq LIMIT ?", (external_id, limit)
-        )
-    ]
+    from . import decoded  # noqa: PLC0415 - the package imports this module while it loads
+
+    rows = store.db.execute(
+        f"{_select()} WHERE external_id = ? AND url = '' ORDER BY seq LIMIT ?", (external_id, limit)
+    ).fetchall()
+    return decoded(store.texts, rows)
 
 
 def differs(stored: tuple, values: tuple) -> bool:

@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS story_df (
 
 _CHUNK = 900
 _COLUMNS = (
-    "seq, id, external_id, url, source, title, body_text(body), published, authors, lang, metadata, "
+    "seq, id, external_id, url, source, title, body, published, authors, lang, metadata, "
     "provenance, ingested_at, version"
 )
 
@@ -223,7 +223,9 @@ def rows_by_published(store: Store, make: Callable[..., StoredRow], chunk: int =
         ).fetchall()
         if not rows:
             return
-        yield [make(*r) for r in rows]
+        from . import decoded  # noqa: PLC0415 - the package imports this module while it loads
+
+        yield [make(*r) for r in decoded(store.texts, rows)]
         after = (rows[-1][7], rows[-1][0])
 
 

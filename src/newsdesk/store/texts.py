@@ -11,9 +11,12 @@ How a value in ``articles.body`` is read:
 * ``TEXT``: stored as it is (round 1 and 2 directories, and bodies under ``MIN_BYTES``);
 * ``BLOB``: a zstd frame; its header names the dictionary (``text_dicts.id``, 0 for none).
 
-So old rows need no rewrite and a store is readable whatever mix it holds. SQL reads bodies
-through the ``body_text(body)`` function (registered on every connection the store opens),
-so every statement in ``store/`` that reads a body gets the text, ``substr`` included.
+So old rows need no rewrite and a store is readable whatever mix it holds. Statements select
+the body as stored and decode it in Python after fetching (``store.decoded``, ``Codec.text``).
+Not through a SQL function: a Python function called from inside SQLite on a connection that
+threads share deadlocks when one thread waits in it for the GIL while holding the connection's
+mutex and another holds the GIL waiting for that mutex (seen: `newsdesk serve` hung under
+concurrent top-terms requests).
 
 The first batch of at least ``TRAIN_MIN`` bodies trains the dictionary, inside that batch's
 transaction; a dictionary is never changed or deleted once a body uses it.
@@ -50,7 +53,6 @@ class Codec:
         self._local = threading.local()  # zstd (de)compressors are not shareable between threads
         self._newest = 0
         self.reload(db)
-        db.create_function("body_text", 1, self.text, deterministic=True)
 
     def reload(self, db: sqlite3.Connection | None = None) -> None:
         """Read the dictionaries again: after a rolled-back transaction (which may have trained
@@ -89,7 +91,7 @@ class Codec:
         return self._tools()[0].compress(body.encode("utf-8"))
 
     def text(self, value: Any) -> Any:
-        """The body text of a stored value (``body_text`` in SQL)."""
+        """The body text of a stored value (text as it is; zstd bytes decompressed)."""
         if not isinstance(value, bytes):
             return value
         decompressors = self._tools()[1]
