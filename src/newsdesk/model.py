@@ -88,6 +88,7 @@ class Hit:
     copies: list[str] = field(default_factory=list)  # ids of the other articles of its copy group
     copy_of: str | None = None  # the id of the original when this article is a copy
     story: int | None = None  # the story it belongs to (the stories stage), if any
+    lang: str = ""  # ISO 639-1 (declared or detected), "und" or "" when undetermined
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

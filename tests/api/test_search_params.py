@@ -57,6 +57,6 @@ def test_bad_values_are_422_naming_the_parameter(client, params, where):
 def test_the_schema_lists_the_parameters(client):
     op = client.get("/openapi.json").json()["paths"]["/api/search"]["get"]
     names = [p["name"] for p in op["parameters"]]
-    assert names == ["q", "limit", "offset", "since", "until", "source", "sort", "facets", "collapse"]
+    assert names == ["q", "limit", "offset", "since", "until", "source", "sort", "facets", "collapse", "lang", "rank"]
     limit = next(p for p in op["parameters"] if p["name"] == "limit")
     assert (limit["in"], limit["schema"]["maximum"]) == ("query", 100)

@@ -60,6 +60,10 @@ class SearchQuery(BaseModel):
     sort: Literal["relevance", "date", "date-asc"] = "relevance"
     facets: bool = True
     collapse: Literal["copies", "stories", "exact", "none"] = "copies"
+    lang: list[str] | None = Field(None, max_length=50, description="Only these languages (ISO 639-1, und)")
+    rank: Literal["bm25", "relaxed", "rm3", "hybrid"] = Field(
+        "bm25", description="bm25; opt-in: relaxed (AND, then OR to fill a short page), rm3 (feedback for "
+        "long queries, ~4x slower), hybrid (BM25 + static embeddings by RRF; semantic extra, slow on first use)")
 
 
 @router.get("/search", dependencies=read, summary="Ranked, highlighted results and facets",
@@ -76,7 +80,7 @@ async def search(request: Request) -> Response:
     desk = desk_of(request)
     since, until = date_range(p.since, p.until)
     res = desk.search(p.q, limit=p.limit, offset=p.offset, since=since, until=until, source=p.source, sort=p.sort,
-                      collapse=p.collapse)
+                      collapse=p.collapse, lang=p.lang, rank=p.rank)
     out: dict[str, Any] = {"query": p.q, "total": res.total, "offset": p.offset, "limit": p.limit,
                            "results": res.hits}
     if p.facets:

@@ -148,6 +148,18 @@ def _report_missing(missing: list[str]) -> None:
     "per exact duplicate only, or none.",
 )
 @click.option("--all", "show_dups", is_flag=True, help="Keep every copy: the same as --collapse none.")
+@click.option("--lang", multiple=True, metavar="CODE",
+              help="Only articles in this language (ISO 639-1 such as de, zh; und: undetermined; repeat for "
+              "several), analysed by that language's rules only. The same as a top-level lang:CODE.")
+@click.option(
+    "--rank",
+    type=click.Choice(["bm25", "relaxed", "rm3", "hybrid"]),
+    default="bm25",
+    show_default=True,
+    help="Ranking: bm25, or opt-in heavier modes: relaxed (AND, then OR matches fill a short page), "
+    "rm3 (pseudo-relevance feedback for queries of six words or more), hybrid (BM25 fused with "
+    "static embeddings by reciprocal rank; needs newsdesk[semantic]). docs/benchmarks.md says what each costs.",
+)
 @click.option(
     "--facets",
     "with_facets",
@@ -159,7 +171,7 @@ def _report_missing(missing: list[str]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per result line.")
 @click.pass_context
 def search(ctx, query, limit, offset, since, until, source, sort, recency, operator, collapse, show_dups,
-           with_facets, as_json):
+           lang, rank, with_facets, as_json):
     """Search the desk for QUERY and print ranked results with highlighted snippets.
 
     \b
@@ -179,6 +191,7 @@ def search(ctx, query, limit, offset, since, until, source, sort, recency, opera
             q, limit=limit, offset=offset, since=since, until=until,
             source=list(source) or None, sort=sort, recency=recency,
             operator=operator.upper(), collapse="none" if show_dups else collapse,
+            lang=list(lang) or None, rank=rank,
         )
         facets = desk.facets(q, results=results) if with_facets else None  # the same parse and snapshot
     finally:

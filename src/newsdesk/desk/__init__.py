@@ -346,7 +346,7 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 
 def evaluate_collection(
     name: str, depth: int = 100, operator: str = "OR", collapse: bool = False,
-    run_out: str | os.PathLike[str] | None = None,
+    run_out: str | os.PathLike[str] | None = None, peers: bool = False,
 ) -> dict[str, Any]:
     """Evaluate a shared test collection (``time``, ``reuters``) in a temporary desk."""
     import tempfile
@@ -360,9 +360,18 @@ def evaluate_collection(
             desk.ingest(items)
         else:
             desk.ingest_records(items)
-        return desk.evaluate(queries, qrels, depth, operator, collapse, run_out)
+        return desk.evaluate(queries, qrels, depth, operator, collapse, run_out, peers=peers)
 
 
-def open(path: str | os.PathLike[str] | None = None, create: bool = True) -> Desk:  # noqa: A001
-    """Open (or create) the desk in ``path`` (default: $NEWSDESK_DATA or ./newsdesk-data)."""
-    return Desk(path, create=create)
+def open(  # noqa: A001
+    path: str | os.PathLike[str] | None = None, create: bool = True, analysis: str | None = None
+) -> Desk:
+    """Open (or create) the desk in ``path`` (default: $NEWSDESK_DATA or ./newsdesk-data).
+
+    ``analysis``: ``"languages"`` (each article by its own language's rules; the default) or
+    ``"english"`` (English stemming for every article, as before issue 15; for side-by-side
+    comparisons). Kept in the desk (meta.analysis): later opens and reindexes follow it."""
+    desk = Desk(path, create=create)
+    if analysis is not None:
+        desk.set_analysis(analysis)
+    return desk

@@ -61,7 +61,9 @@ class Reading:
 
         Keyword filters: ``since``, ``until`` (dates), ``source`` (one or a list),
         ``sort`` ("relevance", "date", "date-asc"), ``snippets`` (bool),
-        ``operator`` ("AND"/"OR"), ``recency`` (a half-life), ``collapse``.
+        ``operator`` ("AND"/"OR"), ``recency`` (a half-life), ``collapse``, ``lang`` (ISO codes),
+        ``rank`` ("bm25"; opt-in "relaxed" = AND then OR, "rm3" = feedback for long queries,
+        "hybrid" = BM25 + static embeddings fused by RRF, needs the ``semantic`` extra).
         """
         return search_mod.search(self.corpus, query, limit=limit, offset=offset, **filters)
 

@@ -146,11 +146,13 @@ class Stages:
         operator: str = "OR",
         collapse: bool = False,
         run_out: str | os.PathLike[str] | None = None,
+        peers: bool = False,
     ) -> dict[str, Any]:
         """Measure ranking on judged queries (TREC files or dicts): nDCG@10, MAP, MRR@10, R@100, P@10.
 
-        Returns the metrics plus ``queries`` (judged, measured) and ``unjudged`` (ids left out).
-        Needs the ``eval`` extra (ir-measures).
+        Returns the metrics (also ``by_type``: names, topics, long) plus ``queries`` (judged,
+        measured) and ``unjudged`` (ids left out); with ``peers``, ``peers`` holds the same figures
+        for plain BM25 engines (raw tantivy, bm25s) over the same articles. Needs the ``eval`` extra.
         """
         from .. import evaluate as ev
 
@@ -158,7 +160,7 @@ class Stages:
             qs, qr, unjudged = ev.judged_set(queries, qrels)
         else:
             qs, qr, unjudged = ev.judged_files(queries, qrels)  # type: ignore[arg-type]
-        metrics = ev.evaluate(self, qs, qr, depth, operator, collapse, run_out)
+        metrics = ev.evaluate(self, qs, qr, depth, operator, collapse, run_out, peers=peers)
         return {**metrics, "unjudged": unjudged}
 
     def known_items(

@@ -45,9 +45,13 @@ GROUP_FIELDS: dict[str, tuple[str, ...]] = {
     "stories": ("dup", "copy_group", "story"),
 }
 COLLAPSE_MODES = (*GROUP_FIELDS, "none")
+# ranking modes (bench/ranking.py measures each): "relaxed" fills a short AND page with OR matches
+# (search.relax); "rm3" adds pseudo-relevance feedback to long queries (search.feedback);
+# "hybrid" fuses BM25 with WordLlama static embeddings by RRF k=60 (search.dense, `semantic` extra)
+RANKS = ("bm25", "relaxed", "rm3", "hybrid")
 
 __all__ = [
-    "COLLAPSE_MODES", "SORTS", "Booster", "Candidates", "Corpus", "Plan", "Retriever", "SearchResults", "TantivyRetriever",
+    "COLLAPSE_MODES", "RANKS", "SORTS", "Booster", "Candidates", "Corpus", "Plan", "Retriever", "SearchResults", "TantivyRetriever",
     "date_bound", "drop_common_words", "filter_clauses", "free_words", "make_plan", "ranking_clauses",
     "rrf", "search", "search_plan",
 ]
@@ -103,13 +107,17 @@ def search(
     recency: str | float | None = None,
     collapse: bool | str = True,
     retrievers: list[Retriever] | None = None,
+    rank: str = "bm25",
+    lang: str | list[str] | None = None,
 ) -> SearchResults:
     """Run a search and return one page of highlighted hits.
 
     ``operator`` is the default operator between words ("AND" or "OR");
     ``recency`` a half-life (``7d``, ``12h``, days as a number) that multiplies
     each score by ``1 + 2^(-age/half_life)``; ``collapse`` True (exact duplicates),
-    False, or the name of a group field mode (see ``GROUP_FIELDS``).
+    False, or the name of a group field mode (see ``GROUP_FIELDS``); ``rank`` one of ``RANKS``
+    (heavier modes are opt-in: see docs/benchmarks.md, ranking section, for what each costs);
+    ``lang`` only articles in these languages (ISO 639-1), analysed by their rules only.
     """
     if sort not in SORTS:
         raise BadParameter("sort", sort, f"choose one of {', '.join(SORTS)}")
@@ -121,8 +129,27 @@ def search(
         raise BadParameter(
             "offset", offset, f"offset + limit may not exceed {MAX_WINDOW:,} (export every match instead)"
         )
-    plan = make_plan(corpus, q, since, until, source, operator)
+    if rank not in RANKS:
+        raise BadParameter("rank", rank, f"choose one of {', '.join(RANKS)}")
+    plan = make_plan(corpus, q, since, until, source, operator, lang=lang)
+    if retrievers is None and rank != "bm25":
+        retrievers = rank_retrievers(corpus, rank)
     return search_plan(corpus, plan, limit, offset, sort, snippets, recency, collapse, retrievers)
+
+
+def rank_retrievers(corpus: Corpus, rank: str) -> list[Retriever]:
+    """The retrievers of a ranking mode (imported on use: hybrid needs the semantic extra)."""
+    if rank == "relaxed":
+        from .relax import RelaxedRetriever
+
+        return [RelaxedRetriever(corpus)]
+    if rank == "rm3":
+        from .feedback import FeedbackRetriever
+
+        return [FeedbackRetriever(corpus.store)]
+    from .dense import DenseRetriever, vectors_for
+
+    return [TantivyRetriever(), DenseRetriever(vectors_for(corpus.store))]
 
 
 def _group_fields(collapse_mode: bool | str) -> tuple[str, ...]:

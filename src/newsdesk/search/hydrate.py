@@ -39,6 +39,7 @@ def hydrate(
                 score=round(score, 4),
                 snippet=highlighter.snippet(row.body, row.title) if highlighter is not None else "",
                 authors=json.loads(row.authors) if row.authors != "[]" else [],
+                lang=row.lang or "und",
                 **more.get(row.seq, {}),
             )
         )

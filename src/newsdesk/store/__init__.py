@@ -83,12 +83,12 @@ def _json(value: Any) -> str:
     return text
 
 
-_HIT_COLUMNS = select_list(COLUMNS[1:9])
-_HIT_COLUMNS_NO_BODY = select_list(COLUMNS[1:6]) + ", ''," + select_list(COLUMNS[7:9])
+_HIT_COLUMNS = select_list(COLUMNS[1:10])
+_HIT_COLUMNS_NO_BODY = select_list(COLUMNS[1:6]) + ", ''," + select_list(COLUMNS[7:10])
 
 
 class HitRow(NamedTuple):
-    """The columns a search hit shows (the first nine of COLUMNS); ``authors`` is JSON text."""
+    """The columns a search hit shows (the first ten of COLUMNS); ``authors`` is JSON text."""
 
     seq: int
     id: str
@@ -99,6 +99,7 @@ class HitRow(NamedTuple):
     body: str
     published: str
     authors: str
+    lang: str
 
 
 class WriteLock:
