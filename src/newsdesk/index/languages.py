@@ -32,6 +32,7 @@ article is its own token and the noun is found alone.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import tantivy
@@ -70,6 +71,7 @@ _CODES = {
 _TAG = re.compile(r"^[a-z]{2,3}$")
 
 
+@functools.lru_cache(maxsize=1024)  # called twice per indexed article, with a handful of values
 def lang_code(value: str | None) -> str:
     """A declared language (``en-US``, ``eng``, ``zh-Hans``, ``pt_BR``, ``German``) as ISO 639-1,
     or "" when it names none (``x-default``, ``mul``, ``und``, junk)."""
