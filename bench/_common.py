@@ -14,6 +14,20 @@ from newsdesk import evaluate as ev  # noqa: E402
 from newsdesk.evaluate import collections as evalsets  # noqa: E402
 
 CACHE = Path(os.environ.get("NEWSDESK_BENCH_CACHE", ROOT / ".bench-cache"))
+DOCS = ROOT / "docs" / "benchmarks.md"
+
+
+def write_doc_section(name: str, body: str, heading: str | None = None) -> None:
+    """Replace this bench's ``<!-- name:start -->…<!-- name:end -->`` part of docs/benchmarks.md
+    with ``body``, leaving every other bench's part as it is (added at the end, under
+    ``heading``, the first time)."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    if start not in text:
+        text += (f"\n## {heading}\n" if heading else "") + f"\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    _old, tail = rest.split(end, 1)
+    DOCS.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
 
 
 def percentile(values: list[float], p: float) -> float:

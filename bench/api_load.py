@@ -38,7 +38,6 @@ from urllib.parse import urlencode
 
 from _common import ROOT, percentile
 
-DOCS = ROOT / "docs" / "benchmarks.md"
 REUTERS = ROOT.parent / "shared" / "data" / "reuters21578" / "reuters21578.jsonl.gz"
 QUERIES = ["oil", "coffee", "james baker", '"oil prices" AND saudi', "gold", "wheat OR corn", "dollar", "bank"]
 BEFORE_LAUNCH = (  # the server of --before SRC, with uvicorn's pure-Python parts as installed before
@@ -305,13 +304,9 @@ def render(rows: list[dict], notes: list[str]) -> str:
 
 
 def write_section(table: str) -> None:
-    start, end = "<!-- api_load:start -->", "<!-- api_load:end -->"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    if start not in text:
-        text += f"\n## HTTP API under load (`python bench/api_load.py --data DIR`)\n\n{start}\n{end}\n"
-    head, rest = text.split(start, 1)
-    _old, tail = rest.split(end, 1)
-    DOCS.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+    from _common import write_doc_section
+
+    write_doc_section("api_load", table)
 
 
 def show(row: dict) -> None:

@@ -49,7 +49,6 @@ from newsdesk.enrich import ner  # noqa: E402
 
 SHARED = Path(os.environ.get("NEWSDESK_SHARED", ROOT.parent / "shared"))
 DEFAULT = SHARED / "data" / "reuters21578" / "reuters21578.jsonl.gz"
-DOCS = ROOT / "docs" / "benchmarks.md"
 CHUNK = 64  # articles per pool task, as enrich.BATCH
 
 Item = tuple[int, str, str]
@@ -312,13 +311,9 @@ def render(rows: list, peer: tuple[float, float], n: int, now: dict[str, float])
 
 
 def write_section(table: str) -> None:
-    start, end = "<!-- entities:start -->", "<!-- entities:end -->"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
-    if start not in text:
-        text += f"\n## Enrichment: entities and quotes\n\n{start}\n{end}\n"
-    head, rest = text.split(start, 1)
-    _old, tail = rest.split(end, 1)
-    DOCS.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+    from _common import write_doc_section
+
+    write_doc_section("entities", table, "Enrichment: entities and quotes")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,6 @@ sys.path.insert(0, str(ROOT / "src"))
 from newsdesk.model import Record  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "languages"
-DOCS = ROOT / "docs" / "benchmarks.md"
 CORPUS_NAME = "ntrex.jsonl.gz"
 # where the corpus may lie, first found wins (an explicit --corpus or env var beats all)
 CORPUS_PLACES = (
@@ -387,13 +386,9 @@ def known_item_tables(ki: dict, langs: list[str]) -> list[str]:
 
 
 def write_section(table: str) -> None:
-    start, end = "<!-- languages:start -->", "<!-- languages:end -->"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
-    if start not in text:
-        text += f"\n{start}\n{end}\n"
-    head, rest = text.split(start, 1)
-    _old, tail = rest.split(end, 1)
-    DOCS.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+    from _common import write_doc_section
+
+    write_doc_section("languages", table)
 
 
 def main() -> None:

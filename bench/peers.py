@@ -382,13 +382,9 @@ def issue13_ratios(procs: dict[str, tuple[float, float]], rows: list[dict]) -> s
 
 
 def write_section(table: str) -> None:
-    start, end = "<!-- peers:start -->", "<!-- peers:end -->"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
-    if start not in text:
-        text += f"\n{start}\n{end}\n"
-    head, rest = text.split(start, 1)
-    _old, tail = rest.split(end, 1)
-    DOCS.write_text(f"{head}{start}\n{table}\n{end}{tail}", encoding="utf-8")
+    from _common import write_doc_section
+
+    write_doc_section("peers", table)
 
 
 if __name__ == "__main__":

@@ -292,13 +292,9 @@ def render_main(colls, results, peers: list[str]) -> str:
 
 
 def write_section(text: str) -> None:
-    start, end = f"<!-- {SECTION}:start -->", f"<!-- {SECTION}:end -->"
-    doc = DOCS_MD.read_text(encoding="utf-8") if DOCS_MD.exists() else "# Benchmarks\n"
-    if start not in doc:
-        doc += f"\n## Ranking on every collection (bench/ranking.py)\n\n{start}\n{end}\n"
-    head, rest = doc.split(start, 1)
-    _old, tail = rest.split(end, 1)
-    DOCS_MD.write_text(f"{head}{start}\n{text}\n{end}{tail}", encoding="utf-8")
+    from _common import write_doc_section
+
+    write_doc_section(SECTION, text, "Ranking on every collection (bench/ranking.py)")
 
 
 if __name__ == "__main__":

@@ -166,13 +166,9 @@ def write_section(lines: list[str], sizes: list[int]) -> None:
     head = (f"Measured {time.strftime('%Y-%m-%d')} by `python bench/scale.py {' '.join(map(str, sizes))}` on "
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} "
             f"(load average {load:.1f} at the end of the run; ratios are against raw tantivy in the same run).")
-    start, end = "<!-- scale:start -->", "<!-- scale:end -->"
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
-    if start not in text:
-        text += f"\n{start}\n{end}\n"
-    before, rest = text.split(start, 1)
-    _old, after = rest.split(end, 1)
-    DOCS.write_text(before + start + "\n" + head + "\n\n" + "\n".join(lines) + "\n" + end + after, encoding="utf-8")
+    from _common import write_doc_section
+
+    write_doc_section("scale", head + "\n\n" + "\n".join(lines))
 
 
 if __name__ == "__main__":
