@@ -154,3 +154,25 @@ def test_searches_against_serve_never_see_an_empty_index_during_reindex(tmp_path
     assert len(during) >= 5, "the search loop ran during the reindex"
     assert min(hits) == expected and max(hits) == expected, (min(hits), max(hits))
     assert _index_dirs(data) == [live_name(str(data))]
+
+
+def test_refresh_after_another_process_reindexed_follows_the_switch(tmp_path):
+    """A server's desk refreshes (a commit was seen) after a reindex elsewhere deleted the folder
+    it had open: it must move to the new index, not reopen the deleted one (that was a 500)."""
+    from newsdesk.model import Record
+
+    data = tmp_path / "data"
+    with newsdesk.open(data) as desk:
+        desk.ingest_records([Record(title=f"Oil report {i}", body="Crude oil prices.", external_id=str(i))
+                             for i in range(30)])
+    reader = newsdesk.open(data, create=False)
+    try:
+        before = reader.index.path
+        assert reader.search("oil").total == 30
+        run_cli("reindex", data=data, check=True)
+        assert not os.path.exists(before), "the reindex deleted the folder the reader had open"
+        reader.refresh()
+        assert reader.index.path != before
+        assert reader.search("oil").total == 30
+    finally:
+        reader.close()

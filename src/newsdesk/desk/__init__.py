@@ -300,8 +300,8 @@ class Desk(Reading, Stages, Importing):
             return self.index.rebuild(self.store, progress)
 
     def refresh(self) -> None:
-        """See what other processes committed since (reload the index's searcher)."""
-        self.index.tv.reload()
+        """See what other processes committed since (follow a reindex, reload the index's searcher)."""
+        self.index.reload()
 
     # -- the parts the lower layers are handed -------------------------------
     @property

@@ -406,6 +406,17 @@ class Index:
         return indexed
 
     # -- reading ------------------------------------------------------------
+    def reload(self) -> None:
+        """See what other processes committed: follow a reindex's switch first, then reload.
+
+        Reloading without following would reopen the folder a reindex has just deleted (a
+        server's 500 in the middle of a reindex); after a switch the new index is fresh anyway."""
+        self._follow()
+        try:
+            self.tv.reload()
+        except ValueError:  # the folder went away between the two: the next follow moves on
+            self._follow()
+
     def searcher(self) -> tantivy.Searcher:
         self._follow()
         return self.tv.searcher()
