@@ -322,7 +322,9 @@ def main() -> None:
             except (subprocess.CalledProcessError, OSError) as err:  # an optional peer that cannot run here
                 if not name.startswith("Lucene"):
                     raise
-                skip = f"skipped: its indexer failed here ({err})"
+                why = (f"`pyserini.index.lucene` exited with status {err.returncode}"
+                       if isinstance(err, subprocess.CalledProcessError) else type(err).__name__)
+                skip = f"skipped: its indexer failed here ({why}; no machine paths kept)"
                 print(f"{name}: {skip}")
                 continue
             secs = time.perf_counter() - t0
