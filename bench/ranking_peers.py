@@ -1,7 +1,8 @@
 """Peer engines for the ranking bench, built in-process over any list of (id, title, body).
 
 bench/peers.py builds its peers over Reuters and TIME only; the ranking bench needs them over
-seven collections more, so these take the documents. Same settings as bench/peers.py:
+seven collections more, so these take the documents. Raw tantivy and bm25s are the builders of
+``newsdesk eval --peers`` (newsdesk.evaluate.peers). Same settings as bench/peers.py:
 raw tantivy (default tokenizer, headline + body fields, default query parser), bm25s
 (PyStemmer English, English stop words; k1 1.5, b 0.75) and Lucene BM25 through Pyserini
 (Anserini defaults: k1 0.9, b 0.4, Porter, stop words) when Java and pyserini are present.
@@ -19,53 +20,22 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+from _common import ROOT  # noqa: F401 - puts src/ on sys.path for the import below
+
+from newsdesk.evaluate import peers as eval_peers
+
 Docs = list[tuple[str, str, str]]
 Search = Callable[[str, int], list[str]]
 
 
 def tantivy_peer(docs: Docs, where: Path) -> Search:
-    import tantivy
-
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw")
-    sb.add_text_field("title", stored=False)
-    sb.add_text_field("body", stored=False)
-    schema = sb.build()
-    where.mkdir(parents=True, exist_ok=True)
-    index = tantivy.Index(schema, path=str(where))
-    writer = index.writer()
-    for did, title, body in docs:
-        writer.add_document(tantivy.Document(id=did, title=title, body=body))
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
-    searcher = index.searcher()
-
-    def search(q: str, k: int) -> list[str]:
-        query, _errors = index.parse_query_lenient(q, ["title", "body"])
-        return [searcher.doc(a)["id"][0] for _sc, a in searcher.search(query, k).hits]
-
-    return search
+    """Raw tantivy, as ``newsdesk eval --peers`` builds it (in memory; ``where`` is unused)."""
+    return eval_peers.tantivy_peer(docs)
 
 
 def bm25s_peer(docs: Docs, where: Path) -> Search:
-    import bm25s
-    import Stemmer
-
-    stemmer = Stemmer.Stemmer("english")
-    ids = [d[0] for d in docs]
-    tokens = bm25s.tokenize([f"{t}\n{b}" for _i, t, b in docs], stopwords="en", stemmer=stemmer, show_progress=False)
-    retriever = bm25s.BM25()
-    retriever.index(tokens, show_progress=False)
-
-    def search(q: str, k: int) -> list[str]:
-        qt = bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False)
-        if not qt.vocab:
-            return []
-        res, _scores = retriever.retrieve(qt, k=min(k, len(ids)), show_progress=False, n_threads=1)
-        return [ids[i] for i in res[0]]
-
-    return search
+    """bm25s, as ``newsdesk eval --peers`` builds it (``where`` is unused)."""
+    return eval_peers.bm25s_peer(docs)
 
 
 def _java_home() -> str | None:
