@@ -140,58 +140,22 @@ def search_page(
             bad = next((x for x in langs if not languages.FILTER_CODE.match(x)), None)
             if bad is not None:
                 raise ApiError(400, f"lang {bad!r}: give an ISO 639-1 code such as de, or und")
-            res = desk.search(_with_langs(q, langs), limit=PER_PAGE, offset=(page - 1) * PER_PAGE,
+            res = desk.search(q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE,
                               since=since or None, until=until or None, source=source or None, sort=sort,
-                              collapse=collapse)
+                              collapse=collapse, lang=langs or None)
             ctx["results"] = res
-            ctx["hit_lang"] = _hit_langs(desk, res.hits)
+            ctx["hit_lang"] = {h.id: h.lang for h in res.hits}
             ctx["pages"] = max(1, math.ceil(res.total / PER_PAGE))
             ctx["facets"] = desk.facets(q, results=res)
-            ctx["languages"] = _language_facet(ctx["facets"])
+            ctx["languages"] = ctx["facets"].get("lang", [])
         except (NewsdeskError, ApiError) as err:
             ctx["error"] = str(err)
-            if langs:  # say what is wrong with the reader's own query, not the one with lang: added
-                try:
-                    desk.search(q, limit=1, snippets=False)
-                except NewsdeskError as own:
-                    ctx["error"] = str(own)
             return _page(request, "search.html", status=400, **ctx)
     else:
         ctx["stats"] = desk.stats()
         ctx["languages"] = [{"value": x.get("lang", ""), "count": x.get("articles", 0)}
                             for x in ctx["stats"].get("languages") or []]
     return _page(request, "search.html", **ctx)
-
-
-def _hit_langs(desk: Any, hits: list[Any]) -> dict[str, str]:
-    """Each hit's language: ``Hit.lang``, or (a Desk whose hits do not carry it yet) the stored
-    article's, read by id for the page's hits only."""
-    out: dict[str, str] = {}
-    for h in hits:
-        lang = getattr(h, "lang", None)
-        if lang is None:
-            try:
-                lang = desk.get(h.id).lang
-            except NewsdeskError:
-                lang = ""
-        out[h.id] = lang or ""
-    return out
-
-
-def _with_langs(q: str, langs: list[str]) -> str:
-    """The query restricted to the chosen languages: ``(q) AND lang:de`` (a top-level ``lang:``,
-    which the search also reads as "analyse with German rules only")."""
-    if not langs:
-        return q
-    restrict = " OR ".join(f"lang:{x}" for x in langs)
-    return f"({q}) AND " + (f"({restrict})" if len(langs) > 1 else restrict)
-
-
-def _language_facet(facets: Any) -> list[dict[str, Any]]:
-    """The Desk's language facet (``lang`` or ``languages``), when it gives one."""
-    if not isinstance(facets, dict):
-        return []
-    return list(facets.get("lang") or facets.get("languages") or [])
 
 
 @router.get("/timeline", response_class=HTMLResponse)
