@@ -299,6 +299,16 @@ class Desk(Reading, Stages, Importing):
         with self._exclusive():
             return self.index.rebuild(self.store, progress)
 
+    def set_length_floor(self, value: int | str = "auto") -> int:
+        """Pad texts shorter than ``value`` words for BM25, or ``auto`` (the default: chosen from the
+        desk's own lengths, newsdesk.index.lengths); kept in the store, reindexes when the padding
+        changes. Returns articles re-indexed."""
+        from ..index import MIN_TEXT_WORDS, lengths
+
+        with self._exclusive():
+            changed = lengths.change_setting(self.store, value, MIN_TEXT_WORDS)
+            return self.index.rebuild(self.store) if changed and self.store.count() else 0
+
     def refresh(self) -> None:
         """See what other processes committed since (follow a reindex, reload the index's searcher)."""
         self.index.reload()

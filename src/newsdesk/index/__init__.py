@@ -73,6 +73,7 @@ from .languages import (
     register_tokenizers,
     tokenizer_name,
 )
+from .lengths import WIRE_FLOOR, floor_for
 
 INDEX_SCHEMA_VERSION = "6"  # 6: per-language fields (issue 15); older indexes are rebuilt on open
 # BM25 in tantivy rewards short documents through length normalisation (b = 0.75, fixed
@@ -81,8 +82,10 @@ INDEX_SCHEMA_VERSION = "6"  # 6: per-language fields (issue 15); older indexes a
 # MIN_TEXT_WORDS with a filler token makes every text at least that long for BM25's
 # length norm, without touching longer texts. Measured with `python bench/tune_bm25.py
 # --pad` (docs/benchmarks.md): Reuters dev nDCG@10 0.765 -> 0.805, MAP 0.666 -> 0.690;
-# TIME (few texts under 200 words) -0.002.
-MIN_TEXT_WORDS = 200
+# TIME (few texts under 200 words) -0.002. Per desk since issue 16 (index/lengths.py): desks
+# whose lengths spread like a wire's keep this floor, desks of abstracts get none; this is the
+# floor of a desk with none chosen (indexed before, or too small at its first build).
+MIN_TEXT_WORDS = WIRE_FLOOR
 PAD_TOKEN = "zqxnewsdeskpadzqx"
 STEM = "en_stem"
 log = logging.getLogger("newsdesk.index")
@@ -136,7 +139,8 @@ ExtrasProvider = Callable[[Store, list[int]], dict[int, dict[str, list[Any]]]]
 
 
 def to_document(
-    row: tuple, extras: dict[str, list[Any]] | None = None, english_only: bool = False
+    row: tuple, extras: dict[str, list[Any]] | None = None, english_only: bool = False,
+    floor: int | None = None,
 ) -> tantivy.Document:
     """A store row (store.COLUMNS order) as a tantivy document.
 
@@ -154,8 +158,9 @@ def to_document(
                                                                  analysis_text(analysis, body))
     text = f"{title_a}\n{body_a}" if title_a else body_a
     words = text.count(" ") + text.count("\n") + 1  # about the word count, at C speed
-    if words < MIN_TEXT_WORDS:  # see MIN_TEXT_WORDS: short texts count as this long
-        text += (" " + PAD_TOKEN) * (MIN_TEXT_WORDS - words)
+    floor = MIN_TEXT_WORDS if floor is None else floor  # the desk's length floor (index/lengths.py)
+    if words < floor:  # short texts count as this long
+        text += (" " + PAD_TOKEN) * (floor - words)
     doc.add_text(field_name("text", analysis), text)
     doc.add_text(field_name("title", analysis), title_a)
     doc.add_text(field_name("body", analysis), body_a)
@@ -368,10 +373,11 @@ class Index:
         writer = self.writer()
         extras = self.extras(store, [r[0] for r in rows]) if self.extras is not None else {}
         english_only = analysis_mode(store) == ENGLISH_ONLY
+        floor = floor_for(store, fresh=self.tv.searcher().num_docs == 0, default=MIN_TEXT_WORDS)
         for row in rows:
             if replace:
                 writer.delete_documents_by_term("id", row[1])
-            writer.add_document(to_document(row, extras.get(row[0]), english_only))
+            writer.add_document(to_document(row, extras.get(row[0]), english_only, floor))
 
     def commit(self, store: Store, version: int) -> None:
         """Commit the index, then record in the store which version it holds."""
