@@ -15,6 +15,10 @@ collection, split and query type (names / topics / long), then the experiments: 
 change tried, dev and test, against the baseline of the same run.
 
     python bench/ranking.py [--no-write] [--only NAME,...] [--no-experiments] [--no-lucene] [--pad N]
+
+The length floor (newsdesk.index.lengths) is an index-time setting of each desk: the bench sets
+it with ``Desk.set_length_floor`` (a reindex when it changes): 200 words for *before* (the fixed
+floor before issue 16), ``auto`` for *shipped* (``--pad N``: N words instead).
 """
 
 from __future__ import annotations
@@ -49,11 +53,12 @@ INTRO = (
     "in-process on the same documents: raw tantivy (default tokenizer), bm25s (PyStemmer, stop "
     "words, k1 1.5, b 0.75) and Lucene BM25 via Pyserini 0.22.1 (Anserini defaults k1 0.9, b 0.4). "
     "*newsdesk before* is the ranking before issue 16 (plan.DROP_STOP_WORDS off, "
-    "plan.TITLE_ALL_BOOST 0); *newsdesk shipped* is the committed ranking (stop words out of "
-    "queries, a clause for headlines holding every query word) with AND then OR (rank='relaxed', "
-    "search.relax)."
+    "plan.TITLE_ALL_BOOST 0, every desk padded to 200 words); *newsdesk shipped* is the committed "
+    "ranking (stop words out of queries, a clause for headlines holding every query word, the "
+    "length floor chosen per desk: index/lengths.py) with AND then OR (rank='relaxed', search.relax)."
 )
 SECTION = "ranking"
+BEFORE_FLOOR = 200  # newsdesk.index.MIN_TEXT_WORDS before issue 16: every desk padded to 200 words
 DEPTH = 100
 MAX_QUERY = 1000
 Search = Callable[[str, int], list[str]]
@@ -139,7 +144,7 @@ def load_collections(only: set[str] | None) -> tuple[dict[str, tuple[Collection,
 # -- engines --------------------------------------------------------------------------
 def newsdesk_desk(corpus: str, docs) -> newsdesk.Desk:
     """A cached desk over ``docs`` (rebuilt when the count differs)."""
-    path = CACHE / "ranking" / corpus  # CACHE: the module global, moved by --pad
+    path = CACHE / "ranking-desks" / corpus  # beside, not inside, the collections' own folders
     desk = newsdesk.open(path)
     if desk.store.count() != len(docs):
         desk.close()
@@ -147,6 +152,25 @@ def newsdesk_desk(corpus: str, docs) -> newsdesk.Desk:
         desk = newsdesk.open(path)
         desk.ingest_records(Record(title=t, body=b, external_id=i, source=corpus) for i, t, b in docs)
     return desk
+
+
+def set_floor(desk: newsdesk.Desk, value: int | str) -> None:
+    """The desk's length floor (``auto`` or words); reindexes only when the padding changes."""
+    desk.set_length_floor(value)
+
+
+def floor_note(desks: dict[str, newsdesk.Desk]) -> str:
+    """Which floor ``auto`` chose for each desk, and the spread it was chosen from."""
+    from newsdesk.index import lengths
+    from newsdesk.store.lengths import sample_texts
+
+    parts = []
+    for corpus, desk in desks.items():
+        spread = lengths.length_spread(sample_texts(desk.store, lengths.SAMPLE))
+        parts.append(f"{corpus} {lengths.choose_floor(sample_texts(desk.store, lengths.SAMPLE))} "
+                     f"(spread {spread:.2f})")
+    return ("Length floor chosen by `auto` (words; spread = sd of log word counts, wire floor above "
+            f"{lengths.SPREAD}): " + ", ".join(parts) + ".")
 
 
 def newsdesk_search(desk: newsdesk.Desk, known_item: bool, **extra) -> Search:
@@ -207,13 +231,9 @@ def main() -> None:
     ap.add_argument("--pad", type=int, default=None, help="build the newsdesk desks with this index padding "
                     "(newsdesk.index.MIN_TEXT_WORDS, default 200) in their own cache; implies --no-write")
     args = ap.parse_args()
-    global CACHE
     if args.pad is not None:
-        import newsdesk.index as index_mod
-
-        index_mod.MIN_TEXT_WORDS = args.pad
-        CACHE = CACHE / f"pad{args.pad}"
         args.no_write = True
+    shipped_floor: int | str = "auto" if args.pad is None else args.pad
     only = {s.strip().lower() for s in args.only.split(",") if s.strip()} or None
     colls, notes = load_collections(only)
     lucene_why = "skipped (--no-lucene)" if args.no_lucene else lucene_status()
@@ -232,8 +252,10 @@ def main() -> None:
             ki = coll.kind == "known-item"
             from ranking_experiments import BEFORE, shipped
 
+            set_floor(desks[corpus], BEFORE_FLOOR)
             with constants(**BEFORE):
                 before = run(newsdesk_search(desks[corpus], ki), coll.queries, ki)
+            set_floor(desks[corpus], shipped_floor)
             results[name] = {"newsdesk": before, "shipped": run(shipped(desks[corpus], coll), coll.queries, ki)}
             for peer, build in peers.items():
                 key = (peer, corpus)
@@ -242,6 +264,7 @@ def main() -> None:
                 results[name][peer] = run(peer_cache[key], coll.queries, ki)
             print(f"{name}: ran ({time.perf_counter() - t0:.0f}s)", file=sys.stderr, flush=True)
         table = render_main(colls, results, list(peers))
+        notes.append(floor_note(desks))
         print(table)
         experiments = ""
         if not args.no_experiments:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import tantivy
 from _common import ev, percentile
-from ranking import Search, constants, newsdesk_search, run, score
+from ranking import BEFORE_FLOOR, Search, constants, newsdesk_search, run, score, set_floor
 
 STOP_EN = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).filter(
     tantivy.Filter.stopword("english")).build()
@@ -41,9 +41,12 @@ class Variant:
     (``BEFORE``; ``current`` keeps the committed constants), and/or a search built per desk."""
 
     def __init__(self, name: str, consts: dict | None = None,
-                 make: Callable[..., Search] | None = None, note: str = "", current: bool = False) -> None:
+                 make: Callable[..., Search] | None = None, note: str = "", current: bool = False,
+                 floor: int | str | None = None) -> None:
         self.name, self.make, self.note = name, make, note
         self.consts = dict(consts or {}) if current else {**BEFORE, **(consts or {})}
+        # the desks' length floor (an index-time setting: a reindex when it changes)
+        self.floor = floor if floor is not None else ("auto" if current else BEFORE_FLOOR)
 
     def search(self, desk, coll) -> Search:
         ki = coll.kind == "known-item"
@@ -55,6 +58,7 @@ def evaluate(variant: Variant, colls, desks) -> dict[str, dict[str, float]]:
     out = {}
     with constants(**variant.consts):
         for name, (coll, corpus) in colls.items():
+            set_floor(desks[corpus], variant.floor)
             runs = run(variant.search(desks[corpus], coll), coll.queries, coll.kind == "known-item")
             out[name] = {p: score(coll, runs, p).get(primary(coll), float("nan")) for p in ("dev", "test")}
     return out
@@ -228,8 +232,13 @@ def candidates(tuned: dict) -> list[Variant]:
                 note="opt-in rank='hybrid': " + dropped_dev + " (Reuters, KI-ECB+) as a default"),
         Variant("hybrid, long queries only", make=hybrid(200, LONG),
                 note="opt-in: " + dropped_dev + " (TIME, CRAN); needs article vectors (~2.5 ms each)"),
-        Variant("SHIPPED: stop words + headline-holds-all + AND then OR", make=shipped, current=True,
-                note="the committed ranking with rank='relaxed'"),
+        Variant("no length floor on any desk (0 words)", floor=0,
+                note=dropped_dev + " (Reuters: the wire's briefs outrank its stories)"),
+        Variant("length floor 100 words on every desk", floor=100, note=dropped_dev + " (Reuters)"),
+        Variant("length floor per desk (auto: 200 where lengths spread like a wire's, else 0)", floor="auto",
+                note="SHIPPED (index/lengths.py, Desk.set_length_floor): the spread threshold set on dev"),
+        Variant("SHIPPED: stop words + headline-holds-all + AND then OR + length floor per desk", make=shipped,
+                current=True, note="the committed ranking with rank='relaxed'"),
         Variant("SHIPPED + hybrid", make=shipped_hybrid, current=True,
                 note="stop words + headline clause + hybrid (rank modes are exclusive: no AND-then-OR here)"),
     ]
@@ -291,8 +300,10 @@ def latency_table(colls, desks) -> list[str]:
         coll, corpus = colls[name]
         desk = desks[corpus]
         qs = [ev.as_keywords(t) for t in coll.queries.values()]
+        set_floor(desk, BEFORE_FLOOR)
         with constants(**BEFORE):
             today = latency(desk, qs, operator=op)
+        set_floor(desk, "auto")
         ship = latency(desk, qs, operator=op, retrievers=[RelaxedRetriever(desk.corpus)])
         fb = latency(desk, qs, operator=op, retrievers=[FeedbackRetriever(desk.store)])
         vecs = _VECTORS.setdefault(desk.path, Vectors(desk.store))

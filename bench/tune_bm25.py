@@ -100,18 +100,14 @@ def k1b_rerank(cols, pool: int = 100) -> None:
 
 
 def pad_sweep(cols) -> None:
-    """Minimum text length for BM25's length norm (newsdesk.index.MIN_TEXT_WORDS): reindex + eval."""
-    from newsdesk import index as ix
-
-    shipped = ix.MIN_TEXT_WORDS
+    """The length floor for BM25's length norm (a per-desk setting, newsdesk.index.lengths): set + eval."""
     for words in (0, 50, 100, 150, 200, 300):
-        ix.MIN_TEXT_WORDS = words
         for desk, _q, _r in cols.values():
-            desk.reindex()
-        print(f"min text words {words:<4} {fmt(evaluate_all(cols))}", flush=True)
-    ix.MIN_TEXT_WORDS = shipped
+            desk.set_length_floor(words)  # reindexes when the padding changes
+        print(f"length floor {words:<4} {fmt(evaluate_all(cols))}", flush=True)
     for desk, _q, _r in cols.values():
-        desk.reindex()
+        desk.set_length_floor("auto")
+    print(f"length floor auto {fmt(evaluate_all(cols))}", flush=True)
 
 
 def main() -> None:
