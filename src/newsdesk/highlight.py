@@ -131,6 +131,10 @@ class Highlighter:
         # of such a query word is inside the word in the text
         hebrew = {st for st in self.lang_stems.get("simple", ()) if HEBREW.match(st)}
         self._infix = frozenset(self.lang_stems.get("ar", ())) | hebrew
+        #: what the snippets depend on besides the text: two highlighters with one signature
+        #: cut the same snippet from an article (search.memo keeps snippets by it)
+        self.signature = (frozenset(stems), self.prefixes, chars,
+                          frozenset((a, frozenset(st)) for a, st in self.lang_stems.items()), self.cjk)
 
     @classmethod
     def for_query(

@@ -1,0 +1,116 @@
+"""Memo: what a store's searches may reuse until something is written.
+
+A search spends most of its time on work that only changes when the desk does:
+parsing and compiling the query (about 0.15 ms), reading and decompressing the
+page's rows and their copy/story columns (0.3 ms), cutting snippets (0.3 ms) and
+the facets' aggregation (0.3 ms), against about 0.1 ms in tantivy itself. Each
+store gets one :class:`Memo`, stamped with the store's change counter
+(``Store.version``, one indexed read per search): any write anywhere (ingest,
+enrichment, an update, in this process or another) moves the counter and the next
+search empties the memo, so a search never shows what a write has replaced.
+
+Plans and facets also depend on the index snapshot, which the index reloads a
+moment after the store commits: their entries carry the snapshot's document and
+segment counts and are made again when these differ from the current searcher's.
+Everything is bounded (least recently used entries go first) and guarded by one
+lock: the server's threads share a desk.
+
+Set ``ENABLED = False`` (or ``NEWSDESK_SEARCH_MEMO=0``) to measure without it:
+bench/peers.py reports both.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import tantivy
+
+    from ..store import Store
+
+ENABLED = os.environ.get("NEWSDESK_SEARCH_MEMO", "1") != "0"
+SIZES = {"plans": 512, "rows": 4096, "extras": 4096, "snippets": 8192, "facets": 256, "highlighters": 512}
+V = TypeVar("V")
+
+
+def snapshot(searcher: tantivy.Searcher) -> tuple[int, int]:
+    """What tells two index snapshots of one store version apart (documents, segments)."""
+    return searcher.num_docs, searcher.num_segments
+
+
+class Memo:
+    """Bounded maps of reusable search results, valid for one store version."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.stamp: int | None = None
+        self.maps: dict[str, OrderedDict[Hashable, Any]] = {name: OrderedDict() for name in SIZES}
+
+    def at(self, stamp: int) -> Memo:
+        """This memo for store version ``stamp``: emptied when the store changed since."""
+        if stamp != self.stamp:
+            with self.lock:
+                if stamp != self.stamp:
+                    for m in self.maps.values():
+                        m.clear()
+                    self.stamp = stamp
+        return self
+
+    def get(self, kind: str, key: Hashable) -> Any:
+        """The entry, or None."""
+        m = self.maps[kind]
+        with self.lock:
+            value = m.get(key)
+            if value is not None:
+                m.move_to_end(key)
+        return value
+
+    def put(self, kind: str, key: Hashable, value: Any) -> None:
+        m = self.maps[kind]
+        with self.lock:
+            m[key] = value
+            m.move_to_end(key)
+            while len(m) > SIZES[kind]:
+                m.popitem(last=False)
+
+    def many(self, kind: str, keys: list[int], fetch: Callable[[list[int]], dict[int, V]]) -> dict[int, V]:
+        """``{key: value}`` for ``keys``, asking ``fetch`` only for those not kept (it may
+        leave some out: they stay missing and are asked for again next time)."""
+        m = self.maps[kind]
+        out: dict[int, V] = {}
+        with self.lock:
+            for k in keys:
+                v = m.get(k)
+                if v is not None:
+                    m.move_to_end(k)
+                    out[k] = v
+        missing = [k for k in keys if k not in out]
+        if missing:
+            fetched = fetch(missing)
+            out.update(fetched)
+            with self.lock:
+                for k, v in fetched.items():
+                    m[k] = v
+                while len(m) > SIZES[kind]:
+                    m.popitem(last=False)
+        return out
+
+
+_MEMOS: weakref.WeakKeyDictionary[Store, Memo] = weakref.WeakKeyDictionary()
+_MEMOS_LOCK = threading.Lock()
+
+
+def memo_for(store: Store) -> Memo | None:
+    """The store's memo at its current version (None when memos are off)."""
+    if not ENABLED:
+        return None
+    memo = _MEMOS.get(store)
+    if memo is None:
+        with _MEMOS_LOCK:
+            memo = _MEMOS.setdefault(store, Memo())
+    return memo.at(store.version)
