@@ -211,7 +211,9 @@ def test_index_schema_uses_the_analyzers_tokenizers():
         analyzers.RAW_TOKENIZER: ["Running Dogs"],
     }
     for fld, tokenizer in analyzers.FIELD_TOKENIZERS.items():
-        got = re.findall(r'type=Str, "([^"]*)"', repr(index.parse_query(f'{fld}:"Running Dogs"')))
+        # body keeps no positions (index.languages.BODY_OPTION): tantivy refuses a phrase there
+        asked = f"{fld}:Running {fld}:Dogs" if fld == "body" else f'{fld}:"Running Dogs"'
+        got = re.findall(r'type=Str, "([^"]*)"', repr(index.parse_query(asked)))
         assert got == by_tokenizer[tokenizer], fld
     assert set(Q.FIELDS) == set(analyzers.FIELD_TOKENIZERS) | {"published"} | analyzers.INTEGER_FIELDS
 

@@ -64,6 +64,7 @@ from .languages import (
     ANALYSES,
     ANALYSIS_FIELD,
     BASE_FIELDS,
+    BODY_OPTION,
     ENGLISH,
     UNDETERMINED,
     analysis_of,
@@ -75,7 +76,9 @@ from .languages import (
 )
 from .lengths import WIRE_FLOOR, floor_for
 
-INDEX_SCHEMA_VERSION = "6"  # 6: per-language fields (issue 15); older indexes are rebuilt on open
+# 6: per-language fields (issue 15); 7: body fields without positions (issue 13). Older
+# indexes are rebuilt on open
+INDEX_SCHEMA_VERSION = "7"
 # BM25 in tantivy rewards short documents through length normalisation (b = 0.75, fixed
 # in tantivy-py). On news that makes one-line briefs and headline-only items outrank the
 # stories about a name or topic. Padding the default search field of texts shorter than
@@ -98,7 +101,8 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("id", stored=False, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("text", stored=False, tokenizer_name=STEM, index_option="position")
     sb.add_text_field("title", stored=False, tokenizer_name=STEM, index_option="position")
-    sb.add_text_field("body", stored=False, tokenizer_name=STEM, index_option="position")
+    # body without positions (issue 13: a fifth of the index); body phrases: query.compile
+    sb.add_text_field("body", stored=False, tokenizer_name=STEM, index_option=BODY_OPTION)
     sb.add_text_field("source", stored=False, tokenizer_name="raw", fast=True, index_option="basic")
     sb.add_text_field("author", stored=False, tokenizer_name="default", index_option="position")
     sb.add_text_field("url", stored=False, tokenizer_name="default", index_option="position")
@@ -107,7 +111,7 @@ def build_schema() -> tantivy.Schema:
     for analysis in ANALYSES[1:]:  # English keeps text/title/body above
         for base in BASE_FIELDS:
             sb.add_text_field(field_name(base, analysis), stored=False, tokenizer_name=tokenizer_name(analysis),
-                              index_option="position")
+                              index_option=BODY_OPTION if base == "body" else "position")
     sb.add_date_field("published", stored=False, indexed=True, fast=True)
     sb.add_text_field("entity", stored=False, tokenizer_name="raw", fast=True, index_option="freq")
     sb.add_text_field("salient", stored=False, tokenizer_name="raw", index_option="basic")

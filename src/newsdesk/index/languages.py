@@ -51,6 +51,10 @@ ANALYSES = (ENGLISH, *SNOWBALL, "cjk", "simple")
 UNDETERMINED = "und"
 ANALYSIS_FIELD = "analysis"  # raw: which analysis a document went through (languages present)
 BASE_FIELDS = ("text", "title", "body")  # the fields each analysis has its own copy of
+#: body fields keep each word's frequency but not its positions: body positions were a fifth of
+#: the index (issue 13), and ``text`` (headline + body) holds them; a ``body:"..."`` phrase is
+#: matched on ``text`` and required word by word in the body (query.compile)
+BODY_OPTION = "freq"
 LONG_TOKEN_BYTES = 40  # as tantivy's built-in chains (RemoveLongFilter(40))
 
 # ISO 639-2/3 codes and names seen in feeds and page metadata -> ISO 639-1

@@ -36,11 +36,14 @@ def is_cjk_bigrams(terms: list[tuple[int, str]]) -> bool:
     return len(terms) >= 2 and all(len(t) == 2 and CJK_CHAR.match(t[0]) and CJK_CHAR.match(t[1]) for _p, t in terms)
 
 
-def cjk_word(schema: tantivy.Schema, name: str, terms: list[tuple[int, str]]) -> tantivy.Query:
-    """The bigrams covering each character once, all required, and the whole run as a boost."""
+def cjk_word(
+    schema: tantivy.Schema, name: str, terms: list[tuple[int, str]], phrase_field: str | None = None
+) -> tantivy.Query:
+    """The bigrams covering each character once, all required, and the whole run as a boost
+    (looked for in ``phrase_field`` when ``name`` keeps no positions: the body fields)."""
     cover = list(dict.fromkeys([t for _p, t in terms[0::2]] + [terms[-1][1]]))
     first = terms[0][0]
-    phrase = tantivy.Query.phrase_query(schema, name, [(p - first, t) for p, t in terms])
+    phrase = tantivy.Query.phrase_query(schema, phrase_field or name, [(p - first, t) for p, t in terms])
     clauses = [(tantivy.Occur.Must, tantivy.Query.term_query(schema, name, t)) for t in cover]
     clauses.append((tantivy.Occur.Should, tantivy.Query.boost_query(phrase, CJK_PHRASE_BOOST)))
     return tantivy.Query.boolean_query(clauses)
