@@ -14,7 +14,7 @@ Nothing here knows the Desk: it takes a :class:`Corpus` (store + index + booster
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,7 +171,9 @@ def planned(
     snap = snapshot(searcher)
     kept = memo.get("plans", key)
     if kept is not None and kept[0] == snap:
-        return dataclasses.replace(kept[1], searcher=searcher)
+        plan = copy.copy(kept[1])  # the same tree and queries, on the current searcher
+        plan.searcher = searcher
+        return plan
     plan = make_plan(corpus, q, since, until, source, operator, searcher=searcher, lang=lang)
     memo.put("plans", key, (snap, plan))
     return plan

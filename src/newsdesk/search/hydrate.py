@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .memo import Memo
 
 NO_EXTRAS: dict[str, Any] = {}
+SNIPPETS_PER_QUERY = 2000  # snippets the memo keeps for one query's highlighter
 
 
 def hydrate(
@@ -35,36 +36,18 @@ def hydrate(
     if extras is not None and page:
         more = memo.many("extras", seqs, _all_of(extras)) if memo is not None else extras(seqs)
     found = [(score, rows[seq]) for score, seq in page if seq in rows]
-    highlighter = _highlighter(tree, memo) if snippets and found else None
+    snippet_of = _snippets(tree, memo, found) if snippets and found else None
     hits: list[Hit] = []
     for rank, (score, row) in enumerate(found, offset + 1):
-        if highlighter is None:
-            snippet = ""
-        elif memo is None:
-            snippet = highlighter.snippet(row.body, row.title)
-        else:
-            key = (highlighter.signature, row.seq)
-            snippet = memo.get("snippets", key)
-            if snippet is None:
-                snippet = highlighter.snippet(row.body, row.title)
-                memo.put("snippets", key, snippet)
         added = more.get(row.seq, NO_EXTRAS)
-        if "copies" in added:  # a list of its own: the memo's stays as it is whatever a caller does
-            added = {**added, "copies": list(added["copies"])}
         hits.append(
             Hit(
-                rank=rank,
-                id=row.id,
-                external_id=row.external_id,
-                title=row.title,
-                url=row.url,
-                source=row.source,
-                published=row.published,
-                score=round(score, 4),
-                snippet=snippet,
-                authors=json.loads(row.authors) if row.authors != "[]" else [],
-                lang=row.lang or "und",
-                **added,
+                rank, row.id, row.external_id, row.title, row.url, row.source, row.published, round(score, 4),
+                snippet_of[row.seq] if snippet_of is not None else "",
+                json.loads(row.authors) if row.authors != "[]" else [],
+                # lists of their own: the memo's stay as they are whatever a caller does with a hit
+                list(added.get("copies", ())), added.get("copy_of"), added.get("story"),
+                row.lang or "und",
             )
         )
     return hits
@@ -90,6 +73,25 @@ def _all_of(extras: Callable[[list[int]], dict[int, dict[str, Any]]]) -> Callabl
         return {s: got.get(s, NO_EXTRAS) for s in seqs}
 
     return fetch
+
+
+def _snippets(tree: query_mod.Node, memo: Memo | None, found: list[tuple[float, HitRow]]) -> dict[int, str]:
+    """The snippet of each found row, by seq: those an earlier search with the same highlighter
+    cut (kept per highlighter signature in the memo), the others cut now."""
+    highlighter = _highlighter(tree, memo)
+    if memo is None:
+        return {row.seq: highlighter.snippet(row.body, row.title) for _s, row in found}
+    kept: dict[int, str] | None = memo.get("snippets", highlighter.signature)
+    if kept is None or len(kept) > SNIPPETS_PER_QUERY:  # paging deep into one query: start again
+        kept = {}
+        memo.put("snippets", highlighter.signature, kept)
+    out = {}
+    for _s, row in found:
+        snippet = kept.get(row.seq)
+        if snippet is None:
+            snippet = kept[row.seq] = highlighter.snippet(row.body, row.title)
+        out[row.seq] = snippet
+    return out
 
 
 def _highlighter(tree: query_mod.Node, memo: Memo | None) -> Highlighter:
