@@ -111,10 +111,12 @@ def create_app(
 
     from ..web import install as install_web
     from ..web import render_error
+    from .routes import DIRECT_ROUTES
     from .routes import router as api_router
     from .stories import router as stories_router
 
     app.state.render_error = render_error
+    app.state.direct_routes = DIRECT_ROUTES  # answered by the guard itself (api/guard.py)
     app.include_router(api_router)
     app.include_router(stories_router)
     from .follow import router as follow_router  # issue 10: feeds, alerts, snapshots

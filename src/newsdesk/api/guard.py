@@ -15,6 +15,13 @@ One ASGI middleware, outermost of the app's own, so that nothing escapes it:
 * **Security headers** on every answer: ``nosniff``, a Content-Security-Policy the
   pages satisfy (no inline script or style anywhere; Swagger's one inline script
   is allowed by its hash on ``/docs`` only), no referrer, no framing.
+* **Hot routes go straight to their handler.** A ``GET`` of a path in the app's
+  ``state.direct_routes`` (``/api/search``) is answered by calling its route function
+  here, past Starlette's exception layer, router, FastAPI's request wrapper and
+  dependency resolution (about 0.3 ms of a 1.3 ms answer, measured under load with
+  py-spy). Only answers go this way: anything the handler raises (a bad parameter, a
+  query syntax error) sends the request down the ordinary path, which raises it again
+  and answers it in the API's error shape, so both paths answer alike.
 * **An unexpected error** is logged as one line (type, message cut short, where)
   and answered with the API's 500 shape, so the connection stays usable; the
   default handler re-raised it, uvicorn logged the whole traceback and closed
@@ -131,6 +138,15 @@ class Guard:
             await refusal(scope, receive, send_with_headers)
             return
         try:
+            direct = getattr(state, "direct_routes", None)
+            if direct and scope["method"] == "GET" and path in direct:
+                try:
+                    response = await direct[path](request)
+                except Exception:  # noqa: BLE001 - the ordinary path raises it again and answers it
+                    response = None
+                if response is not None:
+                    await response(scope, receive, send_with_headers)
+                    return
             await self.app(scope, receive, send_with_headers)
         except Exception as err:  # noqa: BLE001 - the one place every unexpected error ends
             log.error("internal error on %s %s: %s", scope.get("method", ""), path, one_line(err))
