@@ -41,6 +41,7 @@ from datetime import datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from .bands import BandCache
 from .stage import StageInfo
 
 if TYPE_CHECKING:
@@ -341,6 +342,8 @@ class CopiesStage:
         self.window = window_days
         #: what the reader process prepared (``prepare_rows``), set by the ingest that runs it
         self.prepared: dict[tuple[str, str], tuple[int, list[int]]] | None = None
+        #: the band table's recently asked time buckets, in memory (enrich.bands)
+        self.bands = BandCache()
 
     def available(self) -> str | None:
         try:
@@ -382,6 +385,7 @@ class CopiesStage:
         self._ensure_bands(store)
         redo = db.groups_of(store, [s.seq for s in items])
         if redo:  # re-doing articles already done: drop their old rows first
+            self.bands.clear()
             db.remove_bands(
                 store,
                 [(stored_key(bucket(s.day, self.window), k), s.seq) for s in items if s.seq in redo for k in s.keys],
@@ -392,7 +396,7 @@ class CopiesStage:
         keys, seqs, band_rows, wanted = sorted_keys(items, self.window)
         mask = (1 << KEY_BITS) - 1
         hits: dict[int, list[int]] = {}
-        for key, held in db.band_hits(store, wanted).items():
+        for key, held in self.bands.hits(store, wanted).items():
             hits.setdefault(key & mask, []).extend(held)
         stored_cands = {seq for held in hits.values() for seq in held if seq not in batch}
         stored_sh = {
@@ -416,6 +420,7 @@ class CopiesStage:
                 if c not in batch:
                     stored_matched.add(c)
         db.add_bands(store, band_rows)
+        self.bands.add(store, band_rows)
         # merge with the stored groups of matched stored articles
         old_group = db.groups_of(store, stored_matched)
         for seq, grp in old_group.items():
@@ -467,6 +472,7 @@ class CopiesStage:
         from ..store import copies as db
 
         db.clear_bands(store)
+        self.bands.clear()
         after, n = 0, 0
         while True:
             seqs = db.done_seqs(store, after)
@@ -488,6 +494,7 @@ class CopiesStage:
         from ..store import copies as db
 
         db.reset(store)
+        self.bands.clear()
 
     def index_values(self, store: Store, seqs: list[int]) -> dict[int, dict[str, list[Any]]]:
         """{seq: {"copy_group": [int]}} for every seq asked (not yet done: its own seq)."""

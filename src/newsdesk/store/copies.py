@@ -289,3 +289,18 @@ def hit_columns(store: Store, seqs: Sequence[int]) -> dict[int, dict]:
         }
         for seq, grp, original, story, _n in rows
     }
+
+
+# -- the band table, a time bucket at a time (enrich.bands.BandCache) ----------
+def bucket_rows(store: Store, lo: int, hi: int) -> list[tuple[int, int]]:
+    """(stored key, seq) rows with ``lo <= key < hi`` in key order: one time bucket's rows
+    (the bucket is the key's high bits), read by one range scan of the primary key."""
+    return store.db.execute(
+        "SELECT key, seq FROM copy_keys WHERE key >= ? AND key < ? ORDER BY key, seq", (lo, hi)
+    ).fetchall()
+
+
+def data_version(store: Store) -> int:
+    """SQLite's ``data_version``: it changes when another connection commits to the file, so
+    what this connection keeps in memory about the band table is stale exactly then."""
+    return int(store.db.execute("PRAGMA data_version").fetchone()[0])
