@@ -33,7 +33,7 @@ def drop_stopwords(q: str, only_long: bool = True) -> str:
 
 
 # the ranking before issue 16, for the baseline row: plan.py's switches for the shipped changes off
-BEFORE = {"TITLE_ALL_BOOST": 0.0, "DROP_STOP_WORDS": False}
+BEFORE = {"TITLE_ALL_BOOST": 0.0, "DROP_STOP_WORDS": False, "PROX_SLOP_SHORT": 1, "QUERY_TF": False}
 
 
 class Variant:
@@ -134,11 +134,11 @@ def relaxed(desk, coll):
     return newsdesk_search(desk, coll.kind == "known-item", retrievers=[RelaxedRetriever(desk.corpus)])
 
 
-def rm3(fb_docs=10, fb_terms=20, weight=0.7, min_words=LONG):
+def rm3(fb_docs=10, fb_terms=20, weight=0.7, min_words=LONG, max_words=0):
     def make(desk, coll):
         from newsdesk.search.feedback import FeedbackRetriever
 
-        retr = FeedbackRetriever(desk.store, fb_docs, fb_terms, weight, min_words)
+        retr = FeedbackRetriever(desk.store, fb_docs, fb_terms, weight, min_words, max_words)
         return newsdesk_search(desk, coll.kind == "known-item", retrievers=[retr])
     return make
 
@@ -222,8 +222,16 @@ def candidates(tuned: dict) -> list[Variant]:
         Variant("RM3 on long queries (Anserini: 10 docs, 10 terms, 0.5)", make=rm3(10, 10, 0.5),
                 note="dropped: the next row wins on dev"),
         Variant("RM3 on long queries (10 docs, 20 terms, 0.7)", make=rm3(10, 20, 0.7),
-                note="opt-in rank='rm3' (these knobs); as a default " + dropped_dev + " (CACM)"),
+                note="opt-in rank='rm3' before issue 16's second round; as a default " + dropped_dev + " (CACM)"),
+        Variant("RM3 on queries of 6-20 words (10 docs, 30 terms, 0.7; chosen on dev)", make=rm3(10, 30, 0.7, LONG, 20),
+                note="opt-in rank='rm3' (these knobs: search.feedback); a second search, so not the default"),
         Variant("lead prototype (x0.3, first 40 words)", make=lead_rerank(0.3), note="dropped: KI-ECB+ test -0.044"),
+        Variant("repeated query words weigh once per repeat (Lucene/bm25s query tf)", {"QUERY_TF": True},
+                note=dropped_dev + " (TIME, MED)"),
+        Variant("proximity window 4 for queries of up to 5 words", {"PROX_SLOP_SHORT": 4},
+                note=dropped_dev + " (KI-Reuters -0.010: one query)"),
+        Variant("proximity window 6 for queries of up to 5 words (2-12 tried on dev)", {"PROX_SLOP_SHORT": 6},
+                note="SHIPPED (plan.PROX_SLOP_SHORT) if the test rule keeps it"),
         Variant("headline holds every query word (x0.5)", {"TITLE_ALL_BOOST": 0.5}, note="x1.5 wins on dev"),
         Variant("headline holds every query word (x3)", {"TITLE_ALL_BOOST": 3.0}, note="ties x1.5 on dev"),
         Variant("headline holds every query word (x1.5, chosen on dev)", {"TITLE_ALL_BOOST": 1.5},
@@ -239,6 +247,8 @@ def candidates(tuned: dict) -> list[Variant]:
                 note="SHIPPED (index/lengths.py, Desk.set_length_floor): the spread threshold set on dev"),
         Variant("SHIPPED: stop words + headline-holds-all + AND then OR + length floor per desk", make=shipped,
                 current=True, note="the committed ranking with rank='relaxed'"),
+        Variant("SHIPPED + rank='rm3' (feedback on 6-20 word queries, opt-in)", make=shipped_rm3, current=True,
+                note="what a reader gets asking for feedback (rank modes are exclusive: no AND-then-OR here)"),
         Variant("SHIPPED + hybrid", make=shipped_hybrid, current=True,
                 note="stop words + headline clause + hybrid (rank modes are exclusive: no AND-then-OR here)"),
     ]
@@ -328,3 +338,10 @@ def shipped_hybrid(desk, coll):
     return newsdesk_search(desk, coll.kind == "known-item", retrievers=[TantivyRetriever(), DenseRetriever(vecs)])
 
 
+
+
+def shipped_rm3(desk, coll):
+    """The committed ranking with rank='rm3' (search.feedback's knobs)."""
+    from newsdesk.search.feedback import FeedbackRetriever
+
+    return newsdesk_search(desk, coll.kind == "known-item", retrievers=[FeedbackRetriever(desk.store)])
