@@ -70,6 +70,29 @@ def test_name_windows_find_what_the_whole_text_finds_on_the_gold_articles():
     assert [r["quotes"] for r in windowed] == [r["quotes"] for r in whole]
 
 
+def test_the_numpy_decoder_finds_exactly_what_spacys_own_ner_finds():
+    """Biluo replaces ``ner.pipe``'s decoding loop: same entities, same labels, same token
+    spans, on the gold articles' whole text and on the edges (a name as the last token, spaces
+    and blank lines, one-token and empty docs)."""
+    nlp = ner.load_nlp("en")
+    pipe = nlp.get_pipe("ner")
+    decode = ner.Biluo.for_pipe(pipe)
+    assert decode is not None
+    texts = [json.loads(p.read_text())["body"] for p in sorted(GOLD.rglob("*.json"))]
+    texts += [
+        "Talks with James Baker",
+        "Baker",
+        "",
+        "  \n\n  Karl Otto Poehl  \n\n met   Treasury Secretary James A. Baker III in Bonn on Monday.  ",
+        "IBM, General Motors Corp and the Bank of England said 5 mln dlrs, or 20 pct, on March 3, 1987.",
+    ]
+    docs = [nlp.make_doc(t) for t in texts]
+    want = [[(e.start, e.end, e.label_) for e in d.ents] for d in pipe.pipe([nlp.make_doc(t) for t in texts])]
+    got = decode(docs)
+    assert sum(len(w) for w in want) > 100
+    assert got == want
+
+
 def test_languages_are_routed_and_nothing_crashes_on_any_script():
     items = [
         (1, "Baker", "Treasury Secretary James Baker met Karl Otto Poehl in Bonn.", "en-US"),

@@ -16,6 +16,20 @@ Where the time goes, and why it is spent this way (bench/entities.py measures ea
   entities of the whole text, margin 3 missed 3 of 2,501. Caseless scripts (CJK, Arabic...)
   and all-capitals copy are sent whole.
 
+* **numpy's BLAS, not blis, multiplies.** spaCy's layers call thinc's ``NumpyOps``, which
+  multiply with blis; blis 1.x does not recognise AMD Zen 3/4 (CPU family 0x19) and falls back
+  to its generic C kernels there, 3.5x slower than numpy's OpenBLAS on the tok2vec shapes (this
+  machine: 13 vs 47 GFLOPS). So the loaded pipelines run on ``NumpyOps(use_blis=False)``
+  (:func:`_numpy_blas`), one BLAS thread per process (:data:`_BLAS`): the pool is the parallelism.
+  On a CPU blis knows the two are about even; the entities do not change.
+* **The NER's greedy decoder runs in numpy** (:class:`Biluo`). spaCy's own loop
+  (``Parser._parseC``) checks every move's validity through functions that take and drop the GIL
+  on each call (about a third of the NER time in ``perf``); the BILUO moves' validity on a plain
+  doc (no preset entities, no sentence starts) is four rules, so the same scores, masks and
+  first-best choice are computed for a whole batch of docs per token step. On 600 Reuters
+  articles (windows and whole text) it finds exactly ``ner.pipe``'s entities; a model whose
+  moves or features differ falls back to ``ner.pipe``.
+
 Each article goes to the model for its ``lang`` (ISO 639-1; empty or ``und`` is read as
 English, as before languages were detected). A language without an installed model gets no
 entities (its quotes are still found), and :func:`entity_languages` says which languages
@@ -27,6 +41,7 @@ they never open the store (every SQL statement lives in newsdesk.store).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import importlib
 import importlib.util
@@ -48,6 +63,8 @@ LABELS: dict[str, dict[str, str]] = {"fr": {"PER": "PERSON", "ORG": "ORG", "LOC"
 ENGLISH = frozenset({"", "und", "en"})  # read as English (unknown language: the desk's default)
 PIPE_BATCH = 32  # docs per ner.pipe batch (bench/entities.py: 32 beat 128 and 512 on this model)
 MAX_CHARS = 100_000  # longer bodies are cut for NER (offsets stay valid: a prefix)
+NUMPY_BLAS = True  # spaCy's layers on numpy's BLAS, not blis (bench/entities.py turns it off)
+DECODER = True  # NER decoded by Biluo, not ner.pipe (bench/entities.py turns it off)
 MARGIN = 4  # words of context each side of a word with a capital (4 and 5: the same entities on dev)
 _EXCLUDE = ["tagger", "morphologizer", "attribute_ruler", "lemmatizer", "senter"]
 _SINGLE_NL = re.compile(r"(?<!\n)\n(?!\n)")
@@ -64,6 +81,7 @@ _PUNCT = ".,;:!?\"'()[]{}“”‘’«»„‚-–—"
 _ENDS_SENTENCE = set('.!?:;"”’»)')
 
 _nlps: dict[str, Any] = {}
+_decoders: dict[int, tuple[Any, Biluo]] = {}  # id(ner pipe) -> (pipe, its decoder)
 
 
 def model_language(lang: str | None) -> str:
@@ -101,8 +119,40 @@ def load_nlp(lang: str = "en") -> Any:
             raise MissingExtraError("spacy" if err.name == "spacy" else package, extra) from None
         keep_parser = key == "en"
         exclude = _EXCLUDE + ([] if keep_parser else ["tok2vec", "parser"])
-        _nlps[key] = model.load(exclude=exclude)
+        nlp = model.load(exclude=exclude)
+        if NUMPY_BLAS:
+            _numpy_blas(nlp)
+        _nlps[key] = nlp
     return _nlps[key]
+
+
+def _numpy_blas(nlp: Any) -> None:
+    """Every layer of ``nlp`` multiplies with numpy's BLAS instead of blis (module docstring)."""
+    from thinc.api import NumpyOps
+
+    ops = NumpyOps(use_blis=False)
+    for _name, pipe in nlp.pipeline:
+        model = getattr(pipe, "model", None)
+        if model is not None and hasattr(model, "walk"):
+            for node in model.walk():
+                node.ops = ops
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the BLAS libraries loaded (None without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ModuleNotFoundError:
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> Any:
+    """A context holding numpy's BLAS to one thread: each enrichment worker is one process on
+    one core, and OpenBLAS threads spinning beside another worker only burn CPU."""
+    ctl = _blas_controller()
+    return ctl.limit(limits=1, user_api="blas") if ctl is not None else contextlib.nullcontext()
 
 
 def prepare(body: str) -> str:
@@ -161,17 +211,142 @@ def windows(text: str, lang: str = "en", margin: int | None = None) -> list[tupl
 
 
 def _mentions(
-    doc: Any, starts: list[int], offsets: list[int], ends: list[int], labels: dict[str, str]
+    doc: Any, ents: list[tuple[int, int, str]], starts: list[int], offsets: list[int], ends: list[int],
+    labels: dict[str, str],
 ) -> list:
-    """(start, end, text, label) in body offsets for the entities of a windowed doc."""
+    """(start, end, text, label) in body offsets for the (token start, end, label) of a windowed doc."""
     out = []
-    for e in doc.ents:
-        k = bisect.bisect_right(starts, e.start_char) - 1
-        if k < 0 or e.end_char > ends[k]:
+    for a, b, label in ents:
+        span = doc[a:b]
+        start_char, end_char = span.start_char, span.end_char
+        k = bisect.bisect_right(starts, start_char) - 1
+        if k < 0 or end_char > ends[k]:
             continue  # across a window join: not a mention of the body
         shift = offsets[k] - starts[k]
-        out.append((e.start_char + shift, e.end_char + shift, e.text, labels.get(e.label_, e.label_)))
+        out.append((start_char + shift, end_char + shift, span.text, labels.get(label, label)))
     return out
+
+
+class Biluo:
+    """spaCy's greedy NER decoding (tok2vec, precomputed features, BILUO moves) in numpy, a
+    batch of docs per token step: the same scores and choices as ``EntityRecognizer.pipe``
+    without its per-move GIL round trips (module docstring). :meth:`for_pipe` is None for a
+    component it does not cover (beam search, other features, preset annotations' moves)."""
+
+    def __init__(self, pipe: Any) -> None:
+        import numpy as np
+
+        self.np = np
+        moves = pipe.moves
+        names = [moves.get_class_name(i) for i in range(moves.n_moves)]
+        self.labels = sorted({n[2:] for n in names if n[:2] in ("B-", "I-", "L-", "U-") and n[2:]})
+        index = {label: k for k, label in enumerate(self.labels)}
+        self.kind = np.full(len(names), 5, np.int8)  # 0 B, 1 I, 2 L, 3 U, 4 O, 5 never valid
+        self.lab = np.zeros(len(names), np.int64)
+        for i, n in enumerate(names):
+            if n == "O":
+                self.kind[i] = 4
+            elif n[:2] in ("B-", "I-", "L-", "U-") and n[2:]:
+                self.kind[i], self.lab[i] = "BILU".index(n[0]), index[n[2:]]
+        k, lab = self.kind, self.lab
+        # valid moves by state: closed (code 2 * token is space + two tokens left) or open with
+        # label L (code 4 + 2 * L + two tokens left), as spaCy's Begin/In/Last/Unit/Out.is_valid
+        # read them on a doc with no preset entities and no sentence starts
+        masks = np.zeros((4 + 2 * len(self.labels), len(names)), bool)
+        for space in (0, 1):
+            for two in (0, 1):
+                masks[2 * space + two] = (k == 4) | (not space) & ((k == 3) | (k == 0) & bool(two))
+        for li in range(len(self.labels)):
+            for two in (0, 1):
+                masks[4 + 2 * li + two] = (lab == li) & ((k == 1) & bool(two) | (k == 2))
+        self.masks = masks
+        model = pipe.model
+        self.tok2vec, self.lower, self.upper = (model.get_ref(r) for r in ("tok2vec", "lower", "upper"))
+        self.unseen = sorted(model.attrs.get("unseen_classes") or ())
+
+    @classmethod
+    def for_pipe(cls, pipe: Any) -> Biluo | None:
+        if not DECODER or not _decodable(pipe):
+            return None
+        if id(pipe) not in _decoders:  # the pipe is kept too, so its id is not reused
+            _decoders[id(pipe)] = (pipe, cls(pipe))
+        return _decoders[id(pipe)][1]
+
+    def __call__(self, docs: Sequence[Any]) -> list[list[tuple[int, int, str]]]:
+        """(start token, end token, label) of each doc's entities, in order."""
+        np = self.np
+        from spacy.attrs import IS_SPACE
+
+        out: list[list[tuple[int, int, str]]] = [[] for _ in docs]
+        keep = [i for i, d in enumerate(docs) if len(d)]
+        if not keep:
+            return out
+        kept = [docs[i] for i in keep]
+        cached = self.lower.predict(self.tok2vec.predict(kept))  # (tokens + 1 pad, 3, hidden, pieces)
+        pre = [cached[:, f] for f in range(3)]
+        bias = self.lower.get_param("b")
+        weights, out_bias = self.upper.get_param("W").T, self.upper.get_param("b")
+        lens = np.array([len(d) for d in kept])
+        offs = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        space = np.concatenate([d.to_array([IS_SPACE]).reshape(-1) for d in kept]).astype(np.int64)
+        order = np.argsort(-lens, kind="stable")  # longest first: the active docs are a prefix
+        lens, offs = lens[order], offs[order]
+        start = np.full(len(kept), -1, np.int64)  # the open entity's first token (-1: none open)
+        label = np.zeros(len(kept), np.int64)
+        found: list[tuple[int, int, int, int]] = []
+        active = len(kept)
+        for t in range(int(lens[0])):
+            while lens[active - 1] <= t:
+                active -= 1
+            at, st = offs[:active], start[:active]
+            pos = at + t
+            is_open = st >= 0
+            # the features of a state: B(0), the open entity's first token, and B(0) - 1 inside one
+            hidden = pre[0][pos + 1] + pre[1][np.where(is_open, at + st + 1, 0)]
+            hidden = (hidden + pre[2][np.where(is_open, pos, 0)] + bias).max(axis=2)
+            scores = hidden @ weights + out_bias
+            if self.unseen:
+                scores[:, self.unseen] = np.nanmin(scores)
+            two = (lens[:active] - t >= 2).astype(np.int64)
+            code = np.where(is_open, 4 + 2 * label[:active] + two, 2 * space[pos] + two)
+            scores[~self.masks[code]] = -np.inf
+            act = scores.argmax(axis=1)
+            kinds = self.kind[act]
+            if (kinds == 4).all():
+                continue
+            labs = self.lab[act]
+            for i in np.nonzero(kinds == 3)[0]:
+                found.append((int(order[i]), t, t + 1, int(labs[i])))
+            for i in np.nonzero(kinds == 2)[0]:
+                found.append((int(order[i]), int(st[i]), t + 1, int(label[i])))
+            st[kinds == 2] = -1
+            begins = kinds == 0
+            st[begins] = t
+            label[:active][begins] = labs[begins]
+        for j, a, b, lab in sorted(found):
+            out[keep[j]].append((a, b, self.labels[lab]))
+        return out
+
+
+def _decodable(pipe: Any) -> bool:
+    """Is ``pipe`` the transition NER that :class:`Biluo` reproduces (greedy, 3 features, an
+    upper layer, BILUO moves)?"""
+    try:
+        model = pipe.model
+        lower = model.get_ref("lower")
+        return (
+            type(pipe).__name__ == "EntityRecognizer"
+            and pipe.cfg.get("beam_width", 1) == 1
+            and model.attrs.get("has_upper")
+            and lower.get_dim("nF") == 3
+            and lower.get_dim("nP") >= 1
+            and all(
+                pipe.moves.get_class_name(i) == "O" or pipe.moves.get_class_name(i)[:2] in ("B-", "I-", "L-", "U-")
+                for i in range(pipe.moves.n_moves)
+            )
+        )
+    except (KeyError, ValueError, AttributeError):
+        return False
 
 
 def analyse(
@@ -225,10 +400,15 @@ def _ner(nlp: Any, bodies: list[str], lang: str, parse: bool, whole: bool) -> An
             at += b - a + len(_SEP)
         plans.append((starts, offsets, ends))
         docs.append(nlp.make_doc(_SEP.join(parts)))
-    for k, doc in enumerate(ner.pipe(docs, batch_size=PIPE_BATCH)):
-        yield k, _mentions(doc, *plans[k], labels), _parser_for(nlp, texts[k]) if parse else None
-
-
+    decode = Biluo.for_pipe(ner)
+    with _one_blas_thread():
+        if decode is not None:
+            found = [e for i in range(0, len(docs), PIPE_BATCH) for e in decode(docs[i : i + PIPE_BATCH])]
+        else:
+            found = [[(e.start, e.end, e.label_) for e in d.ents] for d in ner.pipe(docs, batch_size=PIPE_BATCH)]
+        for k, doc in enumerate(docs):
+            parser = _parser_for(nlp, texts[k]) if parse else None
+            yield k, _mentions(doc, found[k], *plans[k], labels), parser
 def _parser_for(nlp: Any, text: str) -> quotes.Parse | None:
     """Parse char ranges of ``text`` (the quote sentences quotes.py could not attribute by rule)
     with ``tok2vec`` + ``parser`` on those ranges alone: the article pass never runs them."""
