@@ -57,10 +57,13 @@ def bind_sockets(host: str, port: int, count: int) -> list[socket.socket]:
 
 
 def _worker(sock: socket.socket, options: dict[str, Any]) -> None:
-    """One worker process: uvicorn on its socket, the app made from the environment."""
+    """One worker process: uvicorn on its socket, the app made from the environment, each
+    answer written in one piece (api/transport.py)."""
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(APP, factory=True, **options))
+    from .transport import OneWriteProtocol
+
+    server = uvicorn.Server(uvicorn.Config(APP, factory=True, **{"http": OneWriteProtocol, **options}))
     server.run(sockets=[sock])
     if not server.started:
         sys.exit(STARTUP_FAILURE)
