@@ -6,7 +6,8 @@ Where the time goes, and why it is spent this way (bench/entities.py measures ea
   component has its own tok2vec; the shared ``tok2vec`` feeds only the tagger and the parser.
   So the article pass calls the ``ner`` component alone (1.4-1.7x raw ``nlp.pipe`` with
   tok2vec + ner, per CPU second), and ``tok2vec`` + ``parser`` run only on the sentences that
-  hold a quotation the rules in quotes.py cannot attribute (:func:`_parser_for`).
+  hold a quotation the rules in quotes.py cannot attribute, those of every article of
+  one call in one batch (:func:`_parse_all`).
 * **Only text that can hold a name goes to the model.** In a cased script a name has a capital
   letter, so NER sees the windows of ``MARGIN`` words around each word with a capital (common
   sentence openers and wire-table labels aside), joined by blank lines; a mention's offsets are
@@ -61,7 +62,8 @@ MODELS: dict[str, tuple[str, str, str]] = {
 # model labels -> newsdesk's (names.KEPT_TYPES); WikiNER's LOC holds countries and cities, i.e. GPE
 LABELS: dict[str, dict[str, str]] = {"fr": {"PER": "PERSON", "ORG": "ORG", "LOC": "GPE"}}
 ENGLISH = frozenset({"", "und", "en"})  # read as English (unknown language: the desk's default)
-PIPE_BATCH = 32  # docs per ner.pipe batch (bench/entities.py: 32 beat 128 and 512 on this model)
+PIPE_BATCH = 32  # docs per NER batch (bench/entities.py: 32 beat 128 and 512 on this model)
+PARSE_BATCH = 256  # quote sentences per tok2vec + parser batch (all of a 64-article task at once)
 MAX_CHARS = 100_000  # longer bodies are cut for NER (offsets stay valid: a prefix)
 NUMPY_BLAS = True  # spaCy's layers on numpy's BLAS, not blis (bench/entities.py turns it off)
 DECODER = True  # NER decoded by Biluo, not ner.pipe (bench/entities.py turns it off)
@@ -211,7 +213,11 @@ def windows(text: str, lang: str = "en", margin: int | None = None) -> list[tupl
 
 
 def _mentions(
-    doc: Any, ents: list[tuple[int, int, str]], starts: list[int], offsets: list[int], ends: list[int],
+    doc: Any,
+    ents: list[tuple[int, int, str]],
+    starts: list[int],
+    offsets: list[int],
+    ends: list[int],
     labels: dict[str, str],
 ) -> list:
     """(start, end, text, label) in body offsets for the (token start, end, label) of a windowed doc."""
@@ -341,7 +347,8 @@ def _decodable(pipe: Any) -> bool:
             and lower.get_dim("nF") == 3
             and lower.get_dim("nP") >= 1
             and all(
-                pipe.moves.get_class_name(i) == "O" or pipe.moves.get_class_name(i)[:2] in ("B-", "I-", "L-", "U-")
+                pipe.moves.get_class_name(i) == "O"
+                or pipe.moves.get_class_name(i)[:2] in ("B-", "I-", "L-", "U-")
                 for i in range(pipe.moves.n_moves)
             )
         )
@@ -374,17 +381,23 @@ def analyse(
                 }
             continue
         model = nlp if nlp is not None else load_nlp(lang)
-        for k, mentions, doc_parse in _ner(model, [items[k][2] for k in ks], lang, parse, whole):
-            seq, title, body = items[ks[k]][:3]
-            out[ks[k]] = result_for(seq, title, body, mentions, doc_parse, lang)
+        texts = [prepare(items[k][2]) for k in ks]
+        with _one_blas_thread():
+            pending = []
+            for k, mentions in zip(ks, _ner(model, texts, lang, whole), strict=True):
+                seq, title, body = items[k][:3]
+                ents = names.resolve_article(mentions, title=title, text=body)
+                pending.append((ents, quotes.begin(body, ents, lang=lang)))  # each language's marks
+            parsed = _parse_all(model, texts, [p.ranges() for _e, p in pending]) if parse else None
+            for j, (k, (ents, p)) in enumerate(zip(ks, pending, strict=True)):
+                out[k] = _result(items[k][0], ents, p.finish(parsed[j] if parsed else None))
     return [r for r in out if r is not None]
 
 
-def _ner(nlp: Any, bodies: list[str], lang: str, parse: bool, whole: bool) -> Any:
-    """(index, mentions, parse) per body: the ``ner`` component alone over the name windows."""
+def _ner(nlp: Any, texts: list[str], lang: str, whole: bool) -> list[list[tuple[int, int, str, str]]]:
+    """The mentions of each (prepared) text: the ``ner`` component alone over its name windows."""
     ner = nlp.get_pipe("ner")
     labels = LABELS.get(lang, {})
-    texts = [prepare(b) for b in bodies]
     plans = []
     docs = []
     for text in texts:
@@ -401,27 +414,40 @@ def _ner(nlp: Any, bodies: list[str], lang: str, parse: bool, whole: bool) -> An
         plans.append((starts, offsets, ends))
         docs.append(nlp.make_doc(_SEP.join(parts)))
     decode = Biluo.for_pipe(ner)
-    with _one_blas_thread():
-        if decode is not None:
-            found = [e for i in range(0, len(docs), PIPE_BATCH) for e in decode(docs[i : i + PIPE_BATCH])]
-        else:
-            found = [[(e.start, e.end, e.label_) for e in d.ents] for d in ner.pipe(docs, batch_size=PIPE_BATCH)]
-        for k, doc in enumerate(docs):
-            parser = _parser_for(nlp, texts[k]) if parse else None
-            yield k, _mentions(doc, found[k], *plans[k], labels), parser
-def _parser_for(nlp: Any, text: str) -> quotes.Parse | None:
-    """Parse char ranges of ``text`` (the quote sentences quotes.py could not attribute by rule)
-    with ``tok2vec`` + ``parser`` on those ranges alone: the article pass never runs them."""
+    if decode is not None:
+        found = [e for i in range(0, len(docs), PIPE_BATCH) for e in decode(docs[i : i + PIPE_BATCH])]
+    else:
+        found = [[(e.start, e.end, e.label_) for e in d.ents] for d in ner.pipe(docs, batch_size=PIPE_BATCH)]
+    return [_mentions(doc, found[k], *plans[k], labels) for k, doc in enumerate(docs)]
+
+
+def _parse_all(
+    nlp: Any, texts: list[str], ranges: list[list[tuple[int, int]]]
+) -> list[list[tuple[int, Any]]] | None:
+    """(offset, parsed doc) for each char range of each text (the quote sentences quotes.py
+    could not attribute by rule), with ``tok2vec`` + ``parser`` on those ranges alone, every
+    article's in one batch: one call per article cost twice as much (small batches). None
+    where the pipeline has no parser."""
     if "parser" not in nlp.component_names or "tok2vec" not in nlp.component_names:
         return None
-
-    def parse(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, Any]]:
-        n = len(text)
-        subs = [nlp.make_doc(text[a : min(b, n)] if a < min(b, n) else "") for a, b in ranges]
-        parsed = list(nlp.get_pipe("parser").pipe(nlp.get_pipe("tok2vec").pipe(subs)))
-        return [(a if a < min(b, n) else 0, d) for (a, b), d in zip(ranges, parsed, strict=True)]
-
-    return parse
+    subs, at = [], []
+    for text, spans in zip(texts, ranges, strict=True):
+        for a, b in spans:
+            b = min(b, len(text))
+            subs.append(text[a:b] if a < b else "")
+            at.append(a if a < b else 0)
+    if not subs:
+        return [[] for _ in texts]
+    tok2vec, parser = nlp.get_pipe("tok2vec"), nlp.get_pipe("parser")
+    docs = parser.pipe(
+        tok2vec.pipe((nlp.make_doc(t) for t in subs), batch_size=PARSE_BATCH), batch_size=PARSE_BATCH
+    )
+    pairs = list(zip(at, docs, strict=True))
+    out, i = [], 0
+    for spans in ranges:
+        out.append(pairs[i : i + len(spans)])
+        i += len(spans)
+    return out
 
 
 def result_for(
@@ -434,7 +460,10 @@ def result_for(
 ) -> dict[str, Any]:
     """The plain-data result for one article (what a worker sends back)."""
     ents = names.resolve_article(mentions, title=title, text=body)
-    found = quotes.extract(body, ents, parse, lang=lang)  # each language's quote marks
+    return _result(seq, ents, quotes.extract(body, ents, parse, lang=lang))  # each language's marks
+
+
+def _result(seq: int, ents: dict[str, names.ArticleEntity], found: list[quotes.Quote]) -> dict[str, Any]:
     return {
         "seq": seq,
         "entities": [

@@ -178,9 +178,40 @@ def extract(
     ``lang`` is the article's ISO 639-1 code: English (or unknown) copy gets the cue rules and the
     parser; any other language its own quote marks and a speaker only where the entity stage
     named one in the quote's sentence (quote_languages.py); ``parse`` is ignored there."""
+    pending = begin(text, entities, lang)
+    ranges = pending.ranges()
+    return pending.finish(parse(ranges) if parse is not None and ranges else None)
+
+
+@dataclass
+class Pending:
+    """One article's quotations after the rules: :meth:`ranges` are the sentences left for the
+    parser, :meth:`finish` reads its parses. Two steps, so that enrichment can parse the
+    sentences of a whole batch of articles in one call (ner.py) instead of one per article."""
+
+    text: str
+    quotes: list[Quote]
+    att: Attributor | None = None
+    todo: list[int] = field(default_factory=list)
+
+    def ranges(self) -> list[tuple[int, int]]:
+        """The char ranges to parse: the clause of each quotation the rules left."""
+        return [_clause(self.text, self.quotes[k]) for k in self.todo]
+
+    def finish(self, parsed: list[tuple[int, Any]] | None) -> list[Quote]:
+        """The quotations, re-attributed with ``parsed`` ((offset, doc) per range) when given."""
+        if parsed and self.att is not None:
+            # a second pass in order, so "he said" can lean on the speakers found before it
+            self.att.speakers.clear()
+            _attribute_all(self.att, self.text, self.quotes, dict(zip(self.todo, parsed, strict=True)))
+        return self.quotes
+
+
+def begin(text: str, entities: dict[str, ArticleEntity], lang: str | None = None) -> Pending:
+    """The quotations of ``text`` attributed by the rules alone (:func:`extract`'s first step)."""
     code = (lang or "").strip().lower().replace("_", "-").split("-")[0]  # "pt-BR" -> "pt"
     if code not in ENGLISH_RULES:
-        return _extract_other(text, entities, code)
+        return Pending(text, _extract_other(text, entities, code))
     quotes: list[Quote] = []
     for start, end in find_spans(text):
         body = _clean_quote(text[start:end])
@@ -191,16 +222,10 @@ def extract(
             continue
         quotes.append(Quote(text=body, start=start, end=end, kind=kind))
     if not quotes:
-        return quotes  # most articles: no need to index names and titles
+        return Pending(text, quotes)  # most articles: no need to index names and titles
     att = Attributor(text, entities)
-    # rules first; what they leave (and every partial quote) goes to the parser in one batch,
-    # then a second pass in order, so "he said" can lean on the speakers found before it
-    todo = _attribute_all(att, text, quotes, {})
-    if parse is not None and todo:
-        parsed = dict(zip(todo, parse([_clause(text, quotes[k]) for k in todo]), strict=True))
-        att.speakers.clear()
-        _attribute_all(att, text, quotes, parsed)
-    return quotes
+    # rules first; what they leave (and every partial quote) goes to the parser
+    return Pending(text, quotes, att, _attribute_all(att, text, quotes, {}))
 
 
 def _extract_other(text: str, entities: dict[str, ArticleEntity], lang: str) -> list[Quote]:
