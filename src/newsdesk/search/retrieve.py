@@ -50,14 +50,15 @@ class TantivyRetriever:
         else:
             order = tantivy.Order.Desc if sort == "date" else tantivy.Order.Asc
             result = searcher.search(plan.query, fetch, count=True, order_by_field="published", order=order)
-        addrs = [a for _s, a in result.hits]
-        seqs = searcher.fast_field_values("seq", addrs) if addrs else []
-        columns = [searcher.fast_field_values(f, addrs) for f in group_fields] if addrs else []
+        found = result.hits  # each read of ``hits`` builds the list again (~1 µs a hit): once
+        addrs = [a for _s, a in found]
+        if not addrs:
+            return Candidates(hits=[], total=result.count or 0, fetched=0)
+        seqs = searcher.fast_field_values("seq", addrs)
+        columns = [[g or 0 for g in searcher.fast_field_values(f, addrs)] for f in group_fields]
         groups = list(zip(*columns, strict=True)) if columns else [()] * len(seqs)
-        hits = [
-            (float(s) if sort == "relevance" else 0.0, int(seq), tuple(int(x or 0) for x in g))
-            for (s, _a), seq, g in zip(result.hits, seqs, groups, strict=True)
-        ]
+        scores = [float(s) for s, _a in found] if sort == "relevance" else [0.0] * len(found)
+        hits = list(zip(scores, map(int, seqs), groups, strict=True))
         return Candidates(hits=hits, total=result.count or 0, fetched=len(addrs))
 
 
