@@ -34,8 +34,12 @@ def facets_for_plan(corpus: Corpus, plan: Plan, n: int = 10) -> dict[str, list[d
     The store's search memo keeps them for the plan's compiled query (a search of the same
     query on the same store version reuses its plan, see ``search.planned``) and index
     snapshot: the aggregation (0.1-0.3 ms on Reuters, most of it the day histogram) runs
-    once per query until something is written. Callers get lists of their own."""
-    memo = memo_for(corpus.store)
+    once per query until something is written. Callers get lists of their own.
+
+    The store's version is not read again here: an entry is found only for the compiled
+    query of a plan the memo made, and holds that plan's facets on its own snapshot (the
+    snapshot its hits came from), whatever was written since."""
+    memo = memo_for(corpus.store, current=False)
     if memo is None:
         return _facets(corpus, plan, n)
     key = (id(plan.query), n)

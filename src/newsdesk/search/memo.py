@@ -105,12 +105,15 @@ _MEMOS: weakref.WeakKeyDictionary[Store, Memo] = weakref.WeakKeyDictionary()
 _MEMOS_LOCK = threading.Lock()
 
 
-def memo_for(store: Store) -> Memo | None:
-    """The store's memo at its current version (None when memos are off)."""
+def memo_for(store: Store, current: bool = True) -> Memo | None:
+    """The store's memo at its current version (None when memos are off).
+
+    ``current=False`` skips reading the version (~11 µs) for entries that do not depend on it:
+    the facets of a plan are those of the plan's own snapshot, whenever they are asked for."""
     if not ENABLED:
         return None
     memo = _MEMOS.get(store)
     if memo is None:
         with _MEMOS_LOCK:
             memo = _MEMOS.setdefault(store, Memo())
-    return memo.at(store.version)
+    return memo if not current and memo.stamp is not None else memo.at(store.version)
