@@ -14,7 +14,6 @@ Nothing here knows the Desk: it takes a :class:`Corpus` (store + index + booster
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,7 +170,8 @@ def planned(
     snap = snapshot(searcher)
     kept = memo.get("plans", key)
     if kept is not None and kept[0] == snap:
-        plan = copy.copy(kept[1])  # the same tree and queries, on the current searcher
+        plan = object.__new__(Plan)  # the same tree and queries, on the current searcher (copy.copy: 5x slower)
+        plan.__dict__.update(kept[1].__dict__)
         plan.searcher = searcher
         return plan
     plan = make_plan(corpus, q, since, until, source, operator, searcher=searcher, lang=lang)

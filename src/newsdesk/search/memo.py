@@ -101,8 +101,21 @@ class Memo:
         return out
 
 
-_MEMOS: weakref.WeakKeyDictionary[Store, Memo] = weakref.WeakKeyDictionary()
+# id(store) -> (a weak reference to the store, its memo): a look-up by id is ~0.1 µs, a
+# WeakKeyDictionary's ~2 µs (it makes a weak reference to look up with)
+_MEMOS: dict[int, tuple[weakref.ref[Any], Memo]] = {}
 _MEMOS_LOCK = threading.Lock()
+
+
+def _new_memo(store: Store) -> Memo:
+    key = id(store)
+    with _MEMOS_LOCK:
+        kept = _MEMOS.get(key)
+        if kept is not None and kept[0]() is store:
+            return kept[1]
+        memo = Memo()
+        _MEMOS[key] = (weakref.ref(store, lambda _ref: _MEMOS.pop(key, None)), memo)
+        return memo
 
 
 def memo_for(store: Store, current: bool = True) -> Memo | None:
@@ -112,8 +125,6 @@ def memo_for(store: Store, current: bool = True) -> Memo | None:
     the facets of a plan are those of the plan's own snapshot, whenever they are asked for."""
     if not ENABLED:
         return None
-    memo = _MEMOS.get(store)
-    if memo is None:
-        with _MEMOS_LOCK:
-            memo = _MEMOS.setdefault(store, Memo())
+    kept = _MEMOS.get(id(store))
+    memo = kept[1] if kept is not None and kept[0]() is store else _new_memo(store)
     return memo if not current and memo.stamp is not None else memo.at(store.version)
