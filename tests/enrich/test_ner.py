@@ -93,6 +93,19 @@ def test_the_numpy_decoder_finds_exactly_what_spacys_own_ner_finds():
     assert got == want
 
 
+def test_quote_sentences_parsed_in_one_batch_read_as_parsed_one_article_at_a_time():
+    """ner.analyse parses the quote sentences of all its articles together; each article's
+    quotes and speakers must be what it gets alone (no parse handed to the wrong article)."""
+    items = [
+        (i, g["title"], g["body"])
+        for i, g in enumerate(json.loads(p.read_text()) for p in sorted(GOLD.rglob("*.json")))
+    ]
+    together = ner.analyse(items)
+    assert together == [ner.analyse([item])[0] for item in items]
+    rules_alone = ner.analyse(items, parse=False)
+    assert [r["quotes"] for r in together] != [r["quotes"] for r in rules_alone]  # the parser was used
+
+
 def test_languages_are_routed_and_nothing_crashes_on_any_script():
     items = [
         (1, "Baker", "Treasury Secretary James Baker met Karl Otto Poehl in Bonn.", "en-US"),

@@ -415,7 +415,13 @@ def _ner(nlp: Any, texts: list[str], lang: str, whole: bool) -> list[list[tuple[
         docs.append(nlp.make_doc(_SEP.join(parts)))
     decode = Biluo.for_pipe(ner)
     if decode is not None:
-        found = [e for i in range(0, len(docs), PIPE_BATCH) for e in decode(docs[i : i + PIPE_BATCH])]
+        # batches of docs of about one length: the decoder steps as far as a batch's longest doc
+        order = sorted(range(len(docs)), key=lambda k: len(docs[k]))
+        found: list[list[tuple[int, int, str]]] = [[] for _ in docs]
+        for i in range(0, len(order), PIPE_BATCH):
+            part = order[i : i + PIPE_BATCH]
+            for k, ents in zip(part, decode([docs[k] for k in part]), strict=True):
+                found[k] = ents
     else:
         found = [[(e.start, e.end, e.label_) for e in d.ents] for d in ner.pipe(docs, batch_size=PIPE_BATCH)]
     return [_mentions(doc, found[k], *plans[k], labels) for k, doc in enumerate(docs)]
