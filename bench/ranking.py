@@ -173,6 +173,36 @@ def floor_note(desks: dict[str, newsdesk.Desk]) -> str:
             f"{lengths.SPREAD}): " + ", ".join(parts) + ".")
 
 
+def copy_ties(colls, results) -> str:
+    """How often a known-item target (dev splits) loses to a version of itself with the same headline
+    (re-sent wire stories), and whether "the original" (stored first) or "the fuller text" would
+    have put the target first: the evidence for a tie-break between articles of one story."""
+    lost = earlier = longer = 0
+    for _name, (coll, _c) in colls.items():
+        if coll.kind != "known-item":
+            continue
+        order = {d: i for i, (d, _t, _b) in enumerate(coll.docs)}
+        docs = {d: (t, b) for d, t, b in coll.docs}
+        head = {d: " ".join(t.lower().split()) for d, (t, _b) in docs.items()}
+        for qid in coll.split("dev"):
+            ranked = sorted(results[_name]["shipped"].get(qid, {}).items(), key=lambda kv: -kv[1])
+            target = set(coll.qrels[qid])
+            ids = [d for d, _s in ranked]
+            pos = next((i for i, d in enumerate(ids) if d in target), None)
+            if not pos:
+                continue
+            tgt = next(d for d in ids if d in target)
+            twins = [d for d in ids[:pos] if head[d] and head[d] == head[tgt]]
+            if twins:
+                lost += 1
+                earlier += all(order[tgt] < order[d] for d in twins)
+                longer += all(len(docs[tgt][1].split()) > len(docs[d][1].split()) for d in twins)
+    return (f"Tie-breaks between versions of one story (known-item dev splits, shipped ranking): {lost} "
+            f"targets are ranked below a version of themselves with the same headline; the target is the "
+            f"one stored first in {earlier} and the longer one in {longer}, so neither 'the original' nor "
+            "'the fuller text' would lift them all; no tie-break shipped.")
+
+
 def newsdesk_search(desk: newsdesk.Desk, known_item: bool, **extra) -> Search:
     def search(q: str, k: int) -> list[str]:
         if known_item:  # as a reader types it: the default operator (AND)
@@ -270,6 +300,7 @@ def main() -> None:
             print(f"{name}: ran ({time.perf_counter() - t0:.0f}s)", file=sys.stderr, flush=True)
         table = render_main(colls, results, list(peers))
         notes.append(floor_note(desks))
+        notes.append(copy_ties(colls, results))
         print(table)
         experiments = ""
         if not args.no_experiments:

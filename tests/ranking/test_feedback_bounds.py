@@ -1,0 +1,49 @@
+"""RM3 acts on requests of 6 to 20 words only (search.feedback MIN_WORDS/MAX_WORDS, set on the
+ranking bench's dev splits): whole abstracts as queries already say what they want."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+import newsdesk
+from newsdesk.model import Record
+from newsdesk.search import feedback
+from newsdesk.search.feedback import FeedbackRetriever
+from tests.conftest import REUTERS
+
+MEDIUM = "oil prices fall as opec members disagree over production quotas"  # 10 words
+LONG = ("oil prices fell sharply today as members of the organization of petroleum exporting countries "
+        "disagreed again over production quotas and the output ceiling agreed in geneva last december")
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory):
+    if not REUTERS.exists():
+        pytest.skip(f"{REUTERS}: shared Reuters not found")
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for _, line in zip(range(3000), fh, strict=False)]
+    d = newsdesk.open(tmp_path_factory.mktemp("news") / "data")
+    d.ingest_records([Record(title=o.get("title") or "", body=o.get("body") or "", external_id=str(o["id"]),
+                             source="reuters") for o in rows])
+    yield d
+    d.close()
+
+
+def ids(desk, q: str, **kw) -> list[str]:
+    return [h.id for h in desk.search(q, limit=20, operator="OR", snippets=False, collapse=False, **kw).hits]
+
+
+def test_a_medium_request_is_expanded_and_a_whole_paragraph_is_not(news):
+    assert len(MEDIUM.split()) <= feedback.MAX_WORDS < len(LONG.split())
+    assert ids(news, MEDIUM, retrievers=[FeedbackRetriever(news.store)]) != ids(news, MEDIUM)
+    assert ids(news, LONG, retrievers=[FeedbackRetriever(news.store)]) == ids(news, LONG)
+    # without the upper bound the paragraph is expanded too
+    assert ids(news, LONG, retrievers=[FeedbackRetriever(news.store, max_words=0)]) != ids(news, LONG)
+
+
+def test_rank_rm3_uses_the_bounds(news):
+    assert ids(news, LONG, rank="rm3") == ids(news, LONG)
+    assert ids(news, MEDIUM, rank="rm3") != ids(news, MEDIUM)
