@@ -160,6 +160,42 @@ class Highlighter:
             folded = _fold_chars(lower)
             if folded != lower:
                 sources.append(folded)
+        if len(sources) == 1 and not self._infix:
+            self._find_words(lower, found)
+        else:
+            self._find_words_anywhere(lower, sources, found)
+        for run in self.cjk:  # longest first: a longer query word wins over a part of it
+            pos = text.find(run)
+            while pos != -1 and len(found) < MAX_MATCHES:
+                if not any(s <= pos < e for s, e, _k in found.values()):
+                    found[pos] = (pos, pos + len(run), run)
+                pos = text.find(run, pos + len(run))
+        return [found[k] for k in sorted(found)]
+
+    def _find_words(self, lower: str, found: dict[int, tuple[int, int, str]]) -> None:
+        """:meth:`_find_words_anywhere` for one source and no infix words (English and most
+        languages), with its look-ups held in locals: a third less time a snippet."""
+        find, word_end, key_of, prefixes = lower.find, _WORD_END.match, self._key, self.prefixes
+        for start in self._starts:
+            pos = find(start)
+            while pos != -1 and len(found) < MAX_MATCHES:
+                if pos == 0 or not lower[pos - 1].isalnum():
+                    end = word_end(lower, pos).end()  # type: ignore[union-attr]
+                    word = lower[pos:end]
+                    key = key_of(word)
+                    if key:
+                        found[pos] = (pos, end, key)
+                    elif prefixes and word.startswith(prefixes):
+                        found[pos] = (pos, end, word)
+                    pos = find(start, end)
+                else:
+                    pos = find(start, pos + 1)
+
+    def _find_words_anywhere(
+        self, lower: str, sources: list[str], found: dict[int, tuple[int, int, str]]
+    ) -> None:
+        """Each start in each source (the text, its accent-folded copy): at a word start, or
+        inside a word for the infix words (Arabic, Hebrew), each extended to its whole word."""
         for start in self._starts:
             for src in sources:
                 pos = src.find(start)
@@ -184,13 +220,6 @@ class Highlighter:
                         pos = src.find(start, end)
                     else:
                         pos = src.find(start, pos + 1)
-        for run in self.cjk:  # longest first: a longer query word wins over a part of it
-            pos = text.find(run)
-            while pos != -1 and len(found) < MAX_MATCHES:
-                if not any(s <= pos < e for s, e, _k in found.values()):
-                    found[pos] = (pos, pos + len(run), run)
-                pos = text.find(run, pos + len(run))
-        return [found[k] for k in sorted(found)]
 
     def _key(self, word: str) -> str:
         """The query word ``word`` stands for ("" if none): its English stem, else its stem in
@@ -215,15 +244,17 @@ class Highlighter:
         if not matches:
             return escape(_lead(text, self.chars), quote=False)
         start, end = self._best_window(text, matches)
+        window = text[start:end]
+        esc = _escape if "&" in window or "<" in window or ">" in window else _as_is
         out = []
         pos = start
         for m_start, m_end, _key in matches:
             if m_start < start or m_end > end:
                 continue
-            out.append(escape(text[pos:m_start], quote=False))
-            out.append("<b>" + escape(text[m_start:m_end], quote=False) + "</b>")
+            out.append(esc(text[pos:m_start]))
+            out.append("<b>" + esc(text[m_start:m_end]) + "</b>")
             pos = m_end
-        out.append(escape(text[pos:end], quote=False))
+        out.append(esc(text[pos:end]))
         return " ".join("".join(out).split())
 
     def _best_window(self, text: str, matches: list[tuple[int, int, str]]) -> tuple[int, int]:
@@ -231,10 +262,11 @@ class Highlighter:
         best = (-1, -1, 0)
         counts: dict[str, int] = {}
         j = 0
-        for i in range(min(len(matches), 24)):
+        n, chars = len(matches), self.chars
+        for i in range(min(n, 24)):
             m_start = matches[i][0]
-            stop = max(0, m_start - 40) + self.chars
-            while j < len(matches) and matches[j][1] <= stop:
+            stop = (m_start - 40 if m_start > 40 else 0) + chars
+            while j < n and matches[j][1] <= stop:
                 key = matches[j][2]
                 counts[key] = counts.get(key, 0) + 1
                 j += 1
@@ -254,6 +286,14 @@ class Highlighter:
             cut = text.rfind(" ", start, end)
             end = cut if cut > best[2] else end
         return start, end
+
+
+def _escape(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 _SENTENCE_END = re.compile(r"[a-z0-9%)\"'”][.!?][\"'”]?\s+(?=[A-Z\"“])")
