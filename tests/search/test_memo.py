@@ -107,3 +107,14 @@ def test_memo_is_bounded(filled, monkeypatch):
         filled.search(f"oil {i}")
     memo = memo_mod.memo_for(filled.store)
     assert memo is not None and len(memo.maps["plans"]) == 3
+
+
+def test_a_changed_ranking_knob_makes_a_new_plan(filled, monkeypatch):
+    from newsdesk.search import plan as plan_mod
+
+    first = filled.search("oil prices")
+    monkeypatch.setattr(plan_mod, "PROX_BOOST", 0.0)
+    second = filled.search("oil prices")
+    assert second.plan.query is not first.plan.query
+    monkeypatch.setattr(memo_mod, "ENABLED", False)
+    assert [(h.id, h.score) for h in filled.search("oil prices")] == [(h.id, h.score) for h in second]

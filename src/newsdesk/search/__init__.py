@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
 from ..errors import BadParameter
 from ..model import Hit
+from . import plan as plan_mod
 from .collapse import collapse, recency_rescore
 from .hydrate import hydrate
 from .memo import Memo, memo_for, snapshot
@@ -139,6 +141,12 @@ def search(
     return search_plan(corpus, plan, limit, offset, sort, snippets, recency, collapse, retrievers, memo=memo)
 
 
+# the ranking knobs of search.plan (TITLE_BOOST, PROX_SLOP...): part of a kept plan's key, so a
+# bench or test that changes one gets plans made with the new value (one C call, ~0.5 µs)
+_KNOBS = attrgetter(*sorted(k for k, v in vars(plan_mod).items()
+                            if k.isupper() and type(v) in (int, float, bool)))
+
+
 def _plan_key(corpus: Corpus, q: str, since: object, until: object, source: object, operator: str,
               lang: object) -> Hashable | None:
     """What a plan is made from, as a key; None when it must be made each time (dates
@@ -146,7 +154,7 @@ def _plan_key(corpus: Corpus, q: str, since: object, until: object, source: obje
     if "now" in q.lower() or any(isinstance(d, str) and "now" in d.lower() for d in (since, until)):
         return None
     try:
-        key = (q, since, until, _as_tuple(source), operator, _as_tuple(lang), tuple(corpus.boosters))
+        key = (q, since, until, _as_tuple(source), operator, _as_tuple(lang), tuple(corpus.boosters), _KNOBS(plan_mod))
         hash(key)
     except TypeError:  # an unusual filter value (a set, a dict): not worth a key
         return None
