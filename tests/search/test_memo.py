@@ -118,3 +118,11 @@ def test_a_changed_ranking_knob_makes_a_new_plan(filled, monkeypatch):
     assert second.plan.query is not first.plan.query
     monkeypatch.setattr(memo_mod, "ENABLED", False)
     assert [(h.id, h.score) for h in filled.search("oil prices")] == [(h.id, h.score) for h in second]
+
+
+def test_a_reindex_makes_new_plans(filled):
+    first = filled.search("oil prices")
+    filled.reindex()
+    second = filled.search("oil prices")
+    assert second.plan.query is not first.plan.query
+    assert [h.id for h in second] == [h.id for h in first]

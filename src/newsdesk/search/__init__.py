@@ -154,7 +154,9 @@ def _plan_key(corpus: Corpus, q: str, since: object, until: object, source: obje
     if "now" in q.lower() or any(isinstance(d, str) and "now" in d.lower() for d in (since, until)):
         return None
     try:
-        key = (q, since, until, _as_tuple(source), operator, _as_tuple(lang), tuple(corpus.boosters), _KNOBS(plan_mod))
+        # the index folder too: a reindex (a new analysis setting, a length floor) switches to another
+        key = (q, since, until, _as_tuple(source), operator, _as_tuple(lang), tuple(corpus.boosters),
+               _KNOBS(plan_mod), corpus.index.path)
         hash(key)
     except TypeError:  # an unusual filter value (a set, a dict): not worth a key
         return None
