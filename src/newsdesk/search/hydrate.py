@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .memo import Memo
 
 NO_EXTRAS: dict[str, Any] = {}
-SNIPPETS_PER_QUERY = 2000  # snippets the memo keeps for one query's highlighter
+SNIPPETS_PER_QUERY = 200  # snippets the memo keeps for one highlighter (a query's first 20 pages)
 
 
 def hydrate(

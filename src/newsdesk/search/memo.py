@@ -12,8 +12,9 @@ search empties the memo, so a search never shows what a write has replaced.
 Plans and facets also depend on the index snapshot, which the index reloads a
 moment after the store commits: their entries carry the snapshot's document and
 segment counts and are made again when these differ from the current searcher's.
-Everything is bounded (least recently used entries go first) and guarded by one
-lock: the server's threads share a desk.
+Everything is bounded (least recently used entries go first; at most about 4,096 rows with
+their bodies, 512 plans and 512 queries' snippets, 200 each: tens of MB for a desk of short
+news articles) and guarded by one lock: the server's threads share a desk.
 
 Set ``ENABLED = False`` (or ``NEWSDESK_SEARCH_MEMO=0``) to measure without it:
 bench/peers.py reports both.
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 ENABLED = os.environ.get("NEWSDESK_SEARCH_MEMO", "1") != "0"
-SIZES = {"plans": 512, "rows": 4096, "extras": 4096, "snippets": 1024, "facets": 256, "highlighters": 512}
+SIZES = {"plans": 512, "rows": 4096, "extras": 4096, "snippets": 512, "facets": 256, "highlighters": 512}
 V = TypeVar("V")
 
 
