@@ -121,7 +121,7 @@ class Highlighter:
         self.prefixes = tuple(sorted(prefixes))
         self.chars = chars
         self.lang_stems = lang_stems or {}
-        self.cjk = tuple(sorted(cjk, key=len, reverse=True))
+        self.cjk = tuple(sorted(cjk, key=lambda run: (-len(run), run)))  # longest first, then in a fixed order
         # a stem is usually a prefix of its surface forms; Snowball's y->i ("polici") is not
         starts = {st[:-1] if st.endswith("i") and len(st) > 3 else st for st in stems} | set(prefixes)
         starts |= {st for group in self.lang_stems.values() for st in group if not CJK_CHAR.search(st)}
@@ -167,8 +167,9 @@ class Highlighter:
         for run in self.cjk:  # longest first: a longer query word wins over a part of it
             pos = text.find(run)
             while pos != -1 and len(found) < MAX_MATCHES:
-                if not any(s <= pos < e for s, e, _k in found.values()):
-                    found[pos] = (pos, pos + len(run), run)
+                end = pos + len(run)
+                if not any(s < end and pos < e for s, e, _k in found.values()):  # no overlap either way
+                    found[pos] = (pos, end, run)
                 pos = text.find(run, pos + len(run))
         return [found[k] for k in sorted(found)]
 
