@@ -47,3 +47,14 @@ def test_a_medium_request_is_expanded_and_a_whole_paragraph_is_not(news):
 def test_rank_rm3_uses_the_bounds(news):
     assert ids(news, LONG, rank="rm3") == ids(news, LONG)
     assert ids(news, MEDIUM, rank="rm3") != ids(news, MEDIUM)
+
+
+def test_eval_measures_an_opt_in_rank_mode(news):
+    from newsdesk import evaluate as ev
+
+    queries = {"q1": MEDIUM, "q2": "coffee"}
+    plain, fed = ev.run_queries(news, queries), ev.run_queries(news, queries, rank="rm3")
+    assert fed["q2"] == plain["q2"]  # one word: feedback leaves it alone
+    assert fed["q1"] != plain["q1"]
+    top = news.search(ev.as_keywords(MEDIUM), limit=100, operator="OR", snippets=False, collapse=False, rank="rm3")
+    assert list(fed["q1"]) == [h.external_id for h in top.hits]  # the run is the rm3 ranking, in order

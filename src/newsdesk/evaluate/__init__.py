@@ -117,17 +117,20 @@ def run_queries(
     operator: str = "OR",
     collapse: bool = False,
     keywords: bool = True,
+    rank: str = "bm25",
 ) -> Run:
     """Search every query; qid -> {external_id (or id): score} for the top ``depth`` hits.
 
     Test-collection queries are natural language, so by default they run as
     plain words joined by OR (``keywords``), as Lucene's default would.
-    Duplicates are not collapsed by default: qrels judge each copy.
+    Duplicates are not collapsed by default: qrels judge each copy. ``rank``: a ranking
+    mode of ``Desk.search`` (``rm3``, ``relaxed``, ``hybrid``), to measure the opt-in ones.
     """
     run: Run = {}
+    extra = {} if rank == "bm25" else {"rank": rank}
     for qid, text in queries.items():
         q = clip(as_keywords(text) if keywords else text)
-        res = desk.search(q, limit=depth, snippets=False, operator=operator, collapse=collapse)
+        res = desk.search(q, limit=depth, snippets=False, operator=operator, collapse=collapse, **extra)
         run[qid] = {(h.external_id or h.id): float(depth - i) for i, h in enumerate(res.hits)}
     return run
 
@@ -257,6 +260,7 @@ def judged_set(queries: dict[str, str], qrels: Qrels) -> tuple[dict[str, str], Q
 def evaluate(
     desk: Searchable, queries: dict[str, str], qrels: Qrels, depth: int = 100, operator: str = "OR",
     collapse: bool = False, run_out: str | os.PathLike[str] | None = None, peers: bool = False,
+    rank: str = "bm25",
 ) -> dict[str, Any]:
     """Run the queries, optionally save the run (checked writable first), and measure it.
 
@@ -265,7 +269,7 @@ def evaluate(
     articles, :mod:`.peers`) and ``peer_notes`` (the peers that could not run, and why)."""
     if run_out:
         check_writable(run_out)
-    run = run_queries(desk, queries, depth=depth, operator=operator, collapse=collapse)
+    run = run_queries(desk, queries, depth=depth, operator=operator, collapse=collapse, rank=rank)
     if run_out:
         write_run(run, run_out)
     out: dict[str, Any] = {**measure(run, qrels), "by_type": measure_by_type(run, qrels, queries)}
