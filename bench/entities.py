@@ -12,13 +12,17 @@ tags do not look.
 Throughput, all in this one run on the same texts: the peer is raw spaCy
 ``nlp.pipe`` over the same English pipeline (tok2vec + ner, one process; also
 ``ner`` alone), against newsdesk's analysis (NER + names + quotes) as it was in
-round 2 (tok2vec + ner over the whole text, kept here as the "before") and as it
-is now (the ``ner`` component alone, on the windows of text that can hold a
-name), on one core and on all cores (a fork pool of 64-article chunks, as
-``newsdesk enrich`` uses), and end to end through ``Desk.enrich`` (workers,
-SQLite writes and index catch-up included). One-process rates are given per wall
+round 2 (tok2vec + ner over the whole text, kept here as the "before"), as round 3
+began (the ``ner`` component alone on the windows of text that can hold a name,
+spaCy's layers on blis, spaCy's own NER decoding: ``ner.NUMPY_BLAS`` and
+``ner.DECODER`` off) and as it is now (numpy's BLAS, the numpy BILUO decoder, the
+quote sentences of a whole task parsed in one batch), on one core and on all
+cores (a fork pool of 64-article chunks, as ``newsdesk enrich`` uses), and end to
+end through ``Desk.enrich`` (workers, SQLite writes and index catch-up included).
+The peer also runs on numpy's BLAS (``NumpyOps(use_blis=False)``), so the table
+shows how much of the gain is the BLAS library alone. Rates are given per wall
 second and per CPU second (robust when other processes share the machine).
-``--variants`` adds the window margin and ``nlp.pipe`` batch size sweeps.
+``--variants`` adds the window margin and batch size sweeps and each step's share.
 
 Writes its table into docs/benchmarks.md between ``<!-- entities:start -->`` and
 ``<!-- entities:end -->`` (``--no-write``: print only).
@@ -83,6 +87,52 @@ def round2_nlp() -> Any:
             exclude=["tagger", "attribute_ruler", "lemmatizer", "senter"], disable=["parser"]
         )
     return _round2_nlp
+
+
+_numpy_peer: Any = None
+
+
+def numpy_peer_nlp() -> Any:
+    """The peer's pipeline (tok2vec + ner) with every layer on numpy's BLAS instead of blis."""
+    global _numpy_peer
+    if _numpy_peer is None:
+        import importlib
+
+        model = importlib.import_module(ner.MODEL)
+        _numpy_peer = model.load(
+            exclude=["tagger", "attribute_ruler", "lemmatizer", "senter", "parser", "morphologizer"]
+        )
+        ner._numpy_blas(_numpy_peer)
+    return _numpy_peer
+
+
+_start_nlp: Any = None
+
+
+def start_nlp() -> Any:
+    """newsdesk's English pipeline as round 3 began: on blis (``ner.NUMPY_BLAS`` off)."""
+    global _start_nlp
+    if _start_nlp is None:
+        keep, ner.NUMPY_BLAS, saved = ner.NUMPY_BLAS, False, ner._nlps.pop("en", None)
+        _start_nlp = ner.load_nlp("en")
+        ner.NUMPY_BLAS = keep
+        ner._nlps.pop("en", None)
+        if saved is not None:
+            ner._nlps["en"] = saved
+    return _start_nlp
+
+
+def as_round3_start(fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` with newsdesk as round 3 began: blis, spaCy's NER decoding (a pool forked
+    inside inherits the pipeline and the switch)."""
+    saved, keep = ner._nlps.get("en"), ner.DECODER
+    ner._nlps["en"], ner.DECODER = start_nlp(), False
+    try:
+        return fn()
+    finally:
+        ner.DECODER = keep
+        if saved is not None:
+            ner._nlps["en"] = saved
 
 
 def analyse_round2(items: list[Item]) -> list[dict[str, Any]]:
@@ -203,10 +253,12 @@ def main() -> None:
     items: list[Item] = [(i, t, b) for i, t, b, _p in arts]
     n = len(items)
     nlp = round2_nlp()
-    ner_nlp = ner.load_nlp("en")
+    numpy_nlp = numpy_peer_nlp()
+    ner.load_nlp("en")
     texts = [ner.prepare(b) for _i, _t, b in items]
-    ner_alone = ner_nlp.get_pipe("ner")
-    analyse_round2(items[:10]), ner.analyse(items[:10])  # warm up both
+    ner_alone = nlp.get_pipe("ner")  # the peer's own component, on blis
+    analyse_round2(items[:10]), ner.analyse(items[:10]), list(numpy_nlp.pipe(texts[:10]))  # warm up
+    as_round3_start(lambda: ner.analyse(items[:10]))
 
     rows: list[tuple[str, float, float | None, dict[str, float] | None, tuple[float, float] | None]] = []
     # the peer and every pipeline, on one core and on all, interleaved in two rounds (the load of
@@ -218,14 +270,18 @@ def main() -> None:
         (
             "raw ner",
             lambda: timed(
-                lambda: sum(1 for _ in ner_alone.pipe((ner_nlp.make_doc(t) for t in texts), batch_size=32)), n
+                lambda: sum(1 for _ in ner_alone.pipe((nlp.make_doc(t) for t in texts), batch_size=32)), n
             ),
         ),
+        ("raw numpy", lambda: timed(lambda: sum(1 for _ in numpy_nlp.pipe(texts, batch_size=32)), n)),
         ("round2", lambda: timed(lambda: analyse_round2(items), n)),
+        ("start", lambda: as_round3_start(lambda: timed(lambda: ner.analyse(items), n))),
         ("whole", lambda: timed(lambda: ner.analyse(items, whole=True), n)),
         ("now", lambda: timed(lambda: ner.analyse(items), n)),
         ("pool round2", lambda: (*pooled(_pool_round2, items, k), None)),
+        ("pool start", lambda: as_round3_start(lambda: (*pooled(_pool_now, items, k), None))),
         ("pool now", lambda: (*pooled(_pool_now, items, k), None)),
+        ("desk start", lambda: as_round3_start(lambda: (*through_desk(items, k), None))),
         ("desk", lambda: (*through_desk(items, k), None)),
     ]
     for _round in range(2):
@@ -247,10 +303,23 @@ def main() -> None:
             None,
         )
     )
+    rows.append(
+        (
+            "raw spaCy `nlp.pipe`, tok2vec + ner, on numpy's BLAS (`NumpyOps(use_blis=False)`), 1 process",
+            best["raw numpy"][0],
+            best["raw numpy"][1],
+            None,
+            None,
+        )
+    )
     for key, label in (
         ("round2", "newsdesk round 2 (tok2vec + ner, whole text), 1 process (**before**)"),
-        ("whole", "newsdesk, `ner` alone, whole text, 1 process"),
-        ("now", f"newsdesk, `ner` alone on name windows (margin {ner.MARGIN}), 1 process"),
+        (
+            "start",
+            "newsdesk as round 3 began (`ner` alone on name windows; blis, spaCy's decoding; parse batched as now), 1 process",
+        ),
+        ("whole", "newsdesk now, whole text (numpy's BLAS, numpy decoder, batched parse), 1 process"),
+        ("now", f"newsdesk now, name windows (margin {ner.MARGIN}), 1 process (**after**)"),
     ):
         res = best[key][2]
         rows.append((label, best[key][0], best[key][1], recall(arts, res), same_as(res, whole_results)))
@@ -267,12 +336,34 @@ def main() -> None:
             w, c, res = timed(lambda: ner.analyse(items), n)
             rows.append((f"  `ner.pipe` batch {batch}", w, c, recall(arts, res), same_as(res, whole_results)))
         ner.PIPE_BATCH = keep_batch
+        keep_parse = ner.PARSE_BATCH
+        for batch in (64, 1024):
+            ner.PARSE_BATCH = batch
+            w, c, res = timed(lambda: ner.analyse(items), n)
+            rows.append((f"  parser batch {batch}", w, c, recall(arts, res), same_as(res, whole_results)))
+        ner.PARSE_BATCH = keep_parse
+        ner.DECODER = False
+        w, c, res = timed(lambda: ner.analyse(items), n)
+        rows.append(
+            (
+                "  spaCy's NER decoding (`ner.pipe`), numpy's BLAS",
+                w,
+                c,
+                recall(arts, res),
+                same_as(res, whole_results),
+            )
+        )
+        ner.DECODER = True
+        w, c, res = timed(lambda: ner.analyse(items, nlp=start_nlp()), n)
+        rows.append(("  blis, numpy decoder", w, c, recall(arts, res), same_as(res, whole_results)))
         w, c, res = timed(lambda: ner.analyse(items, parse=False), n)
         rows.append(("  quotes by rules alone (no parser on quote sentences)", w, c, recall(arts, res), None))
 
     for key, label in (
         ("pool round2", f"newsdesk round 2, {k} processes (**before**)"),
+        ("pool start", f"newsdesk as round 3 began, {k} processes"),
         ("pool now", f"newsdesk now, {k} processes"),
+        ("desk start", f"newsdesk as round 3 began, `Desk.enrich` end to end, {k} workers (**before**)"),
         ("desk", f"newsdesk now, `Desk.enrich` end to end, {k} workers (**after**)"),
     ):
         rows.append((label, best[key][0], best[key][1], None, None))
