@@ -175,3 +175,18 @@ def test_ingest_of_a_missing_input_is_an_error_after_the_rest(tmp_path):
     assert proc.returncode == 1 and proc.stderr.strip() == f"newsdesk: {missing}: no such file or directory"
     proc = run_cli("ingest", str(tmp_path / "*.nothing"), data=tmp_path / "d")  # a glob matching nothing
     assert proc.returncode == 1 and "1 rejected" in proc.stdout  # every input rejected: exit 1 (issue 12)
+
+
+def test_reindex_length_floor_is_kept_and_shown(seeded):
+    """``reindex --length-floor N`` records the desk's padding and rebuilds; ``stats`` says it;
+    a value that is neither auto nor a word count is refused in one line, nothing changed."""
+    before = run_cli("stats", data=seeded)
+    assert "length floor    200 words (auto" in before.stdout
+    proc = run_cli("reindex", "--length-floor", "50", data=seeded)
+    assert proc.returncode == 0, proc.stderr
+    assert "reindexed 1 articles" in proc.stdout
+    assert "length floor    50 words (set" in run_cli("stats", data=seeded).stdout
+    bad = run_cli("reindex", "--length-floor", "banana", data=seeded)
+    assert bad.returncode != 0 and "--length-floor 'banana'" in bad.stderr
+    assert json.loads(run_cli("stats", "--json", data=seeded).stdout)["length_floor"]["setting"] == "50"
+    assert "1 match for 'sanctuary'" in run_cli("search", "sanctuary", data=seeded).stdout

@@ -327,6 +327,11 @@ def stats(ctx, as_json):
             click.echo(f"entities        none for {', '.join(without)} (no spaCy model for them here)")
         if data.get("analysis") == "english":
             click.echo("analysis        English stemming for every article (analysis=english)")
+    floor = data.get("length_floor")
+    if floor:
+        words = floor["floor"] if floor["floor"] is not None else floor.get("default")
+        how = "set" if floor["setting"] != "auto" else ("auto" if floor["floor"] is not None else "auto, not chosen yet")
+        click.echo(f"length floor    {words} words ({how}; texts shorter count as this long for ranking)")
     if data["per_month"]:
         click.echo("\nper month")
         peak = max(m["articles"] for m in data["per_month"])
@@ -336,14 +341,19 @@ def stats(ctx, as_json):
 
 
 @click.command()
+@click.option("--length-floor", default=None, metavar="auto|WORDS",
+              help="Count texts shorter than WORDS as that long for BM25 (auto, the default setting: "
+                   "200 for a desk of news, none for one of abstracts, chosen from its lengths); kept in the desk.")
 @click.pass_context
-def reindex(ctx):
+def reindex(ctx, length_floor):
     """Rebuild the search index from the SQLite store alone (e.g. after an upgrade)."""
     desk = open_desk(ctx)
     try:
-        total = desk.count()
-        with progress_bar("reindexing", total=total) as advance:
-            n = desk.reindex(progress=advance)
+        n = desk.set_length_floor(length_floor) if length_floor is not None else 0
+        if not n:
+            total = desk.count()
+            with progress_bar("reindexing", total=total) as advance:
+                n = desk.reindex(progress=advance)
     finally:
         desk.close()
     click.echo(f"reindexed {n:,} articles")
