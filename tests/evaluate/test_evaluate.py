@@ -149,3 +149,21 @@ def test_unjudged_queries_are_left_out_with_a_warning(judged):
     assert "2 of 4 queries have no relevance judgements" in proc.stderr and "q9, q8" in proc.stderr
     metrics = json.loads(proc.stdout)
     assert metrics["queries"] == 2 and metrics["nDCG@10"] == pytest.approx(1.0)  # not dragged down by q8, q9
+
+
+@needs_eval
+def test_cli_rank_mode_is_measured(judged):
+    """``eval --rank relaxed`` measures that mode: an AND query no article fully matches scores 0
+    under bm25 and finds its article once OR fills the short page; --pairs refuses --rank."""
+    desk, tmp = judged
+    (tmp / "q3.tsv").write_text("q3\tcocoa crop rose\n")
+    (tmp / "r3.txt").write_text("q3 0 c1 1\n")
+    args = ["--data", desk.path, "eval", "--queries", str(tmp / "q3.tsv"), "--qrels", str(tmp / "r3.txt"),
+            "--operator", "AND", "--json"]
+    plain = CliRunner().invoke(cli, args)
+    relaxed = CliRunner().invoke(cli, [*args, "--rank", "relaxed"])
+    assert plain.exit_code == 0 and relaxed.exit_code == 0, plain.output + relaxed.output
+    assert json.loads(plain.stdout)["MRR@10"] == 0.0
+    assert json.loads(relaxed.stdout)["MRR@10"] > 0.0
+    refused = CliRunner().invoke(cli, ["--data", desk.path, "eval", "--pairs", str(tmp), "--rank", "rm3"])
+    assert refused.exit_code != 0 and "--rank" in refused.output

@@ -23,9 +23,11 @@ from .common import open_desk, print_json
 @click.option("--run-out", type=click.Path(dir_okay=False, writable=True), help="Also save the ranking as a TREC run.")
 @click.option("--peers", is_flag=True, help="Also rank the queries with plain BM25 engines (raw tantivy; bm25s "
               "with the bench extra) built over the same articles, and print their figures beside newsdesk's.")
+@click.option("--rank", type=click.Choice(["bm25", "relaxed", "rm3", "hybrid"]), default="bm25", show_default=True,
+              help="The ranking mode measured, as search --rank (the opt-in modes cost more per query).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @click.pass_context
-def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, run_out, peers, as_json):
+def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, run_out, peers, rank, as_json):
     """Measure ranking quality: nDCG@10, MAP, MRR@10, Recall@100, P@10.
 
     \b
@@ -41,10 +43,12 @@ def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, 
 
     if run_out:
         check_writable(run_out)  # before any query runs, and before the desk is opened
-    extra = {"peers": True} if peers else {}  # only asked for when given: the desk's signature stays as it was
+    extra: dict = {"peers": True} if peers else {}  # only asked for when given: the desk's signature stays as it was
+    if rank != "bm25":
+        extra["rank"] = rank
     if pairs:
-        if peers:
-            raise click.UsageError("--peers works with --queries/--qrels or --collection, not with --pairs")
+        if peers or rank != "bm25":
+            raise click.UsageError("--peers and --rank work with --queries/--qrels or --collection, not with --pairs")
         with open_desk(ctx) as desk:
             summary = desk.known_items(pairs, depth=limit)
         if as_json:

@@ -356,7 +356,7 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 
 def evaluate_collection(
     name: str, depth: int = 100, operator: str = "OR", collapse: bool = False,
-    run_out: str | os.PathLike[str] | None = None, peers: bool = False,
+    run_out: str | os.PathLike[str] | None = None, peers: bool = False, rank: str = "bm25",
 ) -> dict[str, Any]:
     """Evaluate a shared test collection (``time``, ``reuters``) in a temporary desk."""
     import tempfile
@@ -370,7 +370,7 @@ def evaluate_collection(
             desk.ingest(items)
         else:
             desk.ingest_records(items)
-        return desk.evaluate(queries, qrels, depth, operator, collapse, run_out, peers=peers)
+        return desk.evaluate(queries, qrels, depth, operator, collapse, run_out, peers=peers, rank=rank)
 
 
 def open(  # noqa: A001

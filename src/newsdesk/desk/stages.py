@@ -147,8 +147,11 @@ class Stages:
         collapse: bool = False,
         run_out: str | os.PathLike[str] | None = None,
         peers: bool = False,
+        rank: str = "bm25",
     ) -> dict[str, Any]:
         """Measure ranking on judged queries (TREC files or dicts): nDCG@10, MAP, MRR@10, R@100, P@10.
+
+        ``rank``: the ranking mode measured (as ``Desk.search``: bm25, relaxed, rm3, hybrid).
 
         Returns the metrics (also ``by_type``: names, topics, long) plus ``queries`` (judged,
         measured) and ``unjudged`` (ids left out); with ``peers``, ``peers`` holds the same figures
@@ -160,7 +163,7 @@ class Stages:
             qs, qr, unjudged = ev.judged_set(queries, qrels)
         else:
             qs, qr, unjudged = ev.judged_files(queries, qrels)  # type: ignore[arg-type]
-        metrics = ev.evaluate(self, qs, qr, depth, operator, collapse, run_out, peers=peers)
+        metrics = ev.evaluate(self, qs, qr, depth, operator, collapse, run_out, peers=peers, rank=rank)
         return {**metrics, "unjudged": unjudged}
 
     def known_items(
