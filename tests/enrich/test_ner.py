@@ -93,6 +93,19 @@ def test_the_numpy_decoder_finds_exactly_what_spacys_own_ner_finds():
     assert got == want
 
 
+def test_ner_batches_split_by_docs_and_tokens_find_the_same(monkeypatch):
+    """Batches are cut at PIPE_BATCH docs or BATCH_TOKENS tokens (a longer doc goes alone):
+    the entities must not depend on where the cuts fall."""
+    items = [
+        (i, g["title"], g["body"])
+        for i, g in enumerate(json.loads(p.read_text()) for p in sorted(GOLD.rglob("*.json")))
+    ]
+    want = ner.analyse(items)
+    monkeypatch.setattr(ner, "BATCH_TOKENS", 200)  # below most articles' window tokens
+    monkeypatch.setattr(ner, "PIPE_BATCH", 3)
+    assert ner.analyse(items) == want
+
+
 def test_quote_sentences_parsed_in_one_batch_read_as_parsed_one_article_at_a_time():
     """ner.analyse parses the quote sentences of all its articles together; each article's
     quotes and speakers must be what it gets alone (no parse handed to the wrong article)."""

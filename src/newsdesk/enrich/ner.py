@@ -68,6 +68,7 @@ MODELS: dict[str, tuple[str, str, str]] = {
 LABELS: dict[str, dict[str, str]] = {"fr": {"PER": "PERSON", "ORG": "ORG", "LOC": "GPE"}}
 ENGLISH = frozenset({"", "und", "en"})  # read as English (unknown language: the desk's default)
 PIPE_BATCH = 32  # docs per NER batch (bench/entities.py: 32 beat 128 and 512 on this model)
+BATCH_TOKENS = 40_000  # at most this many tokens per NER batch (memory: about 60 MB of features)
 PARSE_BATCH = 256  # quote sentences per tok2vec + parser batch (all of a 64-article task at once)
 MAX_CHARS = 100_000  # longer bodies are cut for NER (offsets stay valid: a prefix)
 NUMPY_BLAS = True  # spaCy's layers on numpy's BLAS, not blis (bench/entities.py turns it off)
@@ -419,11 +420,18 @@ def _ner(nlp: Any, texts: list[str], lang: str, whole: bool) -> list[list[tuple[
         docs.append(nlp.make_doc(_SEP.join(parts)))
     decode = Biluo.for_pipe(ner)
     if decode is not None:
-        # batches of docs of about one length: the decoder steps as far as a batch's longest doc
-        order = sorted(range(len(docs)), key=lambda k: len(docs[k]))
+        # batches of docs of about one length (the decoder steps as far as a batch's longest
+        # doc), of at most BATCH_TOKENS tokens (its features take 1.5 kB a token)
+        batches: list[list[int]] = [[]]
+        tokens = 0
+        for k in sorted(range(len(docs)), key=lambda k: len(docs[k])):
+            if batches[-1] and (len(batches[-1]) == PIPE_BATCH or tokens + len(docs[k]) > BATCH_TOKENS):
+                batches.append([])
+                tokens = 0
+            batches[-1].append(k)
+            tokens += len(docs[k])
         found: list[list[tuple[int, int, str]]] = [[] for _ in docs]
-        for i in range(0, len(order), PIPE_BATCH):
-            part = order[i : i + PIPE_BATCH]
+        for part in batches:
             for k, ents in zip(part, decode([docs[k] for k in part]), strict=True):
                 found[k] = ents
     else:
