@@ -231,7 +231,7 @@ def search_plan(
     group_fields = _group_fields(collapse_mode)
     grouped = bool(group_fields)
     half_life = half_life_days(recency) if sort == "relevance" else None
-    retrievers = retrievers or [TantivyRetriever()]
+    retrievers = retrievers or [TantivyRetriever(memo)]
     fuse = identity if len(retrievers) == 1 else rrf
     want = offset + limit
     fetch = max(1, want + (DEDUP_EXTRA if grouped else 0))

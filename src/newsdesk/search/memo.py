@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from ..store import Store
 
 ENABLED = os.environ.get("NEWSDESK_SEARCH_MEMO", "1") != "0"
-SIZES = {"plans": 512, "rows": 4096, "extras": 4096, "snippets": 512, "facets": 256, "highlighters": 512}
+SIZES = {"plans": 512, "rows": 4096, "extras": 4096, "snippets": 512, "facets": 256, "highlighters": 512,
+         "totals": 512}
 V = TypeVar("V")
 
 
