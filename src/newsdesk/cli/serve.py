@@ -60,7 +60,9 @@ def serve(ctx, host, port, read_key, allowed_hosts, watch, workers):
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     try:
         if workers == 1:
-            uvicorn.run(create_app(desk, read_key=read_key, allowed_hosts=hosts), **options)
+            from ..api.transport import OneWriteProtocol  # each answer in one write, as the workers do
+
+            uvicorn.run(create_app(desk, read_key=read_key, allowed_hosts=hosts), http=OneWriteProtocol, **options)
         else:  # this process binds a socket per worker, starts the workers and restarts any that dies
             from ..api.app import SERVE_ENV
             from ..api.workers import run_workers
