@@ -135,6 +135,12 @@ def as_round3_start(fn: Callable[[], Any]) -> Any:
             ner._nlps["en"] = saved
 
 
+def _one_thread(fn: Callable[[], Any]) -> Any:
+    """``fn`` with numpy's BLAS on one thread, as newsdesk runs it (one process, one core)."""
+    with ner._one_blas_thread():
+        return fn()
+
+
 def analyse_round2(items: list[Item]) -> list[dict[str, Any]]:
     nlp = round2_nlp()
     parser = nlp.get_pipe("parser")
@@ -273,7 +279,12 @@ def main() -> None:
                 lambda: sum(1 for _ in ner_alone.pipe((nlp.make_doc(t) for t in texts), batch_size=32)), n
             ),
         ),
-        ("raw numpy", lambda: timed(lambda: sum(1 for _ in numpy_nlp.pipe(texts, batch_size=32)), n)),
+        (
+            "raw numpy",
+            lambda: timed(
+                lambda: _one_thread(lambda: sum(1 for _ in numpy_nlp.pipe(texts, batch_size=32))), n
+            ),
+        ),
         ("round2", lambda: timed(lambda: analyse_round2(items), n)),
         ("start", lambda: as_round3_start(lambda: timed(lambda: ner.analyse(items), n))),
         ("whole", lambda: timed(lambda: ner.analyse(items, whole=True), n)),
@@ -305,7 +316,7 @@ def main() -> None:
     )
     rows.append(
         (
-            "raw spaCy `nlp.pipe`, tok2vec + ner, on numpy's BLAS (`NumpyOps(use_blis=False)`), 1 process",
+            "raw spaCy `nlp.pipe`, tok2vec + ner, on numpy's BLAS (`NumpyOps(use_blis=False)`, 1 thread), 1 process",
             best["raw numpy"][0],
             best["raw numpy"][1],
             None,
@@ -378,7 +389,8 @@ def render(rows: list, peer: tuple[float, float], n: int, now: dict[str, float])
     out = [
         f"Entities + quotes on {n} Reuters-21578 articles with `people` tags ({now['tags']} tagged persons), "
         f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
-        f"{time.strftime('%Y-%m-%d')}; `python bench/entities.py`. Rates: articles per wall second, and per "
+        f"{time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f} at the end (other work on the "
+        "machine); `python bench/entities.py`. Rates: articles per wall second, and per "
         "CPU second (of the process, or of all processes of a pool: robust when other work shares the "
         "machine, and on an idle machine a pool's wall rate is about its CPU rate times its processes); "
         "× peer: over the peer's rate of the same kind in this run. Same as whole text: precision / "
