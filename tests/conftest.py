@@ -115,3 +115,22 @@ def chromium_page(**context_options) -> Iterator:
             yield browser.new_context(**context_options).new_page()
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory):
+    """3,000 Reuters articles from ../shared (there on every clean clone), one desk per module."""
+    import gzip
+    import json
+
+    from newsdesk.model import Record
+
+    if not REUTERS.exists():
+        pytest.skip(f"{REUTERS}: shared Reuters not found")
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for _, line in zip(range(3000), fh, strict=False)]
+    d = newsdesk.open(tmp_path_factory.mktemp("news") / "data")
+    d.ingest_records([Record(title=o.get("title") or "", body=o.get("body") or "", external_id=str(o["id"]),
+                             source="reuters") for o in rows])
+    yield d
+    d.close()

@@ -19,7 +19,7 @@ from newsdesk.model import Record
 from newsdesk.search.feedback import FeedbackRetriever
 from newsdesk.search.relax import RelaxedRetriever
 from newsdesk.search.retrieve import TantivyRetriever
-from tests.conftest import DATA, REUTERS, SHARED, run_cli
+from tests.conftest import DATA, SHARED, run_cli
 
 # MEDLINE is fetched data, not committed (tests/data/ranking/README.md): shared, or .bench-cache/
 MED = next(
@@ -44,19 +44,6 @@ def med(tmp_path_factory):
     yield d
     d.close()
 
-
-@pytest.fixture(scope="module")
-def news(tmp_path_factory):
-    """3,000 Reuters articles from ../shared (there on every clean clone, unlike MEDLINE)."""
-    if not REUTERS.exists():
-        pytest.skip(f"{REUTERS}: shared Reuters not found")
-    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for _, line in zip(range(3000), fh, strict=False)]
-    d = newsdesk.open(tmp_path_factory.mktemp("news") / "data")
-    d.ingest_records([Record(title=o.get("title") or "", body=o.get("body") or "", external_id=str(o["id"]),
-                             source="reuters") for o in rows])
-    yield d
-    d.close()
 
 
 def test_query_types():

@@ -3,33 +3,13 @@ ranking bench's dev splits): whole abstracts as queries already say what they wa
 
 from __future__ import annotations
 
-import gzip
-import json
-
-import pytest
-
-import newsdesk
-from newsdesk.model import Record
 from newsdesk.search import feedback
 from newsdesk.search.feedback import FeedbackRetriever
-from tests.conftest import REUTERS
 
 MEDIUM = "oil prices fall as opec members disagree over production quotas"  # 10 words
 LONG = ("oil prices fell sharply today as members of the organization of petroleum exporting countries "
         "disagreed again over production quotas and the output ceiling agreed in geneva last december")
 
-
-@pytest.fixture(scope="module")
-def news(tmp_path_factory):
-    if not REUTERS.exists():
-        pytest.skip(f"{REUTERS}: shared Reuters not found")
-    with gzip.open(REUTERS, "rt", encoding="utf-8") as fh:
-        rows = [json.loads(line) for _, line in zip(range(3000), fh, strict=False)]
-    d = newsdesk.open(tmp_path_factory.mktemp("news") / "data")
-    d.ingest_records([Record(title=o.get("title") or "", body=o.get("body") or "", external_id=str(o["id"]),
-                             source="reuters") for o in rows])
-    yield d
-    d.close()
 
 
 def ids(desk, q: str, **kw) -> list[str]:
