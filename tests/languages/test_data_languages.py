@@ -53,10 +53,19 @@ def case_id(case: dict) -> str:
     return f"{case['lang']}-{case['query']}-{case['kind']}"
 
 
+#: the length floor these desks are built with: the one the issue-15 figures were measured at.
+#: `auto` gives NTREX's even-length articles none (issue 16), and unpadded en and fa fall one
+#: query of 40 below English-only (MRR@10 0.850 / 0.863, 0.908 / 0.921): the comparison of
+#: analyses is kept at one floor, and that finding is reported in issue 16's note
+ANALYSIS_FLOOR = 200
+
+
 def open_desk(path: Path, analysis: str):
     """A desk analysing "languages" (each article by its own language) or "english"."""
     if HAS_CHOICE:
-        return desk_mod.open(path, analysis=analysis)
+        desk = desk_mod.open(path, analysis=analysis)
+        desk.set_length_floor(ANALYSIS_FLOOR)
+        return desk
     desk = desk_mod.open(path)
     if hasattr(desk, "set_analysis"):
         desk.set_analysis(analysis)
