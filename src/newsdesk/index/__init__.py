@@ -66,6 +66,7 @@ from .languages import (
     BASE_FIELDS,
     BODY_OPTION,
     ENGLISH,
+    POSITIONS_IN,
     UNDETERMINED,
     analysis_of,
     analysis_text,
@@ -111,7 +112,7 @@ def build_schema() -> tantivy.Schema:
     for analysis in ANALYSES[1:]:  # English keeps text/title/body above
         for base in BASE_FIELDS:
             sb.add_text_field(field_name(base, analysis), stored=False, tokenizer_name=tokenizer_name(analysis),
-                              index_option=BODY_OPTION if base == "body" else "position")
+                              index_option=BODY_OPTION if base in POSITIONS_IN else "position")
     sb.add_date_field("published", stored=False, indexed=True, fast=True)
     sb.add_text_field("entity", stored=False, tokenizer_name="raw", fast=True, index_option="freq")
     sb.add_text_field("salient", stored=False, tokenizer_name="raw", index_option="basic")

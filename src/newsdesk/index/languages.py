@@ -55,6 +55,16 @@ BASE_FIELDS = ("text", "title", "body")  # the fields each analysis has its own 
 #: the index (issue 13), and ``text`` (headline + body) holds them; a ``body:"..."`` phrase is
 #: matched on ``text`` and required word by word in the body (query.compile)
 BODY_OPTION = "freq"
+#: base fields kept without positions -> the base field whose positions hold their text
+POSITIONS_IN = {"body": "text"}
+
+
+def positional_field(name: str) -> str | None:
+    """For a field kept without positions (``body``, ``body_de``), the field with positions that
+    holds its text (``text``, ``text_de``); None for a field that has its own."""
+    base, sep, suffix = name.partition("_")
+    target = POSITIONS_IN.get(base)
+    return None if target is None else target + sep + suffix
 LONG_TOKEN_BYTES = 40  # as tantivy's built-in chains (RemoveLongFilter(40))
 
 # ISO 639-2/3 codes and names seen in feeds and page metadata -> ISO 639-1

@@ -34,7 +34,7 @@ from ..analyzers import (
     analyze_positions,
     field_name,
 )
-from ..index.languages import lang_code
+from ..index.languages import lang_code, positional_field
 from . import languages, wildcard
 from .parse import DEFAULT_FIELD, Bool, Fuzzy, MatchAll, Node, Phrase, Range, Regex, Term, _Not, _Required
 
@@ -91,22 +91,17 @@ def _wildcard(schema: tantivy.Schema, fld: str, text: str, analyses: Analyses) -
             _piece_regex(fld, p, analysis) if wildcard.WILDCARD.search(p) else re.escape(_one_term(fld, p, analysis))
             for p in pieces
         ]
-        if fld == "body":  # no positions in body: the phrase in text, each piece in body
-            return tantivy.Query.const_score_query(_body_phrase(
-                schema, name, tantivy.Query.regex_phrase_query(schema, _text_of(name), words),
+        if phrase_in := positional_field(name):  # no positions here: the phrase there, each piece here
+            return tantivy.Query.const_score_query(_phrase_elsewhere(
+                tantivy.Query.regex_phrase_query(schema, phrase_in, words),
                 [tantivy.Query.regex_query(schema, name, w) for w in words]), 1.0)
         return tantivy.Query.const_score_query(tantivy.Query.regex_phrase_query(schema, name, words), 1.0)
 
     return _across(fld, analyses, build)
 
 
-def _text_of(body_field: str) -> str:
-    """``body`` -> ``text``, ``body_de`` -> ``text_de``: the positional field holding the body."""
-    return "text" + body_field.removeprefix("body")
-
-
-def _body_phrase(schema: tantivy.Schema, name: str, phrase: tantivy.Query, words: list[tantivy.Query]) -> tantivy.Query:
-    """A phrase asked of the body, whose field keeps no positions (index.languages.BODY_OPTION):
+def _phrase_elsewhere(phrase: tantivy.Query, words: list[tantivy.Query]) -> tantivy.Query:
+    """A phrase asked of the body, whose field keeps no positions (index.languages.POSITIONS_IN):
     the phrase must be in ``text`` (headline + body, with positions) and every word in the
     body. Exact but for a phrase that is in the headline while its words are only scattered
     in the body; scored as the body's words (as a body phrase would be, but for proximity)."""
@@ -160,12 +155,12 @@ def _words(node: Term | Phrase, schema: tantivy.Schema, analyses: Analyses) -> t
                     return q
                 return tantivy.Query.term_query(schema, name, terms[0][1])
             if typed_word and analysis == "cjk" and languages.is_cjk_bigrams(terms):
-                return languages.cjk_word(schema, name, terms, _text_of(name) if node.field == "body" else None)
+                return languages.cjk_word(schema, name, terms, positional_field(name))
             first = terms[0][0]  # a dropped 40-byte word leaves its gap in the positions
             words = [(pos - first, term) for pos, term in terms]
-            if node.field == "body":
-                return _body_phrase(schema, name, tantivy.Query.phrase_query(schema, _text_of(name), words, slop),
-                                    [tantivy.Query.term_query(schema, name, t) for _, t in terms])
+            if phrase_in := positional_field(name):
+                return _phrase_elsewhere(tantivy.Query.phrase_query(schema, phrase_in, words, slop),
+                                         [tantivy.Query.term_query(schema, name, t) for _, t in terms])
             return tantivy.Query.phrase_query(schema, name, words, slop)
 
         return _across(node.field, analyses, build)
