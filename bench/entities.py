@@ -33,6 +33,7 @@ Run: .venv/bin/python bench/entities.py [--sample 600] [--variants] [--data PATH
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import json
 import multiprocessing
@@ -73,37 +74,25 @@ def load(path: Path, sample: int) -> list[tuple[int, str, str, list[str]]]:
 
 
 # -- round 2, the "before": tok2vec + ner over the whole text, the parser reusing its tensor ---------
-_round2_nlp: Any = None
+def _english(exclude: list[str], disable: tuple[str, ...] = ()) -> Any:
+    """The installed English spaCy model loaded with these components left out / off."""
+    import importlib
+
+    return importlib.import_module(ner.MODEL).load(exclude=exclude, disable=list(disable))
 
 
+@functools.cache
 def round2_nlp() -> Any:
     """The English pipeline as round 2 ran it: tok2vec + ner, the parser loaded and off."""
-    global _round2_nlp
-    if _round2_nlp is None:
-        import importlib
-
-        model = importlib.import_module(ner.MODEL)
-        _round2_nlp = model.load(
-            exclude=["tagger", "attribute_ruler", "lemmatizer", "senter"], disable=["parser"]
-        )
-    return _round2_nlp
+    return _english(["tagger", "attribute_ruler", "lemmatizer", "senter"], disable=("parser",))
 
 
-_numpy_peer: Any = None
-
-
+@functools.cache
 def numpy_peer_nlp() -> Any:
     """The peer's pipeline (tok2vec + ner) with every layer on numpy's BLAS instead of blis."""
-    global _numpy_peer
-    if _numpy_peer is None:
-        import importlib
-
-        model = importlib.import_module(ner.MODEL)
-        _numpy_peer = model.load(
-            exclude=["tagger", "attribute_ruler", "lemmatizer", "senter", "parser", "morphologizer"]
-        )
-        ner._numpy_blas(_numpy_peer)
-    return _numpy_peer
+    nlp = _english(["tagger", "attribute_ruler", "lemmatizer", "senter", "parser", "morphologizer"])
+    ner._numpy_blas(nlp)
+    return nlp
 
 
 _start_nlp: Any = None
