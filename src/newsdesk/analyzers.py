@@ -127,6 +127,7 @@ def _stop_chain(language: str) -> tantivy.TextAnalyzer | None:
 
 # one stop-word chain per Snowball language (tantivy's lists): a word is a stop word when it yields nothing
 _STOP_CHAINS = {a: chain for a in SNOWBALL if (chain := _stop_chain(SNOWBALL[a])) is not None}
+_STOP_CHAINS[ENGLISH] = _stop_chain("english")  # tantivy's list, as bm25s and Lucene use one
 
 
 # what tantivy has no list for: Arabic (its list is missing from tantivy-py 0.27), Hebrew and

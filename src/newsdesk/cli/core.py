@@ -7,7 +7,7 @@ import os
 
 import click
 
-from ..desk import COLLAPSE_MODES, FORMATS, parse_mapping
+from ..desk import COLLAPSE_MODES, FORMATS, RANKS, parse_mapping
 from ..errors import NewsdeskError
 from . import QueryCommand
 from .common import interactive, open_desk, print_json, progress_bar, render_highlight
@@ -153,7 +153,7 @@ def _report_missing(missing: list[str]) -> None:
               "several), analysed by that language's rules only. The same as a top-level lang:CODE.")
 @click.option(
     "--rank",
-    type=click.Choice(["bm25", "relaxed", "rm3", "hybrid"]),
+    type=click.Choice(RANKS),
     default="bm25",
     show_default=True,
     help="Ranking: bm25, or opt-in heavier modes: relaxed (AND, then OR matches fill a short page), "

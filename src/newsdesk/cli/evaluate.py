@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..desk import RANKS
 from .common import open_desk, print_json
 
 
@@ -23,7 +24,7 @@ from .common import open_desk, print_json
 @click.option("--run-out", type=click.Path(dir_okay=False, writable=True), help="Also save the ranking as a TREC run.")
 @click.option("--peers", is_flag=True, help="Also rank the queries with plain BM25 engines (raw tantivy; bm25s "
               "with the bench extra) built over the same articles, and print their figures beside newsdesk's.")
-@click.option("--rank", type=click.Choice(["bm25", "relaxed", "rm3", "hybrid"]), default="bm25", show_default=True,
+@click.option("--rank", type=click.Choice(RANKS), default="bm25", show_default=True,
               help="The ranking mode measured, as search --rank (the opt-in modes cost more per query).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @click.pass_context

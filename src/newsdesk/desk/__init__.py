@@ -33,7 +33,7 @@ from ..readers import (
 )
 from ..readers import background as pipeline
 from ..readers.fields import parse_mapping  # noqa: E402,F401
-from ..search import COLLAPSE_MODES, SORTS, Corpus, SearchResults, date_bound  # noqa: E402,F401
+from ..search import COLLAPSE_MODES, RANKS, SORTS, Corpus, SearchResults, date_bound  # noqa: E402,F401
 from ..store import Store, WriteLock, article_values, revisions
 from .importing import Importing
 from .reading import Reading

@@ -258,6 +258,10 @@ class Index:
                 ) from None
         self.tv.config_reader(reload_policy="commit")
         self.rebuilt = fresh
+        #: the length floor the uncommitted batches are padded with: chosen once per commit, so
+        #: the batches of one commit are never padded two ways (floor_for reads the store's meta
+        #: and, for a fresh index, samples its texts)
+        self._floor: int | None = None
 
     def _follow(self) -> None:
         """Move to the live index if a reindex (here or in another process) switched it.
@@ -349,6 +353,7 @@ class Index:
             self.tv, self.path, self._marker = new.tv, new.path, new._marker
             self._stamp = _pointer_stamp(self.directory)
             self.rebuilt = False
+            self._floor = None
         if old != self.path:
             shutil.rmtree(old, ignore_errors=True)
         return indexed
@@ -372,13 +377,16 @@ class Index:
         if self._writer is not None:
             self._writer.wait_merging_threads()
             self._writer = None
+        self._floor = None
 
     def add_rows(self, store: Store, rows: list[tuple], replace: bool = True) -> None:
         """Queue rows into the writer (uncommitted); ``replace`` deletes each id first."""
         writer = self.writer()
         extras = self.extras(store, [r[0] for r in rows]) if self.extras is not None else {}
         english_only = analysis_mode(store) == ENGLISH_ONLY
-        floor = floor_for(store, fresh=self.tv.searcher().num_docs == 0, default=MIN_TEXT_WORDS)
+        if self._floor is None:
+            self._floor = floor_for(store, fresh=self.tv.searcher().num_docs == 0, default=MIN_TEXT_WORDS)
+        floor = self._floor
         for row in rows:
             if replace:
                 writer.delete_documents_by_term("id", row[1])
@@ -387,6 +395,7 @@ class Index:
     def commit(self, store: Store, version: int) -> None:
         """Commit the index, then record in the store which version it holds."""
         self.writer().commit()
+        self._floor = None
         store.set_meta("indexed_version", str(version))
         self.tv.reload()
 

@@ -14,6 +14,7 @@ Nothing here knows the Desk: it takes a :class:`Corpus` (store + index + booster
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,11 +148,14 @@ _KNOBS = attrgetter(*sorted(k for k, v in vars(plan_mod).items()
                             if k.isupper() and type(v) in (int, float, bool)))
 
 
+_NOW = re.compile(r"\bnow", re.IGNORECASE)  # a date relative to now (query.dates): "snow" is not one
+
+
 def _plan_key(corpus: Corpus, q: str, since: object, until: object, source: object, operator: str,
               lang: object) -> Hashable | None:
     """What a plan is made from, as a key; None when it must be made each time (dates
     relative to now, in the filters or in the query)."""
-    if "now" in q.lower() or any(isinstance(d, str) and "now" in d.lower() for d in (since, until)):
+    if _NOW.search(q) or any(isinstance(d, str) and _NOW.search(d) for d in (since, until)):
         return None
     try:
         # the index folder too: a reindex (a new analysis setting, a length floor) switches to another
