@@ -349,10 +349,9 @@ def reindex(ctx, length_floor):
     """Rebuild the search index from the SQLite store alone (e.g. after an upgrade)."""
     desk = open_desk(ctx)
     try:
-        n = desk.set_length_floor(length_floor) if length_floor is not None else 0
-        if not n:
-            total = desk.count()
-            with progress_bar("reindexing", total=total) as advance:
+        with progress_bar("reindexing", total=desk.count()) as advance:
+            n = desk.set_length_floor(length_floor, progress=advance) if length_floor is not None else 0
+            if not n:
                 n = desk.reindex(progress=advance)
     finally:
         desk.close()

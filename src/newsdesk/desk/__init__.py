@@ -299,7 +299,7 @@ class Desk(Reading, Stages, Importing):
         with self._exclusive():
             return self.index.rebuild(self.store, progress)
 
-    def set_length_floor(self, value: int | str = "auto") -> int:
+    def set_length_floor(self, value: int | str = "auto", progress: Progress | None = None) -> int:
         """Pad texts shorter than ``value`` words for BM25, or ``auto`` (the default: chosen from the
         desk's own lengths, newsdesk.index.lengths); kept in the store, reindexes when the padding
         changes. Returns articles re-indexed."""
@@ -307,7 +307,7 @@ class Desk(Reading, Stages, Importing):
 
         with self._exclusive():
             changed = lengths.change_setting(self.store, value, MIN_TEXT_WORDS)
-            return self.index.rebuild(self.store) if changed and self.store.count() else 0
+            return self.index.rebuild(self.store, progress) if changed and self.store.count() else 0
 
     def refresh(self) -> None:
         """See what other processes committed since (follow a reindex, reload the index's searcher)."""

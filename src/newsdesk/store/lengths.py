@@ -67,11 +67,6 @@ def record_choice(store: Store, floor: int) -> None:
     _write(store, {CHOSEN_KEY: str(floor)})
 
 
-def forget_choice(store: Store) -> None:
-    """Drop an ``auto`` desk's choice, so that the next build from scratch chooses again."""
-    _write(store, {CHOSEN_KEY: None})
-
-
 def sample_texts(store: Store, n: int = 2000) -> list[tuple[str, str]]:
     """About ``n`` (headline, body) pairs spread evenly over the desk (every k-th seq), so a
     desk of a million articles is judged by its whole span, not by its first batch."""
