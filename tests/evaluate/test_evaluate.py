@@ -167,3 +167,16 @@ def test_cli_rank_mode_is_measured(judged):
     assert json.loads(relaxed.stdout)["MRR@10"] > 0.0
     refused = CliRunner().invoke(cli, ["--data", desk.path, "eval", "--pairs", str(tmp), "--rank", "rm3"])
     assert refused.exit_code != 0 and "--rank" in refused.output
+
+
+def _hit(key: str, score: float) -> ev.Hit:
+    return ev.Hit(rank=0, id=key, external_id=key, title="", url="", source="", published="", score=score, snippet="")
+
+
+def test_ties_are_ordered_by_key_and_other_order_is_kept():
+    """Equal consecutive scores are ordered by key, whatever order the index returned them in;
+    a lower score before a higher one (AND-then-OR) stays where it is."""
+    hits = [_hit("d", 2.0), _hit("b", 2.0), _hit("c", 2.0), _hit("a", 1.0), _hit("z", 3.0), _hit("y", 3.0)]
+    assert [h.id for h in ev.ties_by_key(hits)] == ["b", "c", "d", "a", "y", "z"]
+    assert [h.id for h in ev.ties_by_key(list(reversed(hits[:3])))] == ["b", "c", "d"]
+    assert ev.ties_by_key([]) == []

@@ -73,9 +73,12 @@ class TantivyRetriever:
         columns = [[g or 0 for g in searcher.fast_field_values(f, addrs)] for f in group_fields]
         groups = list(zip(*columns, strict=True)) if columns else [()] * len(seqs)
         scores = [float(s) for s, _a in found] if sort == "relevance" else [0.0] * len(found)
+        # Equal scores stay in tantivy's order (by document address). That order is one total order
+        # over the whole match set, so a deeper fetch for a later page extends the earlier one; a
+        # re-sort of the fetched window by seq pulled a new tie member in front of hits an earlier
+        # page had shown (paging showed an article twice and lost another). Evaluation, which
+        # wants figures that a different segment layout does not move, breaks ties itself.
         hits = list(zip(scores, map(int, seqs), groups, strict=True))
-        if sort == "relevance":  # equal scores by seq: tantivy orders ties by segment layout, which a
-            hits.sort(key=_by_score_then_seq)  # multi-threaded build does not repeat (MAP moved 0.684-0.692)
         return Candidates(hits=hits, total=total, fetched=len(addrs))
 
     def _known_total(self, plan: Plan) -> int | None:
@@ -86,10 +89,6 @@ class TantivyRetriever:
         if kept is None or kept[0] is not plan.query or kept[1] != snapshot(plan.searcher):
             return None
         return kept[2]
-
-
-def _by_score_then_seq(hit: tuple[float, int, tuple[int, ...]]) -> tuple[float, int]:
-    return (-hit[0], hit[1])
 
 
 def identity(lists: list[Candidates]) -> Candidates:
