@@ -180,3 +180,5 @@ def test_ties_are_ordered_by_key_and_other_order_is_kept():
     assert [h.id for h in ev.ties_by_key(hits)] == ["b", "c", "d", "a", "y", "z"]
     assert [h.id for h in ev.ties_by_key(list(reversed(hits[:3])))] == ["b", "c", "d"]
     assert ev.ties_by_key([]) == []
+    numbered = [_hit("1001", 1.0), _hit("998", 1.0), _hit("x", 1.0)]
+    assert [h.id for h in ev.ties_by_key(numbered)] == ["998", "1001", "x"]  # numbers as numbers
