@@ -44,7 +44,7 @@ def test_update_replaces_what_changed_keeps_id_and_revision(desk, tmp_path):
     plain = desk.ingest(str(path), mapping={"body": "lead_text"})
     assert (plain.new, plain.present, plain.updated) == (0, 5, 0)
     assert desk.search("debate").total == 0
-    stages.mark_done(desk.store, "entities", 1, list(ids.values()), "2026-01-01T00:00:00Z")
+    stages.mark_done(desk.store, "entities", 1, list(ids.values()))
     got = desk.ingest(str(path), mapping={"body": "lead_text"}, update=True)
     assert (got.new, got.present, got.updated) == (0, 5, 5)
     assert {r[0]: r[1] for r in desk.store.db.execute("SELECT id, seq FROM articles")} == ids

@@ -95,7 +95,6 @@ class Importing:
         """Load ``root`` (a ``newsdesk spark run --out`` directory); returns what it did:
         ``new`` / ``present`` articles, ``entities_written``, ``entities_left`` (articles whose
         results the Parquet lacks: run ``newsdesk enrich`` for them)."""
-        from ..model import now_iso
         from ..store import entities as store_entities
         from ..store import stages as checkpoints
 
@@ -135,7 +134,7 @@ class Importing:
                 with store.transaction():
                     store_entities.write_results(store, batch)
                     seqs = [r["seq"] for r in batch]
-                    checkpoints.mark_done(store, store_entities.STAGE, version, seqs, now_iso())
+                    checkpoints.mark_done(store, store_entities.STAGE, version, seqs)
                     store.touch(seqs)
                 out["entities_written"] += len(batch)
             desk.index.catch_up(store)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadParameter
-from ..model import StoredRow, now_iso
+from ..model import StoredRow
 from ..store import stages as checkpoints
 from .entities import EntitiesStage
 from .stage import Stage, StageInfo
@@ -103,7 +103,7 @@ def run_stage(
     for rows, computed in _computed(store, stage, todo, workers, batch_size):
         with store.transaction():
             changed = stage.write(store, rows, computed)
-            checkpoints.mark_done(store, name, version, [r.seq for r in rows], now_iso())
+            checkpoints.mark_done(store, name, version, [r.seq for r in rows])
             if changed:
                 store.touch(changed)
         done += len(rows)
@@ -131,7 +131,7 @@ def run_on_rows(store: Store, stage: Stage, rows: Sequence[StoredRow]) -> None:
     new = {r.seq for r in rows}
     with store.transaction():
         changed = stage.write(store, rows, computed)
-        checkpoints.mark_done(store, stage.info.name, stage.info.version, sorted(new), now_iso())
+        checkpoints.mark_done(store, stage.info.name, stage.info.version, sorted(new))
         older = [s for s in changed if s not in new]
         if older:
             store.touch(older)

@@ -539,13 +539,7 @@ class StoriesStage:
         for chunk in db.rows_by_published(store, StoredRow):
             self.write(store, chunk, self.compute(chunk))
             if version_mark:
-                stages.mark_done(
-                    store,
-                    self.info.name,
-                    self.info.version,
-                    [r.seq for r in chunk],
-                    datetime.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                )
+                stages.mark_done(store, self.info.name, self.info.version, [r.seq for r in chunk])
             n += len(chunk)
         return n
 

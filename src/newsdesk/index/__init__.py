@@ -79,7 +79,7 @@ from .lengths import WIRE_FLOOR, floor_for
 
 # 6: per-language fields (issue 15); 7: body fields without positions (issue 13). Older
 # indexes are rebuilt on open
-INDEX_SCHEMA_VERSION = "7"
+INDEX_SCHEMA_VERSION = "8"
 # BM25 in tantivy rewards short documents through length normalisation (b = 0.75, fixed
 # in tantivy-py). On news that makes one-line briefs and headline-only items outrank the
 # stories about a name or topic. Padding the default search field of texts shorter than

@@ -411,7 +411,7 @@ def migrate_round1(db: Any) -> None:
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "enriched" in tables:
         db.execute(
-            "INSERT OR IGNORE INTO stage_runs (stage, seq, version, at) SELECT ?, seq, 1, at FROM enriched",
+            "INSERT OR IGNORE INTO stage_runs (stage, seq, version) SELECT ?, seq, 1 FROM enriched",
             (STAGE,),
         )
         db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (f"stage_ran:{STAGE}",))

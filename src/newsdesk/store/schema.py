@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: modules of ``newsdesk.store`` that own tables, in creation order
 PARTS: tuple[str, ...] = ("articles", "texts", "stages", "entities", "keys", "copies", "stories", "feeds", "alerts", "snapshots", "revisions")
@@ -36,11 +36,19 @@ def _round2_to_3(db: Any) -> None:
     migrate_bands(db)
 
 
+def _round3_to_4(db: Any) -> None:
+    """Round 3, second pass: stage checkpoints lose their unread ``at`` timestamp."""
+    from .stages import migrate_drop_at
+
+    migrate_drop_at(db)
+
+
 #: version -> a function that brings a store of ``version - 1`` up to ``version`` inside the
 #: opening transaction (beyond what the idempotent DDL of the parts already does)
 MIGRATIONS: dict[int, Callable[[Any], None]] = {
     2: _round1_to_2,
     3: _round2_to_3,
+    4: _round3_to_4,
 }
 
 
