@@ -9,6 +9,7 @@ becomes a 400 naming the query parameter (``since='x': …``).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import re
@@ -16,7 +17,9 @@ import tempfile
 from typing import Any
 
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from ..desk import Desk, date_bound
 from ..errors import BadParameter, NewsdeskError, NotFoundError, WriterBusyError
@@ -80,6 +83,27 @@ def error_response(request: Request, status: int, message: str, headers: dict[st
             return render_html(request, status, message, **extra)
     body = {"error": {"status": status, "message": message, **extra}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def handled_error(request: Request, err: Exception) -> Response | None:
+    """The answer the app's own exception handlers give ``err``; None when none takes it (a 500).
+
+    For the guard's direct routes (api/guard.py), which run past Starlette's exception
+    layer: the handler is picked as that layer picks it (an HTTPException by its status,
+    else the nearest class of ``err`` registered; ``Exception`` and 500 belong to the
+    server-error layer, which the guard itself is), so the answer is the ordinary path's.
+    """
+    handlers = request.app.exception_handlers
+    handler = None
+    if isinstance(err, HTTPException) and err.status_code != 500:
+        handler = handlers.get(err.status_code)
+    if handler is None:
+        handler = next((handlers[c] for c in type(err).__mro__ if c in handlers and c is not Exception), None)
+    if handler is None:
+        return None
+    if inspect.iscoroutinefunction(handler):
+        return await handler(request, err)
+    return await run_in_threadpool(handler, request, err)
 
 
 def require_key(request: Request) -> None:

@@ -19,9 +19,10 @@ One ASGI middleware, outermost of the app's own, so that nothing escapes it:
   ``state.direct_routes`` (``/api/search``) is answered by calling its route function
   here, past Starlette's exception layer, router, FastAPI's request wrapper and
   dependency resolution (about 0.3 ms of a 1.3 ms answer, measured under load with
-  py-spy). Only answers go this way: anything the handler raises (a bad parameter, a
-  query syntax error) sends the request down the ordinary path, which raises it again
-  and answers it in the API's error shape, so both paths answer alike.
+  py-spy). What the handler raises (a bad parameter, a query syntax error) is answered
+  here by the app's own exception handlers, picked as Starlette picks them
+  (:func:`.errors.handled_error`), so both paths answer alike, byte for byte, and the
+  handler runs once; an error no handler takes is the 500 below, as on the ordinary path.
 * **An unexpected error** is logged as one line (type, message cut short, where)
   and answered with the API's 500 shape, so the connection stays usable; the
   default handler re-raised it, uvicorn logged the whole traceback and closed
@@ -38,6 +39,8 @@ from typing import Any
 from fastapi.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import error_response, handled_error
 
 log = logging.getLogger("newsdesk.api")
 
@@ -142,18 +145,17 @@ class Guard:
             if direct and scope["method"] == "GET" and path in direct:
                 try:
                     response = await direct[path](request)
-                except Exception:  # noqa: BLE001 - the ordinary path raises it again and answers it
-                    response = None
-                if response is not None:
-                    await response(scope, receive, send_with_headers)
-                    return
+                except Exception as err:
+                    response = await handled_error(request, err)
+                    if response is None:  # no handler takes it: the 500 below
+                        raise
+                await response(scope, receive, send_with_headers)
+                return
             await self.app(scope, receive, send_with_headers)
         except Exception as err:  # noqa: BLE001 - the one place every unexpected error ends
             log.error("internal error on %s %s: %s", scope.get("method", ""), path, one_line(err))
             if started:  # half an answer is out: nothing sane to add; the server closes it
                 return
-            from .errors import error_response
-
             response = error_response(request, 500, "internal error: the server logged the details")
             await response(scope, receive, send_with_headers)
 
@@ -182,8 +184,6 @@ class Guard:
         key = key_in(request, atom=atom)
         if key and await run_in_threadpool(state.desk.verify_key, key):
             return None
-        from .errors import error_response
-
         if path.startswith("/api/") or atom:
             message = (
                 "this server needs the read key: send 'Authorization: Bearer KEY' "
