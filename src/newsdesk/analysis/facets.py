@@ -42,13 +42,12 @@ def facets_for_plan(corpus: Corpus, plan: Plan, n: int = 10) -> dict[str, list[d
     memo = memo_for(corpus.store, current=False)
     if memo is None:
         return _facets(corpus, plan, n)
-    key = (id(plan.query), n)
     snap = snapshot(plan.searcher)
-    kept = memo.get("facets", key)
-    if kept is None or kept[0] is not plan.query or kept[1] != snap:
-        kept = (plan.query, snap, _facets(corpus, plan, n))
-        memo.put("facets", key, kept)
-    return {name: [dict(item) for item in items] for name, items in kept[2].items()}
+    kept = memo.kept_for("facets", plan.query, snap, extra=n)
+    if kept is None:
+        kept = _facets(corpus, plan, n)
+        memo.keep_for("facets", plan.query, kept, snap, extra=n)
+    return {name: [dict(item) for item in items] for name, items in kept.items()}
 
 
 def _facets(corpus: Corpus, plan: Plan, n: int) -> dict[str, list[dict[str, Any]]]:

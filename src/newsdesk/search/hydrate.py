@@ -98,9 +98,8 @@ def _highlighter(tree: query_mod.Node, memo: Memo | None) -> Highlighter:
     """The query's highlighter (~30 µs to build), kept with the memo for the same parsed tree."""
     if memo is None:
         return Highlighter.for_query(tree)
-    kept = memo.get("highlighters", id(tree))
-    if kept is not None and kept[0] is tree:
-        return kept[1]
-    highlighter = Highlighter.for_query(tree)
-    memo.put("highlighters", id(tree), (tree, highlighter))
+    highlighter = memo.kept_for("highlighters", tree)
+    if highlighter is None:
+        highlighter = Highlighter.for_query(tree)
+        memo.keep_for("highlighters", tree, highlighter)
     return highlighter

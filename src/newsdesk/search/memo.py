@@ -80,6 +80,20 @@ class Memo:
             while len(m) > SIZES[kind]:
                 m.popitem(last=False)
 
+    def kept_for(self, kind: str, obj: object, snap: Hashable = None, extra: Hashable = None) -> Any:
+        """The value kept for ``obj`` itself (not an equal object: a compiled query or a parsed
+        tree has no equality) with ``extra``, made on snapshot ``snap``; None when there is none.
+
+        Entries hold ``obj`` so that its id cannot be reused by another object while kept."""
+        kept = self.get(kind, (id(obj), extra))
+        if kept is None or kept[0] is not obj or kept[1] != snap:
+            return None
+        return kept[2]
+
+    def keep_for(self, kind: str, obj: object, value: Any, snap: Hashable = None, extra: Hashable = None) -> None:
+        """Keep ``value`` for ``obj`` (see :meth:`kept_for`)."""
+        self.put(kind, (id(obj), extra), (obj, snap, value))
+
     def many(self, kind: str, keys: list[int], fetch: Callable[[list[int]], dict[int, V]]) -> dict[int, V]:
         """``{key: value}`` for ``keys``, asking ``fetch`` only for those not kept (it may
         leave some out: they stay missing and are asked for again next time)."""

@@ -64,7 +64,7 @@ class TantivyRetriever:
         if total is None:
             total = result.count or 0
             if self.memo is not None:
-                self.memo.put("totals", id(plan.query), (plan.query, snapshot(searcher), total))
+                self.memo.keep_for("totals", plan.query, total, snapshot(searcher))
         found = result.hits  # each read of ``hits`` builds the list again (~1 µs a hit): once
         addrs = [a for _s, a in found]
         if not addrs:
@@ -85,10 +85,7 @@ class TantivyRetriever:
         """The plan's number of matches on this snapshot, if an earlier search counted it."""
         if self.memo is None:
             return None
-        kept = self.memo.get("totals", id(plan.query))
-        if kept is None or kept[0] is not plan.query or kept[1] != snapshot(plan.searcher):
-            return None
-        return kept[2]
+        return self.memo.kept_for("totals", plan.query, snapshot(plan.searcher))
 
 
 def identity(lists: list[Candidates]) -> Candidates:
