@@ -303,10 +303,10 @@ class Desk(Reading, Stages, Importing):
         """Pad texts shorter than ``value`` words for BM25, or ``auto`` (the default: chosen from the
         desk's own lengths, newsdesk.index.lengths); kept in the store, reindexes when the padding
         changes. Returns articles re-indexed."""
-        from ..index import MIN_TEXT_WORDS, lengths
+        from ..index import lengths
 
         with self._exclusive():
-            changed = lengths.change_setting(self.store, value, MIN_TEXT_WORDS)
+            changed = lengths.change_setting(self.store, value)
             return self.index.rebuild(self.store, progress) if changed and self.store.count() else 0
 
     def refresh(self) -> None:

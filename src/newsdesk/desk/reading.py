@@ -92,9 +92,9 @@ class Reading:
         ]
         stats["entity_languages"] = sorted(with_entities)
         stats["analysis"] = self.analysis
-        from ..index import MIN_TEXT_WORDS, lengths
+        from ..index import lengths
 
-        stats["length_floor"] = lengths.describe(self.store, MIN_TEXT_WORDS)  # issue 16: padding for BM25
+        stats["length_floor"] = lengths.describe(self.store)  # issue 16: padding for BM25
         stats["indexed"] = self.index.num_docs()
         stats["data_dir"] = os.path.abspath(self.path)
         return stats

@@ -385,7 +385,7 @@ class Index:
         extras = self.extras(store, [r[0] for r in rows]) if self.extras is not None else {}
         english_only = analysis_mode(store) == ENGLISH_ONLY
         if self._floor is None:
-            self._floor = floor_for(store, fresh=self.tv.searcher().num_docs == 0, default=MIN_TEXT_WORDS)
+            self._floor = floor_for(store, fresh=self.tv.searcher().num_docs == 0)
         floor = self._floor
         for row in rows:
             if replace:

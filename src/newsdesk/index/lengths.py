@@ -61,12 +61,12 @@ def choose_floor(texts: list[tuple[str, str]]) -> int | None:
     return WIRE_FLOOR if length_spread(texts) > SPREAD else 0
 
 
-def floor_for(store: Store, fresh: bool, default: int = WIRE_FLOOR) -> int:
+def floor_for(store: Store, fresh: bool) -> int:
     """The floor to pad with when indexing into this desk now.
 
     ``fresh``: the index being written holds nothing yet, so an ``auto`` desk with no floor
     recorded may choose one (and records it) without leaving articles padded another way.
-    Otherwise an unrecorded ``auto`` desk keeps ``default``, the floor its index was built with."""
+    Otherwise an unrecorded ``auto`` desk keeps ``WIRE_FLOOR``, the floor its index was built with."""
     value = stored.setting(store)
     if value != stored.AUTO:
         return int(value)
@@ -74,27 +74,27 @@ def floor_for(store: Store, fresh: bool, default: int = WIRE_FLOOR) -> int:
     if got is not None:
         return got
     if not fresh:
-        return default
+        return WIRE_FLOOR
     floor = choose_floor(stored.sample_texts(store, SAMPLE))
     if floor is None:
-        return default
+        return WIRE_FLOOR
     stored.record_choice(store, floor)
     return floor
 
 
-def describe(store: Store, default: int = WIRE_FLOOR) -> dict[str, object]:
+def describe(store: Store) -> dict[str, object]:
     """``{"setting": "auto"|"N", "floor": N or None}``: what the desk pads with (for stats and the bench);
-    ``floor`` None means an ``auto`` desk not chosen yet, padded with ``default`` meanwhile."""
+    ``floor`` None means an ``auto`` desk not chosen yet, padded with ``WIRE_FLOOR`` (given as ``default``) meanwhile."""
     value = stored.setting(store)
     if value != stored.AUTO:
         return {"setting": value, "floor": int(value)}
-    return {"setting": value, "floor": stored.chosen(store), "default": default}
+    return {"setting": value, "floor": stored.chosen(store), "default": WIRE_FLOOR}
 
 
 MAX_FLOOR = 10_000
 
 
-def change_setting(store: Store, value: int | str, default: int = WIRE_FLOOR) -> bool:
+def change_setting(store: Store, value: int | str) -> bool:
     """Record the setting ``value`` (``auto`` or a number of words) and, for ``auto``, choose the
     floor now from the desk's articles; True when the index must be rebuilt to pad the new way.
 
@@ -104,13 +104,13 @@ def change_setting(store: Store, value: int | str, default: int = WIRE_FLOOR) ->
     text = str(value).strip().lower()
     if text != stored.AUTO and not (text.isdigit() and int(text) <= MAX_FLOOR):
         raise BadParameter("length_floor", value, f"give auto or a number of words from 0 to {MAX_FLOOR:,}")
-    before = describe(store, default)
-    was = before["floor"] if before["floor"] is not None else default
+    before = describe(store)
+    was = before["floor"] if before["floor"] is not None else WIRE_FLOOR
     stored.set_setting(store, text)
     if text != stored.AUTO:
         return int(text) != was
     floor = choose_floor(stored.sample_texts(store, SAMPLE))
     if floor is None:
-        return was != default
+        return was != WIRE_FLOOR
     stored.record_choice(store, floor)
     return floor != was

@@ -16,11 +16,11 @@ def collapse(
     Each hit carries one key per collapse field (exact-duplicate hash, copy group, story);
     a hit is dropped when any of its non-zero keys belongs to a hit already kept.
     """
+    if on and hits and len(hits[0][2]) == 1:
+        return _collapse_one(hits, want)
     keep: list[tuple[float, int]] = []
     owner: dict[tuple[int, int], int] = {}  # (field position, group key) -> the seq kept for it
     members: dict[int, int] = {}
-    if on and hits and len(hits[0][2]) == 1:
-        return _collapse_one(hits, want)
     for score, seq, groups in hits:
         if on and groups:
             kept_for = None
