@@ -1,4 +1,5 @@
-"""`serve --workers N`: N server processes on one port, each with a listening socket of its own.
+"""`serve`'s listening sockets, and `serve --workers N`: N server processes on one port, each
+with a listening socket of its own.
 
 uvicorn's own ``--workers`` shares one listening socket between its processes, and an
 asyncio server accepts every connection waiting in the queue when it wakes: measured
@@ -7,7 +8,9 @@ one core idled while the other queued. Here each worker listens on its own socke
 bound with ``SO_REUSEPORT``, and the kernel spreads connections over the sockets by
 their addresses (where the platform lacks it, the workers share one socket).
 
-The supervisor (this process) binds the sockets, starts the workers as fresh processes
+:func:`bind_listeners` binds the listening sockets of every ``serve``, one worker or
+many: once, before the desk opens, so a busy port is one line and nothing else is
+said or made. The supervisor (this process) starts the workers as fresh processes
 (``spawn``: nothing of a parent's SQLite connection or tantivy threads is inherited),
 starts a new worker when one dies (on the dead one's socket, whose queue the kernel
 kept), stops when a worker could not start at all (a broken desk would fail every
@@ -16,6 +19,8 @@ restart the same way), and on SIGINT/SIGTERM stops the workers and waits for the
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import multiprocessing
 import signal
@@ -33,52 +38,127 @@ APP = "newsdesk.api.app:app_from_environment"
 BACKLOG = 2048
 
 
-def bind_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` listening sockets on HOST:PORT with SO_REUSEPORT (one if the platform lacks it)."""
-    reuse_port = hasattr(socket, "SO_REUSEPORT")
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sockets: list[socket.socket] = []
+LOOPBACK = ((socket.AF_INET, ("127.0.0.1", 0)), (socket.AF_INET6, ("::1", 0, 0, 0)))  # `localhost` (RFC 6761)
+UNAVAILABLE = {errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}  # e.g. ::1 on a machine without IPv6
+
+
+def listen_addresses(host: str) -> list[tuple[int, tuple[Any, ...]]]:
+    """(family, socket address with port 0) of each address a server on HOST listens on.
+
+    ``localhost`` is both loopbacks, whatever ``/etc/hosts`` says (it often lists only
+    127.0.0.1, while browsers try ::1 too); another name, every address it resolves to
+    (a literal address: itself). Raises ``socket.gaierror`` for a name that resolves to none.
+    """
+    if host.lower() == "localhost":
+        return list(LOOPBACK)
+    found: list[tuple[int, tuple[Any, ...]]] = []
+    for family, _kind, _proto, _name, addr in socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM,
+                                                                  flags=socket.AI_PASSIVE):
+        if family in (socket.AF_INET, socket.AF_INET6) and (family, addr) not in found:
+            found.append((family, tuple(addr)))
+    return found
+
+
+def bind_listeners(host: str, port: int, count: int = 1) -> list[list[socket.socket]]:
+    """The listening sockets of a server on HOST:PORT, bound once here and handed to uvicorn.
+
+    ``count`` lists (one per worker) of one socket per address of HOST, bound with
+    SO_REUSEPORT when ``count`` > 1 so the kernel spreads connections over the workers;
+    one list, shared, where the platform lacks SO_REUSEPORT. Port 0: every socket takes
+    the port the first one got. An address the machine lacks (::1 without IPv6) is left
+    out while another binds. Any other failure is one line, with nothing left bound.
+
+    SO_REUSEPORT lets any process of the same user bind the port too, so with several
+    sockets one plain bind first checks that no other server holds it; a single socket
+    is bound without SO_REUSEPORT and is that check itself.
+    """
     try:
-        for _ in range(count if reuse_port else 1):
-            sock = socket.socket(family, socket.SOCK_STREAM)
-            sockets.append(sock)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if reuse_port:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind((host, port))
-            port = sock.getsockname()[1]  # port 0: the others take the port the first one got
-            sock.listen(BACKLOG)
-            sock.set_inheritable(True)
+        addresses = listen_addresses(host)
+    except (socket.gaierror, UnicodeError) as err:
+        raise NewsdeskError(f"cannot listen on {host}:{port}: unknown host ({err})") from None
+    shared = count > 1 and hasattr(socket, "SO_REUSEPORT")
+    both = len(addresses) > 1  # IPv6 sockets then take IPv6 only, so '::' and '0.0.0.0' do not collide
+    bound: list[list[socket.socket]] = []
+    try:
+        if shared and port:
+            for sock in _bind_each(addresses, port, reuse_port=False, v6_only=both):
+                sock.close()
+        for _ in range(count if shared else 1):
+            bound.append(_bind_each(addresses, port, reuse_port=shared, v6_only=both))
+            port = bound[0][0].getsockname()[1]
+            addresses = [(s.family, s.getsockname()) for s in bound[0]]  # without those left out
     except OSError as err:
-        for sock in sockets:
+        for sock in (s for group in bound for s in group):
             sock.close()
         raise NewsdeskError(f"cannot listen on {host}:{port}: {(err.strerror or str(err)).lower()}") from None
+    return bound
+
+
+def _bind_each(addresses: list[tuple[int, tuple[Any, ...]]], port: int, reuse_port: bool, v6_only: bool
+               ) -> list[socket.socket]:
+    """One listening socket per address (see :func:`bind_listeners`); raises the first failure."""
+    sockets: list[socket.socket] = []
+    first: OSError | None = None
+    try:
+        for family, address in addresses:  # (host, port) or (host, port, flowinfo, scope_id)
+            sock = None
+            try:
+                sock = socket.socket(family, socket.SOCK_STREAM)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn and asyncio do
+                if reuse_port:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+                if family == socket.AF_INET6 and v6_only:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind((address[0], port, *address[2:]))
+                port = port or sock.getsockname()[1]
+                sock.listen(BACKLOG)
+                sock.set_inheritable(True)
+                sockets.append(sock)
+            except OSError as err:
+                if sock is not None:
+                    sock.close()
+                if err.errno not in UNAVAILABLE:
+                    raise
+                first = first or err
+        if not sockets:
+            raise first or OSError("no address to listen on")
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
     return sockets
 
 
-def _worker(sock: socket.socket, options: dict[str, Any]) -> None:
-    """One worker process: uvicorn on its socket, the app made from the environment, each
-    answer written in one piece (api/transport.py)."""
+def serve_on(listeners: list[socket.socket], app: Any, **options: Any) -> bool:
+    """uvicorn on sockets already bound, each answer written in one piece (api/transport.py),
+    until SIGINT/SIGTERM; False when the app did not start."""
     import uvicorn
 
     from .transport import OneWriteProtocol
 
-    server = uvicorn.Server(uvicorn.Config(APP, factory=True, **{"http": OneWriteProtocol, **options}))
-    server.run(sockets=[sock])
-    if not server.started:
+    server = uvicorn.Server(uvicorn.Config(app, **{"http": OneWriteProtocol, **options}))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has shut down; as uvicorn.run does
+        server.run(sockets=listeners)
+    return server.started
+
+
+def _worker(listeners: list[socket.socket], options: dict[str, Any]) -> None:
+    """One worker process: the app made from the environment, served on its sockets."""
+    if not serve_on(listeners, APP, factory=True, **options):
         sys.exit(STARTUP_FAILURE)
 
 
-def run_workers(host: str, port: int, count: int, options: dict[str, Any]) -> None:
-    """Serve with ``count`` worker processes until SIGINT/SIGTERM (see the module docstring)."""
-    sockets = bind_sockets(host, port, count)
+def run_workers(listeners: list[list[socket.socket]], count: int, options: dict[str, Any]) -> None:
+    """Serve with ``count`` worker processes on ``bind_listeners(host, port, count)`` until
+    SIGINT/SIGTERM (see the module docstring); the sockets are closed when it returns."""
     spawn = multiprocessing.get_context("spawn")
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     workers: list[Any] = []
 
     def start(i: int) -> Any:
-        proc = spawn.Process(target=_worker, args=(sockets[i % len(sockets)], options), name=f"newsdesk-worker-{i}")
+        proc = spawn.Process(target=_worker, args=(listeners[i % len(listeners)], options),
+                             name=f"newsdesk-worker-{i}")
         proc.start()
         return proc
 
@@ -107,7 +187,7 @@ def run_workers(host: str, port: int, count: int, options: dict[str, Any]) -> No
             if proc.is_alive():
                 proc.kill()
                 proc.join()
-        for sock in sockets:
+        for sock in (s for group in listeners for s in group):
             sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import sys
 
 import click
 
-from ..errors import MissingExtraError, NewsdeskError
+from ..errors import MissingExtraError
 from .common import open_desk, print_json
 
 MAX_DEFAULT_WORKERS = 8
@@ -40,35 +40,42 @@ def serve(ctx, host, port, read_key, allowed_hosts, watch, workers):
     request after a commit, so a search right after an ingest sees it anywhere.
     """
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 - the server the api extra brings (api/workers.py runs it)
 
         from ..api import create_app
         from ..api.guard import allowed_hosts_for
+        from ..api.workers import STARTUP_FAILURE, bind_listeners, run_workers, serve_on
     except ImportError as err:
         raise MissingExtraError(getattr(err, "name", None) or "fastapi", "api") from None
-    _check_can_listen(host, port)
     workers = workers or default_workers()
-    desk = open_desk(ctx, create=True)  # opened (and reconciled) once here, before any worker starts
+    listeners = bind_listeners(host, port, workers)  # a busy port: one line, before anything says 'serving'
+    port = listeners[0][0].getsockname()[1]  # --port 0: the one the kernel gave
+    try:
+        desk = open_desk(ctx, create=True)  # opened (and reconciled) once here, before any worker starts
+    except BaseException:
+        for sock in (s for group in listeners for s in group):
+            sock.close()
+        raise
     hosts = allowed_hosts_for(host, allowed_hosts)
     many = f", {workers} workers" if workers > 1 else ""
-    click.echo(f"newsdesk serving {desk.path} on http://{host}:{port}/ (API docs: /docs{many})", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"newsdesk serving {desk.path} on http://{shown}:{port}/ (API docs: /docs{many})", err=True)
     stop = None
     if watch:  # issue 10: the watcher runs on a desk (SQLite connection) of its own, in this process only
         from .follow import start_watcher
 
         stop = start_watcher(desk.path)
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    options = {"log_level": "warning", "access_log": False}
     try:
-        if workers == 1:
-            from ..api.transport import OneWriteProtocol  # each answer in one write, as the workers do
-
-            uvicorn.run(create_app(desk, read_key=read_key, allowed_hosts=hosts), http=OneWriteProtocol, **options)
-        else:  # this process binds a socket per worker, starts the workers and restarts any that dies
+        if workers == 1:  # served here, on the socket(s) just bound, each answer in one write as the workers do
+            app = create_app(desk, read_key=read_key, allowed_hosts=hosts)
+            if not serve_on(listeners[0], app, **options):
+                sys.exit(STARTUP_FAILURE)
+        else:  # this process starts a worker per socket and restarts any that dies
             from ..api.app import SERVE_ENV
-            from ..api.workers import run_workers
 
             os.environ[SERVE_ENV] = json.dumps({"data": desk.path, "read_key": read_key, "allowed_hosts": hosts})
-            run_workers(host, port, workers, {"log_level": "warning", "access_log": False})
+            run_workers(listeners, workers, options)
     finally:
         if stop is not None:
             stop.set()
@@ -86,23 +93,6 @@ def default_workers() -> int:
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
     return max(1, min(cores, MAX_DEFAULT_WORKERS))
-
-
-def _check_can_listen(host: str, port: int) -> None:
-    """Bind HOST:PORT once, so a busy port is one clear line before anything says 'serving'."""
-    if port == 0:  # any free port: nothing to check
-        return
-    try:
-        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    except (socket.gaierror, UnicodeError) as err:
-        raise NewsdeskError(f"cannot listen on {host}:{port}: unknown host ({err})") from None
-    with socket.socket(family, kind, proto) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-        try:
-            sock.bind(addr)
-        except OSError as err:
-            reason = (err.strerror or str(err)).lower()
-            raise NewsdeskError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
 @click.group()
