@@ -9,7 +9,7 @@ import sys
 import click
 
 from ..errors import MissingExtraError
-from .common import open_desk, print_json
+from .common import emit_rows, open_desk
 
 MAX_DEFAULT_WORKERS = 8
 
@@ -117,14 +117,12 @@ def keys_list(ctx, as_json):
     """List keys (id, name, prefix, created, revoked); never the keys themselves."""
     with open_desk(ctx) as desk:
         rows = desk.list_keys()
-    if as_json:
-        print_json(rows)
-        return
-    if not rows:
-        click.echo("no API keys (make one: newsdesk keys create)")
-    for r in rows:
-        state = f"revoked {r['revoked_at']}" if r["revoked_at"] else "live"
-        click.echo(f"{r['id']:>4}  {r['prefix']:<12} {r['name'] or '-':<20} created {r['created_at']}  {state}")
+    emit_rows(rows, as_json, "no API keys (make one: newsdesk keys create)", _key_line)
+
+
+def _key_line(r: dict) -> str:
+    state = f"revoked {r['revoked_at']}" if r["revoked_at"] else "live"
+    return f"{r['id']:>4}  {r['prefix']:<12} {r['name'] or '-':<20} created {r['created_at']}  {state}"
 
 
 @keys.command("revoke")
