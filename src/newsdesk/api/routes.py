@@ -89,7 +89,7 @@ async def search(request: Request) -> Response:
 
 
 #: GET routes the guard answers itself, past the router (see api/guard.py): the function of each
-#: takes the request and returns the response; what it raises goes the ordinary way
+#: takes the request and returns the response; what it raises the guard answers with the app's handlers
 DIRECT_ROUTES = {"/api/search": search}
 
 
