@@ -206,14 +206,14 @@ def copy_ties(colls, results) -> str:
 
 def newsdesk_search(desk: newsdesk.Desk, known_item: bool, **extra) -> Search:
     def search(q: str, k: int) -> list[str]:
+        # equal scores by document key, the cut fetched past until its score is not shared
+        # (evaluate.ranked_hits): a rebuild (a multi-threaded writer) lays documents out
+        # differently each time, and on sets with exact copies that alone moved dev figures by
+        # up to 0.007 between identical rebuilds
         if known_item:  # as a reader types it: the default operator (AND)
-            res = desk.search(q, limit=k, snippets=False, collapse=False, **extra)
+            hits = ev.ranked_hits(desk, q, k, collapse=False, **extra)
         else:
-            res = desk.search(ev.as_keywords(q), limit=k, snippets=False, operator="OR", collapse=False, **extra)
-        # equal scores in the order of the article ids, not of the index's segments: a rebuild
-        # (a multi-threaded writer) lays documents out differently each time, and on sets with
-        # exact copies that alone moved dev figures by up to 0.007 between identical rebuilds
-        hits = sorted(res.hits, key=lambda h: (-h.score, h.id))
+            hits = ev.ranked_hits(desk, ev.as_keywords(q), k, operator="OR", collapse=False, **extra)
         return [h.external_id or h.id for h in hits]
 
     return search

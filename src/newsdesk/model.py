@@ -82,7 +82,7 @@ class Hit:
     url: str
     source: str
     published: str
-    score: float
+    score: float  # to 6 decimals: eval orders equal scores by key, and RRF ranks ~50 apart differ by 1e-4
     snippet: str  # highlighted with <b>…</b>
     authors: list[str] = field(default_factory=list)
     copies: list[str] = field(default_factory=list)  # ids of the other articles of its copy group

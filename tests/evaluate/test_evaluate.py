@@ -182,3 +182,20 @@ def test_ties_are_ordered_by_key_and_other_order_is_kept():
     assert ev.ties_by_key([]) == []
     numbered = [_hit("1001", 1.0), _hit("998", 1.0), _hit("x", 1.0)]
     assert [h.id for h in ev.ties_by_key(numbered)] == ["998", "1001", "x"]  # numbers as numbers
+
+
+def test_document_numbers_of_any_length_and_odd_digits():
+    """Numbers compare as numbers at any length; a key of digits int() refuses sorts as text."""
+    keys = ["10000000000000000000", "2000000000000000000", "007", "7", "²", "b"]
+    ordered = [h.id for h in ev.ties_by_key([_hit(k, 1.0) for k in keys])]
+    assert ordered == ["007", "7", "2000000000000000000", "10000000000000000000", "b", "²"]
+
+
+def test_ranked_hits_of_depth_zero_and_of_a_tie_across_the_cut(desk):
+    """Depth 0 asks for nothing (it raised IndexError); a tie across the cut is fetched whole,
+    so the ``depth`` kept are the first by key, whatever order the index returned them in."""
+    from newsdesk.model import Record
+
+    desk.ingest_records([Record(title="Same", body="tide tables", external_id=str(n)) for n in (5, 3, 9, 1, 7)])
+    assert ev.ranked_hits(desk, "tide", 0) == []
+    assert [h.external_id for h in ev.ranked_hits(desk, "tide", 2, collapse=False)] == ["1", "3"]

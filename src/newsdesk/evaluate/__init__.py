@@ -130,31 +130,43 @@ def run_queries(
     extra = {} if rank == "bm25" else {"rank": rank}
     for qid, text in queries.items():
         q = clip(as_keywords(text) if keywords else text)
-        fetch = depth
-        while True:  # deeper until the score at the cut is not shared past it (or matches run out)
-            hits = desk.search(q, limit=fetch, snippets=False, operator=operator, collapse=collapse, **extra).hits
-            if len(hits) < fetch or hits[depth - 1].score != hits[-1].score:
-                break
-            fetch *= 2
-        ranked = ties_by_key(hits)[:depth]
+        ranked = ranked_hits(desk, q, depth, operator=operator, collapse=collapse, **extra)
         run[qid] = {(h.external_id or h.id): float(depth - i) for i, h in enumerate(ranked)}
     return run
 
 
-def _document_order(hit: Hit) -> tuple[int, int, str]:
-    """Document numbers compare as numbers ("998" before "1001"), other keys as text."""
+def ranked_hits(desk: Searchable, q: str, depth: int, **search: Any) -> list[Hit]:
+    """The top ``depth`` hits of ``q`` as evaluation ranks them: ties by key (:func:`ties_by_key`),
+    fetched past the cut until its score is not shared, so that the cut does not depend on how
+    the index is laid out either. ``search``: arguments for ``Desk.search``."""
+    if depth < 1:
+        return []
+    fetch = depth
+    while True:
+        hits = desk.search(q, limit=fetch, snippets=False, **search).hits
+        if len(hits) < fetch or hits[depth - 1].score != hits[-1].score:
+            break
+        fetch *= 2
+    return ties_by_key(hits)[:depth]
+
+
+def _document_order(hit: Hit) -> tuple[int, int, str, str]:
+    """Document numbers compare as numbers ("998" before "1001", at any length), other keys as text."""
     key = hit.external_id or hit.id
-    return (0, int(key), "") if key.isdigit() and len(key) < 19 else (1, 0, key)
+    if key.isascii() and key.isdigit():
+        digits = key.lstrip("0")
+        return (0, len(digits), digits, key)
+    return (1, 0, key, key)
 
 
 def ties_by_key(hits: list[Hit]) -> list[Hit]:
     """The hits with each run of equal scores ordered by key (external id, else id; numbers as
-    numbers), as trec_eval breaks ties by document name.
+    numbers), so that the order is fixed whatever the index's layout.
 
     The engine leaves ties in tantivy's order, by document address, which a multi-threaded build
     lays out differently each time: in two clean builds of Reuters, 51 of the 64 dev queries
     ordered ties differently and 7 had a tie block across the depth-100 cut (MAP 0.684-0.692).
-    :func:`run_queries` fetches past the cut until its score is not shared, so the cut is the
+    :func:`ranked_hits` fetches past the cut until its score is not shared, so the cut is the
     same too. Numbers compare as numbers because archives number their documents in order: on
     Reuters that puts the earlier wire first, as ingest order did (MAP 0.6897; as text, 0.6838).
     Only consecutive equal scores are reordered, so modes whose order is not one
@@ -232,7 +244,10 @@ def known_items(desk: Searchable, directory: str | os.PathLike[str], depth: int 
     the rank at which the query finds that article.
 
     The article is recognised by external id (the file stem, as the text reader
-    stores it) or, failing that, by its content (the id the desk derives from it).
+    stores it) or, failing that, by its content (the id the desk derives from it). Copies are
+    not collapsed and ties are ordered by key (:func:`ranked_hits`): with duplicates collapsed,
+    which copy stands for the others would follow the index's layout, and the target could be
+    ranked in one build and missing in the next.
     """
     files = sorted(Path(directory).glob("*.txt"))
     if not files:
@@ -245,8 +260,8 @@ def known_items(desk: Searchable, directory: str | os.PathLike[str], depth: int 
         if target is None:
             result.missing.append(path.name)
             continue
-        hits = desk.search(query, limit=depth, snippets=False, operator=operator).hits
-        rank = next((h.rank for h in hits if h.id == target), None)
+        hits = ranked_hits(desk, query, depth, operator=operator, collapse=False)
+        rank = next((i for i, h in enumerate(hits, 1) if h.id == target), None)
         result.ranks[path.stem] = rank
     return result
 

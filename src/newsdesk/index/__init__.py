@@ -77,8 +77,8 @@ from .languages import (
 )
 from .lengths import WIRE_FLOOR, floor_for
 
-# 6: per-language fields (issue 15); 7: body fields without positions (issue 13). Older
-# indexes are rebuilt on open
+# 6: per-language fields (issue 15); 7: body fields without positions (issue 13); 8: body
+# fields without frequencies either. Older indexes are rebuilt on open
 INDEX_SCHEMA_VERSION = "8"
 # BM25 in tantivy rewards short documents through length normalisation (b = 0.75, fixed
 # in tantivy-py). On news that makes one-line briefs and headline-only items outrank the

@@ -42,7 +42,7 @@ def hydrate(
         added = more.get(row.seq, NO_EXTRAS)
         hits.append(
             Hit(
-                rank, row.id, row.external_id, row.title, row.url, row.source, row.published, round(score, 4),
+                rank, row.id, row.external_id, row.title, row.url, row.source, row.published, round(score, 6),
                 snippet_of[row.seq] if snippet_of is not None else "",
                 json.loads(row.authors) if row.authors != "[]" else [],
                 # lists of their own: the memo's stay as they are whatever a caller does with a hit
