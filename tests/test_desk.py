@@ -311,3 +311,21 @@ def test_words_in_most_articles_carry_no_weight(desk, tmp_path):
     assert desk.search("common rare", limit=50).total == 10  # not just the 8 that also say "common"
     assert desk.search('"common rare"', limit=50).total == 8  # phrases keep every word
     assert desk.search("common", limit=50).total == 200  # a query of common words only is kept whole
+
+
+def test_pages_of_equal_scores_across_segments_agree_with_one_page(desk):
+    """Articles that score alike, stored over several commits (so over several index segments,
+    whose order need not be the order they were stored in): pages of two, put together, are
+    the one page of all of them, each article once. Ordering each fetched window by seq broke
+    this: a deeper window brought in a tie member that sorted ahead of hits already shown."""
+    from newsdesk.model import Record
+
+    for batch in range(5):
+        desk.ingest_records([Record(title=f"Tide {batch}{i}", body="tide tables for the harbour",
+                                    external_id=f"t{batch}{i}") for i in range(3)])
+    whole = [h.id for h in desk.search("harbour", limit=15, snippets=False, collapse=False)]
+    assert len(whole) == 15
+    for collapse in (False, True):
+        paged = [h.id for off in range(0, 16, 2)
+                 for h in desk.search("harbour", limit=2, offset=off, snippets=False, collapse=collapse)]
+        assert paged == whole
