@@ -76,6 +76,25 @@ def bind_listeners(host: str, port: int, count: int = 1) -> list[list[socket.soc
         addresses = listen_addresses(host)
     except (socket.gaierror, UnicodeError) as err:
         raise NewsdeskError(f"cannot listen on {host}:{port}: unknown host ({err})") from None
+    for _attempt in range(PORT_ZERO_TRIES if port == 0 and len(addresses) > 1 else 1):
+        try:
+            return _bind_all(host, addresses, port, count)
+        except _TakenElsewhere:  # port 0: the port 127.0.0.1 got is held on ::1 by another server
+            continue
+    raise NewsdeskError(f"cannot listen on {host}:{port}: no free port on every address after {PORT_ZERO_TRIES} tries")
+
+
+PORT_ZERO_TRIES = 5  # port 0 on several addresses: fresh ports to try when one is taken on another address
+
+
+class _TakenElsewhere(Exception):
+    """The port the first address got (port 0) is in use on another address."""
+
+
+def _bind_all(host: str, addresses: list[tuple[int, tuple[Any, ...]]], port: int, count: int
+              ) -> list[list[socket.socket]]:
+    """:func:`bind_listeners` for one port (0: the kernel's choice for the first address)."""
+    asked = port
     shared = count > 1 and hasattr(socket, "SO_REUSEPORT")
     both = len(addresses) > 1  # IPv6 sockets then take IPv6 only, so '::' and '0.0.0.0' do not collide
     bound: list[list[socket.socket]] = []
@@ -90,6 +109,8 @@ def bind_listeners(host: str, port: int, count: int = 1) -> list[list[socket.soc
     except OSError as err:
         for sock in (s for group in bound for s in group):
             sock.close()
+        if asked == 0 and err.errno == errno.EADDRINUSE:
+            raise _TakenElsewhere from None
         raise NewsdeskError(f"cannot listen on {host}:{port}: {(err.strerror or str(err)).lower()}") from None
     return bound
 
