@@ -52,11 +52,11 @@ class FeedbackRetriever:
 
     def __init__(self, store: Store, fb_docs: int = FB_DOCS, fb_terms: int = FB_TERMS,
                  original_weight: float = ORIGINAL_WEIGHT, min_words: int = MIN_WORDS,
-                 max_words: int | None = None) -> None:
+                 max_words: int = MAX_WORDS) -> None:
         self.store = store
         self.fb_docs, self.fb_terms = fb_docs, fb_terms
         self.original_weight, self.min_words = original_weight, min_words
-        self.max_words = MAX_WORDS if max_words is None else max_words
+        self.max_words = max_words  # 0: no upper bound (the bench's "before")
         self.plain = TantivyRetriever()
 
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:

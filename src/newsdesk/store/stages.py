@@ -31,13 +31,10 @@ def migrate_drop_at(db: Any) -> None:
     columns = {r[1] for r in db.execute("PRAGMA table_info(stage_runs)")}
     if "at" not in columns:
         return
-    db.execute(
-        "CREATE TABLE stage_runs_new (stage TEXT NOT NULL, seq INTEGER NOT NULL, "
-        "version INTEGER NOT NULL, PRIMARY KEY (stage, seq)) WITHOUT ROWID"
-    )
-    db.execute("INSERT INTO stage_runs_new (stage, seq, version) SELECT stage, seq, version FROM stage_runs")
-    db.execute("DROP TABLE stage_runs")
-    db.execute("ALTER TABLE stage_runs_new RENAME TO stage_runs")
+    db.execute("ALTER TABLE stage_runs RENAME TO stage_runs_old")
+    db.execute(DDL)  # the table as this module declares it
+    db.execute("INSERT INTO stage_runs (stage, seq, version) SELECT stage, seq, version FROM stage_runs_old")
+    db.execute("DROP TABLE stage_runs_old")
 
 
 def pending(store: Store, stage: str, version: int, limit: int | None = None) -> list[int]:
