@@ -294,24 +294,12 @@ def main() -> None:
     rows.append(
         ("raw spaCy `nlp.pipe`, tok2vec + ner, 1 process (**the peer**)", raw, best["raw"][1], None, None)
     )
-    rows.append(
-        (
-            "raw spaCy, the `ner` component alone, 1 process",
-            best["raw ner"][0],
-            best["raw ner"][1],
-            None,
-            None,
-        )
-    )
-    rows.append(
-        (
-            "raw spaCy `nlp.pipe`, tok2vec + ner, on numpy's BLAS (`NumpyOps(use_blis=False)`, 1 thread), 1 process",
-            best["raw numpy"][0],
-            best["raw numpy"][1],
-            None,
-            None,
-        )
-    )
+    for key, label in (
+        ("raw ner", "raw spaCy, the `ner` component alone, 1 process"),
+        ("raw numpy", "raw spaCy `nlp.pipe`, tok2vec + ner, on numpy's BLAS (`NumpyOps(use_blis=False)`, "
+                      "1 thread), 1 process"),
+    ):
+        rows.append((label, best[key][0], best[key][1], None, None))
     for key, label in (
         ("round2", "newsdesk round 2 (tok2vec + ner, whole text), 1 process (**before**)"),
         (
