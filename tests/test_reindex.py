@@ -81,6 +81,33 @@ def test_an_index_without_its_marker_is_still_rebuilt_from_the_store(tmp_path):
         assert desk.search("*").total == total
 
 
+def test_an_index_of_an_older_schema_is_rebuilt_on_open_and_says_how_much(tmp_path):
+    """After an upgrade changes the index schema, opening the desk rebuilds the index from the
+    store; the desk says how many articles that is (the CLI shows a progress bar for it), and
+    the CLI's first command after the upgrade answers from the rebuilt index."""
+    import json
+
+    from newsdesk.desk import Desk
+
+    data = tmp_path / "data"
+    with newsdesk.open(data) as desk:
+        desk.ingest(str(Path(__file__).parent / "data" / "jsonl"))
+        total, stored = desk.search("*").total, desk.count()
+    marker = data / live_name(str(data)) / "newsdesk-index.json"
+    old = json.loads(marker.read_text()) | {"schema": "7"}
+    marker.write_text(json.dumps(old))
+    desk = Desk(data, reconcile=False)
+    try:
+        assert desk.index_rebuild_pending() == stored > 0
+        assert desk.reconcile() == stored
+        assert desk.index_rebuild_pending() == 0 and desk.search("*").total == total
+    finally:
+        desk.close()
+    marker.write_text(json.dumps(old))
+    out = run_cli("search", "*", "--json", "--limit", "100", data=data, check=True)
+    assert len(out.stdout.splitlines()) == min(total, 100)
+
+
 def test_another_desk_open_during_a_reindex_sees_the_old_index_then_the_new(tmp_path):
     data = tmp_path / "data"
     with newsdesk.open(data) as desk:

@@ -15,8 +15,18 @@ from ..desk import Desk
 
 
 def open_desk(ctx: click.Context, create: bool = False) -> Desk:
-    """The desk named by --data; reading commands refuse to create an empty one."""
-    return Desk(ctx.obj["data"], create=create)
+    """The desk named by --data; reading commands refuse to create an empty one.
+
+    An index missing or from an older schema is rebuilt from the store as the desk opens
+    (minutes on a big desk, after an upgrade): that shows a progress bar on a terminal."""
+    desk = Desk(ctx.obj["data"], create=create, reconcile=False)
+    pending = desk.index_rebuild_pending()
+    if pending:
+        with progress_bar("rebuilding the index from the store", total=pending) as advance:
+            desk.reconcile(progress=advance)
+    else:
+        desk.reconcile()
+    return desk
 
 
 def print_json(obj: Any) -> None:

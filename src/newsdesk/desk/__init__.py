@@ -54,7 +54,11 @@ def default_data_dir() -> str:
 class Desk(Reading, Stages, Importing):
     """A newsdesk data directory, open for searching (and writing, one writer at a time)."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, create: bool = True) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, create: bool = True, reconcile: bool = True
+    ) -> None:
+        """``reconcile=False``: leave bringing the index up to date to the caller, who may show
+        progress for it (:meth:`index_rebuild_pending`, :meth:`reconcile`)."""
         self.path = os.fspath(path) if path is not None else default_data_dir()
         if not os.path.isdir(self.path):
             if not create:
@@ -75,7 +79,8 @@ class Desk(Reading, Stages, Importing):
         self.index = Index(self.path, extras=self._index_extras)
         self._lock = WriteLock(self.path)
         self._thread_lock = threading.RLock()
-        self.reconcile()
+        if reconcile:
+            self.reconcile()
 
     # -- lifecycle ----------------------------------------------------------
     def close(self) -> None:
@@ -111,6 +116,11 @@ class Desk(Reading, Stages, Importing):
             if outermost:
                 self.index.catch_up(self.store)
             yield
+
+    def index_rebuild_pending(self) -> int:
+        """How many articles opening this desk must index from scratch: all of them when its index
+        is missing or from another schema (an upgrade), else 0 (catching up is quick)."""
+        return self.store.count() if self.index.rebuilt else 0
 
     def reconcile(self, progress: Progress | None = None) -> int:
         """Index whatever the store holds that the index lacks; skipped if someone is writing."""
