@@ -23,7 +23,6 @@ Kept honest:
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -54,8 +53,9 @@ class BandCache:
             self.clear()
             self._owner = owner
 
-    def hits(self, store: Store, wanted: Sequence[int]) -> dict[int, list[int]]:
-        """{stored key: [seqs holding it]} for the keys ``wanted`` (as ``store.copies.band_hits``)."""
+    def hits(self, store: Store, wanted: Any) -> dict[int, list[int]]:
+        """{stored key: [seqs holding it]} for the keys ``wanted`` (a list or an array; as
+        ``store.copies.band_hits``)."""
         import numpy as np
 
         from ..store import copies as db
@@ -99,14 +99,15 @@ class BandCache:
         self._rows += len(rows)
         self._evict()
 
-    def add(self, store: Store, rows: Sequence[tuple[int, int]]) -> None:
-        """The (stored key, seq) rows just inserted: merged into the buckets held here."""
+    def add(self, store: Store, rows: Any) -> None:
+        """The (stored key, seq) rows just inserted (pairs, or an N x 2 array): merged into the
+        buckets held here."""
         import numpy as np
 
         self._check(store)  # our own commits leave data_version as it is
-        if not rows or not self._buckets:
+        if not len(rows) or not self._buckets:
             return
-        pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        pairs = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
         keys, seqs = pairs[:, 0], pairs[:, 1]
         buckets = keys >> BUCKET_SHIFT
         for b in _distinct(buckets).tolist():

@@ -236,11 +236,12 @@ def stored_key(bucket_: int, key: int) -> int:
     return ((bucket_ + 1) << KEY_BITS) | (key >> (63 - KEY_BITS))
 
 
-def sorted_keys(items: list[Sketch], window: float) -> tuple[Any, Any, list[tuple[int, int]], list[int]]:
+def sorted_keys(items: list[Sketch], window: float) -> tuple[Any, Any, Any, Any]:
     """The batch's band keys as numpy arrays: (short keys, seqs) sorted by key (for
-    :func:`candidate_pairs`), the (stored key, seq) rows to insert sorted as the table is (so
-    the B-tree is written in order), and the stored keys to look up (each article's keys in
-    the one or two buckets its copies can be in; with repeats)."""
+    :func:`candidate_pairs`), the (stored key, seq) rows to insert, one per line of an N x 2
+    array sorted as the table is (so the B-tree is written in order), and the stored keys to
+    look up (each article's keys in the one or two buckets its copies can be in; with
+    repeats). Arrays, not lists: the band cache works on arrays (enrich.bands)."""
     import numpy as np
 
     lens = [len(s.keys) for s in items]
@@ -260,13 +261,13 @@ def sorted_keys(items: list[Sketch], window: float) -> tuple[Any, Any, list[tupl
 
     home = ((buckets(0.0) + 1) << KEY_BITS) | short
     by_row = np.lexsort((seqs, home))
-    rows = list(zip(home[by_row].tolist(), seqs[by_row].tolist(), strict=True))
+    rows = np.column_stack((home[by_row], seqs[by_row]))
     if window:
         lo = ((buckets(-window) + 1) << KEY_BITS) | short
         hi = ((buckets(window) + 1) << KEY_BITS) | short
-        wanted = np.concatenate((lo, hi)).tolist()  # repeats are harmless (see band_hits)
+        wanted = np.concatenate((lo, hi))  # repeats are harmless (see band_hits)
     else:
-        wanted = home.tolist()
+        wanted = home
     order = np.argsort(short, kind="stable")
     return short[order], seqs[order], rows, wanted
 
@@ -419,7 +420,7 @@ class CopiesStage:
                 uf.union(seq, c)
                 if c not in batch:
                     stored_matched.add(c)
-        db.add_bands(store, band_rows)
+        db.add_bands(store, band_rows.tolist())
         self.bands.add(store, band_rows)
         # merge with the stored groups of matched stored articles
         old_group = db.groups_of(store, stored_matched)
