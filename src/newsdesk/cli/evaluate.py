@@ -44,9 +44,6 @@ def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, 
 
     if run_out:
         check_writable(run_out)  # before any query runs, and before the desk is opened
-    extra: dict = {"peers": True} if peers else {}  # only asked for when given: the desk's signature stays as it was
-    if rank != "bm25":
-        extra["rank"] = rank
     if pairs:
         if peers or rank != "bm25":
             raise click.UsageError("--peers and --rank work with --queries/--qrels or --collection, not with --pairs")
@@ -61,12 +58,12 @@ def eval_cmd(ctx, queries, qrels, pairs, collection, limit, operator, collapse, 
             click.echo(f"not in the desk: {name}", err=True)
         return
     if collection:
-        _report(evaluate_collection(collection, limit, operator, collapse, run_out, **extra), as_json)
+        _report(evaluate_collection(collection, limit, operator, collapse, run_out, peers=peers, rank=rank), as_json)
         return
     if not (queries and qrels):
         raise click.UsageError("give --queries and --qrels, or --pairs DIR, or --collection NAME")
     with open_desk(ctx) as desk:
-        _report(desk.evaluate(queries, qrels, limit, operator, collapse, run_out, **extra), as_json)
+        _report(desk.evaluate(queries, qrels, limit, operator, collapse, run_out, peers=peers, rank=rank), as_json)
 
 
 def _report(metrics: dict[str, Any], as_json: bool) -> None:
