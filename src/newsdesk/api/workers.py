@@ -107,12 +107,18 @@ def _bind_all(host: str, addresses: list[tuple[int, tuple[Any, ...]]], port: int
             port = bound[0][0].getsockname()[1]
             addresses = [(s.family, s.getsockname()) for s in bound[0]]  # without those left out
     except OSError as err:
-        for sock in (s for group in bound for s in group):
-            sock.close()
+        close_listeners(bound)
         if asked == 0 and err.errno == errno.EADDRINUSE:
             raise _TakenElsewhere from None
         raise NewsdeskError(f"cannot listen on {host}:{port}: {(err.strerror or str(err)).lower()}") from None
     return bound
+
+
+def close_listeners(groups: list[list[socket.socket]]) -> None:
+    """Close every socket :func:`bind_listeners` gave (each worker's list)."""
+    for group in groups:
+        for sock in group:
+            sock.close()
 
 
 def _bind_each(addresses: list[tuple[int, tuple[Any, ...]]], port: int, reuse_port: bool, v6_only: bool
@@ -208,8 +214,7 @@ def run_workers(listeners: list[list[socket.socket]], count: int, options: dict[
             if proc.is_alive():
                 proc.kill()
                 proc.join()
-        for sock in (s for group in listeners for s in group):
-            sock.close()
+        close_listeners(listeners)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if failed:

@@ -44,7 +44,7 @@ def serve(ctx, host, port, read_key, allowed_hosts, watch, workers):
 
         from ..api import create_app
         from ..api.guard import allowed_hosts_for
-        from ..api.workers import STARTUP_FAILURE, bind_listeners, run_workers, serve_on
+        from ..api.workers import STARTUP_FAILURE, bind_listeners, close_listeners, run_workers, serve_on
     except ImportError as err:
         raise MissingExtraError(getattr(err, "name", None) or "fastapi", "api") from None
     workers = workers or default_workers()
@@ -53,8 +53,7 @@ def serve(ctx, host, port, read_key, allowed_hosts, watch, workers):
     try:
         desk = open_desk(ctx, create=True)  # opened (and reconciled) once here, before any worker starts
     except BaseException:
-        for sock in (s for group in listeners for s in group):
-            sock.close()
+        close_listeners(listeners)
         raise
     hosts = allowed_hosts_for(host, allowed_hosts)
     many = f", {workers} workers" if workers > 1 else ""
