@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..desk import Desk
+from ..desk import RANKS, Desk
 from ..errors import NotEnrichedError
 from .answers import json_answer
 from .errors import (
@@ -61,7 +61,7 @@ class SearchQuery(BaseModel):
     facets: bool = True
     collapse: Literal["copies", "stories", "exact", "none"] = "copies"
     lang: list[str] | None = Field(None, max_length=50, description="Only these languages (ISO 639-1, und)")
-    rank: Literal["bm25", "relaxed", "rm3", "hybrid"] = Field(
+    rank: Literal[RANKS] = Field(  # type: ignore[valid-type]  # the same choices as search --rank
         "bm25", description="bm25; opt-in: relaxed (AND, then OR to fill a short page), rm3 (feedback for "
         "long queries, ~4x slower), hybrid (BM25 + static embeddings by RRF; semantic extra, slow on first use)")
 
