@@ -20,11 +20,9 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import os
-import re
 import shutil
 import threading
 import unicodedata
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +42,12 @@ MIN_CONFIDENCE = 0.80  # normalised probability of the best language; below: und
 _EN_TEXT = """the of and to in a is that for on said with was as by at it from has he be its his an are
     have were will but not this which they after who"""
 _EN_WORDS = frozenset(_EN_TEXT.split())
-_WORD = re.compile(r"[a-z]+")
+_EN_WORD_BYTES = frozenset(w.encode("ascii") for w in _EN_WORDS)
+#: ASCII letters lower-cased, every other byte a space: ``bytes.translate`` then ``split`` gives
+#: the words ``[a-z]+`` finds in the lower-cased text
+_ASCII_WORD_BYTES = bytes(
+    ord(chr(c).lower()) if chr(c).isascii() and chr(c).isalpha() else ord(" ") for c in range(256)
+)
 EN_MIN_WORDS = 12  # words looked at, at least
 EN_MIN_SHARE = 0.25  # share of them that must be English function words (at least 4 different ones)
 #: the languages the detector may answer: the ISO 639-1 ones it knows, minus Latin, Esperanto,
@@ -53,7 +56,7 @@ EN_MIN_SHARE = 0.25  # share of them that must be English function words (at lea
 _NOT_NEWS = frozenset({"la", "eo", "vo"})
 
 _NOT_ASCII_LETTERS = bytes(c for c in range(128) if not chr(c).isalpha())
-_CACHE_FORMAT = 1  #: bump when what _write_cache keeps changes
+_CACHE_FORMAT = 2  #: bump when what _write_cache keeps changes
 
 _lock = threading.Lock()
 _identifier: _Model | None = None
@@ -84,17 +87,18 @@ class _Model:
     keeps float16 columns picked out of the full table (a strided view), and gathering and
     multiplying those was 0.13 of its 0.33 ms per text (0.04 ms now, identical scores)."""
 
-    __slots__ = ("aliases", "classes", "nextmove", "output", "pc", "ptc", "rowbase")
+    __slots__ = ("aliases", "classes", "depth", "nextmove", "output", "pc", "ptc", "rowbase")
 
     def __init__(self, arrays: dict[str, Any]) -> None:
         import numpy as np
 
         self.ptc, self.pc = np.asarray(arrays["ptc"]), np.asarray(arrays["pc"])  # plain views of the mapped pages
         self.classes = [str(c) for c in arrays["classes"]]
-        # memoryviews index as fast as py3langid's stdlib arrays, over mapped pages
-        self.nextmove = memoryview(arrays["nextmove"])
-        self.output = memoryview(arrays["output"])
-        self.rowbase = memoryview(arrays["rowbase"])
+        # plain arrays over the mapped pages, indexed many positions at a time (_states)
+        self.nextmove = np.asarray(arrays["nextmove"])
+        self.output = np.asarray(arrays["output"])
+        self.rowbase = np.asarray(arrays["rowbase"])
+        self.depth = int(np.asarray(arrays["depth"]).max())
         first: dict[str, int] = {}
         self.aliases = [(first[c], i) for i, c in enumerate(self.classes) if first.setdefault(c, i) != i]
 
@@ -120,18 +124,19 @@ class _Model:
         if text.isupper():
             text = text.lower()
         data = unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
-        nm, out, rowbase = self.nextmove, self.output, self.rowbase
-        state, seen = 0, []
-        for byte in data:
-            state = nm[rowbase[state] + byte]
-            f = out[state]
-            if f >= 0:
-                seen.append(f)
-        if seen:
-            visits = Counter(seen)
-            idx = np.fromiter(visits.keys(), dtype=np.intp, count=len(visits))
-            counts = np.fromiter(visits.values(), dtype=np.float32, count=len(visits))
-            scores = np.log1p(counts) @ self.ptc[idx] + self.pc
+        found = self.output.take(self._states(np.frombuffer(data, dtype=np.uint8)))
+        found = found[found >= 0]
+        if len(found):
+            # py3langid counts with a Counter: features in the order first met; the same
+            # order here, so the float32 sums are the same to the last bit. A stable sort
+            # groups each feature's visits, its first visit first.
+            by_feature = found.argsort(kind="stable")
+            grouped = found[by_feature]
+            starts = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1])))
+            counts = np.diff(np.append(starts, len(grouped)))
+            order = by_feature[starts].argsort()  # first visits are distinct: no ties
+            idx, counts = grouped[starts[order]], counts[order].astype(np.float32)
+            scores = np.log1p(counts) @ self.ptc.take(idx, axis=0) + self.pc
         else:  # no feature at all: every language alike (low confidence: callers say und)
             scores = np.zeros(len(self.classes), dtype=np.float32)
         scores *= 1.0 / math.sqrt(len(data) or 1)
@@ -143,8 +148,26 @@ class _Model:
         best = int(scores.argmax())
         return self.classes[best], float(scores[best])
 
+    def _states(self, data: Any) -> Any:
+        """The scanner's state after each byte of ``data``, for all bytes at once.
 
-_ARRAYS = ("ptc", "pc", "classes", "nextmove", "output", "rowbase")
+        py3langid's scanner is an Aho-Corasick automaton: its state after a byte is the longest
+        suffix of the text read so far that is a node of its feature trie, and no node is
+        deeper than ``self.depth`` bytes. So the state after byte ``i`` is where the automaton
+        gets from its start on bytes ``i - depth + 1 .. i`` alone: ``depth`` vectorised steps
+        over every position instead of one Python step per byte (0.5 ms a 600-byte lead)."""
+        import numpy as np
+
+        states = np.zeros(len(data), dtype=np.int64)
+        nm, rowbase = self.nextmove, self.rowbase
+        for back in range(min(self.depth, len(data)) - 1, -1, -1):
+            # positions >= back take byte (position - back); earlier ones have no such byte
+            step = data[: len(data) - back] if back else data
+            tail = states[back:]
+            tail[:] = nm[rowbase[tail] + step]
+        return states
+
+_ARRAYS = ("ptc", "pc", "classes", "nextmove", "output", "rowbase", "depth")
 
 
 def _unpack_model() -> dict[str, Any]:
@@ -153,14 +176,38 @@ def _unpack_model() -> dict[str, Any]:
 
     ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ident.set_languages([c for c in ident.labels if len(c) == 2 and c not in _NOT_NEWS])
+    nextmove = np.asarray(ident.tk_nextmove)
+    rowbase = np.asarray(ident.tk_row, dtype=np.int64) << 8
     return {
         "ptc": np.ascontiguousarray(ident.nb_ptc, dtype=np.float32),
         "pc": np.asarray(ident.nb_pc, dtype=np.float32),
         "classes": np.array(ident.nb_classes),
-        "nextmove": np.asarray(ident.tk_nextmove),
+        "nextmove": nextmove,
         "output": np.asarray(ident.tk_output, dtype=np.int64),
-        "rowbase": np.asarray(ident.tk_row, dtype=np.int64) << 8,
+        "rowbase": rowbase,
+        "depth": np.array([_trie_depth(nextmove, rowbase)], dtype=np.int64),
     }
+
+
+def _trie_depth(nextmove: Any, rowbase: Any) -> int:
+    """How many bytes the deepest state of the scanner stands for: in an Aho-Corasick
+    automaton a state's depth is its distance from the start (breadth first, all 256 bytes
+    of each frontier state at once). Raises if a state is unreachable (not such an automaton)."""
+    import numpy as np
+
+    seen = np.zeros(len(rowbase), dtype=bool)
+    seen[0] = True
+    frontier, depth = np.zeros(1, dtype=np.int64), 0
+    while True:
+        reached = np.unique(nextmove[(rowbase[frontier][:, None] + np.arange(256)).ravel()])
+        frontier = reached[~seen[reached]].astype(np.int64)
+        if not len(frontier):
+            break
+        seen[frontier] = True
+        depth += 1
+    if not seen.all():
+        raise ValueError("py3langid's scanner has unreachable states: not the automaton _Model expects")
+    return depth
 
 
 def _cache_path() -> Path | None:
@@ -212,12 +259,16 @@ def _letters(sample: str) -> int:
 
 
 def _plainly_english(sample: str) -> bool:
+    """Whether an ASCII ``sample``'s words (runs of letters, lower-cased) are dense in English
+    function words (see ``EN_MIN_WORDS``). One ``translate`` (letters lower-cased, all else a
+    space) and ``split`` find the same words as ``[a-z]+`` over the lower-cased text, in a
+    third of the time."""
     if not sample.isascii():
         return False
-    words = _WORD.findall(sample.lower())
+    words = sample.encode("ascii").translate(_ASCII_WORD_BYTES).split()
     if len(words) < EN_MIN_WORDS:
         return False
-    common = [w for w in words if w in _EN_WORDS]
+    common = list(filter(_EN_WORD_BYTES.__contains__, words))
     return len(common) >= EN_MIN_SHARE * len(words) and len(set(common)) >= 4
 
 
