@@ -14,10 +14,10 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: modules of ``newsdesk.store`` that own tables, in creation order
-PARTS: tuple[str, ...] = ("articles", "texts", "stages", "entities", "keys", "copies", "stories", "feeds", "alerts", "snapshots", "revisions")
+PARTS: tuple[str, ...] = ("articles", "texts", "stages", "entities", "keys", "copies", "bands", "stories", "feeds", "alerts", "snapshots", "revisions")
 
 
 def _round1_to_2(db: Any) -> None:
@@ -43,12 +43,20 @@ def _round3_to_4(db: Any) -> None:
     migrate_drop_at(db)
 
 
+def _round3_to_5(db: Any) -> None:
+    """Round 3, third pass: the band table's (key, seq) rows are packed into groups (store.bands)."""
+    from .bands import migrate_rows
+
+    migrate_rows(db)
+
+
 #: version -> a function that brings a store of ``version - 1`` up to ``version`` inside the
 #: opening transaction (beyond what the idempotent DDL of the parts already does)
 MIGRATIONS: dict[int, Callable[[Any], None]] = {
     2: _round1_to_2,
     3: _round2_to_3,
     4: _round3_to_4,
+    5: _round3_to_5,
 }
 
 

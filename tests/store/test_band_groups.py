@@ -1,0 +1,91 @@
+"""The grouped band table (store.bands) answers as a plain set of (stored key, seq) rows would:
+after any mix of inserts, repeats, removals and regroupings, in any time bucket (undated and
+before 1970 included), and a rolled-back transaction leaves nothing behind."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from newsdesk.store import Store, bands
+from newsdesk.store import copies as db
+
+pytest.importorskip("numpy")
+
+
+def key(bucket: int, short: int) -> int:
+    return ((bucket + 1) << 32) | short
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = Store(str(tmp_path))
+    yield s
+    s.close()
+
+
+def reference_hits(held: set[tuple[int, int]], wanted: list[int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for k, s in sorted(held):
+        if k in set(wanted):
+            out.setdefault(k, []).append(s)
+    return out
+
+
+def check(store: Store, held: set[tuple[int, int]], rnd: random.Random, buckets: list[int]) -> None:
+    asked = [k for k, _ in rnd.sample(sorted(held), min(len(held), 300))]
+    asked += [key(rnd.choice(buckets), rnd.randrange(1 << 32)) for _ in range(300)]
+    assert db.band_hits(store, asked) == reference_hits(held, asked)
+    for b in buckets:
+        lo, hi = (b + 1) << 32, (b + 2) << 32
+        got = [tuple(r) for r in db.bucket_rows(store, lo, hi).tolist()]
+        assert got == sorted((k, s) for k, s in held if lo <= k < hi)
+    assert db.band_count(store) == len(held)
+
+
+@pytest.mark.parametrize("split", [bands.SPLIT_ROWS, 3])
+def test_same_answers_as_a_set_of_rows(store, monkeypatch, split):
+    monkeypatch.setattr(bands, "SPLIT_ROWS", split)  # 3: buckets regroup again and again
+    rnd = random.Random(split)
+    buckets = [-1, -7000, 0, 5, 6, 13000]  # undated, 1893, 1970, ..., 2112
+    held: set[tuple[int, int]] = set()
+    for step in range(12):
+        rows = [(key(rnd.choice(buckets), rnd.randrange(1 << 32) if rnd.random() < 0.9 else 77), seq)
+                for seq in range(step * 40 + 1, step * 40 + 41) for _ in range(34)]
+        rows += rnd.sample(sorted(held), min(len(held), 20))  # present already: skipped
+        with store.transaction():
+            db.add_bands(store, rows)
+        held |= set(rows)
+        gone = rnd.sample(sorted(held), min(len(held), 50))
+        with store.transaction():
+            db.remove_bands(store, gone)
+        held -= set(gone)
+        check(store, held, rnd, buckets)
+    if split == 3:
+        levels = dict(store.db.execute("SELECT bucket, bits FROM band_levels"))
+        assert levels and all(bits > bands.BASE_BITS for bits in levels.values())
+
+
+def test_removing_everything_leaves_no_group(store):
+    rows = [(key(3, i * 1000), i) for i in range(1, 100)]
+    with store.transaction():
+        db.add_bands(store, rows)
+    with store.transaction():
+        db.remove_bands(store, rows)
+    assert not db.band_rows(store)
+    assert store.db.execute("SELECT count(*) FROM band_groups").fetchone()[0] == 0
+
+
+def test_rolled_back_inserts_are_gone(store):
+    with store.transaction():
+        db.add_bands(store, [(key(2, 5), 1)])
+    with pytest.raises(RuntimeError), store.transaction():
+        db.add_bands(store, [(key(2, 6), 2), (key(2, 5), 3)])
+        raise RuntimeError("the batch fails")
+    assert db.band_hits(store, [key(2, 5), key(2, 6)]) == {key(2, 5): [1]}
+
+
+def test_a_seq_past_32_bits_is_refused(store):
+    with pytest.raises(ValueError, match="2\\^32"), store.transaction():
+        db.add_bands(store, [(key(1, 1), 1 << 32)])
