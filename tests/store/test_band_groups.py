@@ -74,7 +74,7 @@ def test_removing_everything_leaves_no_group(store):
     with store.transaction():
         db.remove_bands(store, rows)
     assert not db.band_rows(store)
-    assert store.db.execute("SELECT count(*) FROM band_groups").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM band_packs").fetchone()[0] == 0
 
 
 def test_rolled_back_inserts_are_gone(store):
@@ -89,3 +89,17 @@ def test_rolled_back_inserts_are_gone(store):
 def test_a_seq_past_32_bits_is_refused(store):
     with pytest.raises(ValueError, match="2\\^32"), store.transaction():
         db.add_bands(store, [(key(1, 1), 1 << 32)])
+
+
+def test_seqs_of_every_width_share_a_group(store):
+    seqs = [1, 255, 256, 65_535, 65_536, (1 << 24) - 1, 1 << 24, (1 << 32) - 1]
+    rows = [(key(4, 0xABCDEF00 + i), s) for i, s in enumerate(seqs)] + [(key(4, 0xAB000001), 3)]
+    with store.transaction():
+        db.add_bands(store, rows[:1] + rows[-1:])  # a 1-byte group first, then it widens
+        db.add_bands(store, rows)
+    assert db.band_hits(store, [k for k, _ in rows]) == {k: [s] for k, s in sorted(rows)}
+    widths = [w for (w,) in store.db.execute("SELECT seq_bytes FROM band_packs")]
+    assert widths == [4]  # one group (same bucket, same top 8 key bits), sized for its largest seq
+    with store.transaction():
+        db.remove_bands(store, rows[1:-1])
+    assert [w for (w,) in store.db.execute("SELECT seq_bytes FROM band_packs")] == [1]

@@ -30,7 +30,7 @@ def make_schema4(path, extra: list[tuple[int, int]]) -> list[tuple[int, int]]:
     store.close()
     db = sqlite3.connect(path / "newsdesk.db")
     db.executescript(
-        "DROP TABLE band_groups; DROP TABLE band_levels;"
+        "DROP TABLE band_packs; DROP TABLE band_levels;"
         "CREATE TABLE copy_keys (key INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, seq)) WITHOUT ROWID;"
         "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
     )

@@ -28,7 +28,7 @@ def make_round2(path) -> list[tuple[int, int]]:
     store.close()
     db = sqlite3.connect(path / "newsdesk.db")
     db.executescript(
-        "DROP TABLE band_groups; DROP TABLE band_levels;"
+        "DROP TABLE band_packs; DROP TABLE band_levels;"
         "CREATE TABLE copy_bands (day INTEGER NOT NULL, key INTEGER NOT NULL, seq INTEGER NOT NULL,"
         " PRIMARY KEY (day, key, seq)) WITHOUT ROWID;"
         "UPDATE meta SET value = '2' WHERE key = 'schema_version';"

@@ -5,8 +5,9 @@ its time bucket in the high bits (``enrich.copies.stored_key``), so a new articl
 against everything the desk holds by looking its keys up. Round 3 kept one B-tree row per
 (key, seq): 9 bytes of data and ~6 of SQLite's own (record header, cell size, cell pointer),
 34 of them per article, a quarter of a data directory. Here rows that share their time
-bucket and the top ``bits`` bits of their key are one row of ``band_groups`` whose blob
-holds 7 bytes per (key, seq): the key's low 24 bits and the seq's 32, little-endian, sorted.
+bucket and the top ``bits`` bits of their key are one row of ``band_packs`` whose blob
+holds the key's low 24 bits and the seq, little-endian, in ``3 + seq_bytes`` bytes a row
+(``seq_bytes``: what the group's largest seq needs, 1 to 4; 3 up to 16.7M articles).
 A lookup reads the groups its keys fall in (one seek each, as the single rows needed), an
 insert rewrites the groups it adds to (inserting a row rewrote its B-tree page anyway).
 
@@ -28,9 +29,10 @@ if TYPE_CHECKING:
     from . import Store
 
 DDL = """
-CREATE TABLE IF NOT EXISTS band_groups (
+CREATE TABLE IF NOT EXISTS band_packs (
     grp       INTEGER PRIMARY KEY,     -- (stored key >> 32) << 24 | the key's top bits (see module)
-    entries   BLOB NOT NULL            -- 7 bytes a (key, seq) row, sorted: key's low 24 bits, seq
+    seq_bytes INTEGER NOT NULL,        -- bytes of a seq in this group's rows (1 to 4)
+    entries   BLOB NOT NULL            -- (3 + seq_bytes) bytes a row: key's low 24 bits, seq
 );
 CREATE TABLE IF NOT EXISTS band_levels (
     bucket    INTEGER PRIMARY KEY,     -- stored key >> 32 (the time bucket + 1)
@@ -42,7 +44,6 @@ BASE_BITS = 8  #: a bucket starts with 2^8 groups ...
 STEP_BITS = 4  #: ... and is regrouped on 4 more bits ...
 MAX_BITS = 24  #: ... up to 24 (the group number keeps 24 bits below the bucket)
 SPLIT_ROWS = 256  #: ... when one of its groups holds more rows than this (1.8 KB)
-ENTRY = 7  #: bytes a row takes in a group's blob
 _LOW24 = (1 << 24) - 1
 _LOW32 = (1 << 32) - 1
 
@@ -82,35 +83,43 @@ def _group_of(keys: Any, levels: dict[int, int]) -> Any:
     return (buckets << 24) | (((keys & _LOW32) >> (32 - bits)) << (24 - bits))
 
 
-def _decode(groups: list[int], blobs: list[bytes]) -> tuple[Any, Any]:
-    """(stored keys, seqs) of the rows in these groups' blobs, in the groups' order."""
+def _decode(rows: list[tuple[int, int, bytes]]) -> tuple[Any, Any, Any]:
+    """(group, stored key, seq) of every row in these (grp, seq_bytes, entries) groups, in no
+    particular order (callers sort)."""
     np = _np()
-    raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(-1, ENTRY)
-    wide = np.zeros((len(raw), 8), dtype=np.uint8)
-    wide[:, :ENTRY] = raw
-    values = wide.view("<u8").ravel().astype(np.int64)
-    grp = np.repeat(np.asarray(groups, dtype=np.int64), [len(b) // ENTRY for b in blobs])
-    top8 = (grp >> 16) & 0xFF  # the key's top 8 bits: the top of grp's low 24, at every level
-    keys = ((grp >> 24) << 32) | (top8 << 24) | (values >> 32)
-    return keys, values & _LOW32
+    parts = []
+    for width in {w for _g, w, _b in rows}:
+        mine = [(g, b) for g, w, b in rows if w == width]
+        size = 3 + width
+        raw = np.frombuffer(b"".join(b for _g, b in mine), dtype=np.uint8).reshape(-1, size)
+        wide = np.zeros((len(raw), 8), dtype=np.uint8)
+        wide[:, :size] = raw
+        values = wide.view("<u8").ravel().astype(np.int64)
+        grp = np.repeat(np.asarray([g for g, _b in mine], dtype=np.int64), [len(b) // size for _g, b in mine])
+        top8 = (grp >> 16) & 0xFF  # the key's top 8 bits: the top of grp's low 24, at every level
+        keys = ((grp >> 24) << 32) | (top8 << 24) | (values >> (8 * width))
+        parts.append((grp, keys, values & ((1 << (8 * width)) - 1)))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return tuple(np.concatenate(c) for c in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
-def _encode(keys: Any, seqs: Any) -> bytes:
-    """The blob of rows (sorted by the caller) whose keys share a group."""
+def _encode(keys: Any, seqs: Any, width: int) -> bytes:
+    """The blob of rows (sorted by the caller) whose keys share a group, ``width``-byte seqs."""
     np = _np()
-    values = (((keys & _LOW24) << 32) | seqs).astype("<u8")
-    return values.view(np.uint8).reshape(-1, 8)[:, :ENTRY].tobytes()
+    values = (((keys & _LOW24) << (8 * width)) | seqs).astype("<u8")
+    return values.view(np.uint8).reshape(-1, 8)[:, : 3 + width].tobytes()
 
 
-def _read(store: Store, groups: Any) -> tuple[list[int], list[bytes]]:
+def _read(store: Store, groups: Any) -> list[tuple[int, int, bytes]]:
     wanted = _np().unique(groups).tolist()
     if not wanted:
-        return [], []
-    rows = store.db.execute(
-        "SELECT grp, entries FROM band_groups WHERE grp IN (SELECT value FROM json_each(?)) ORDER BY grp",
+        return []
+    return store.db.execute(
+        "SELECT grp, seq_bytes, entries FROM band_packs WHERE grp IN (SELECT value FROM json_each(?))",
         (json.dumps(wanted),),
     ).fetchall()
-    return [g for g, _ in rows], [b for _, b in rows]
 
 
 def hits(store: Store, wanted: Any) -> dict[int, list[int]]:
@@ -119,7 +128,7 @@ def hits(store: Store, wanted: Any) -> dict[int, list[int]]:
     keys = np.unique(np.asarray(wanted, dtype=np.int64))
     if not len(keys):
         return {}
-    held_keys, held_seqs = _decode(*_read(store, _group_of(keys, _levels(store, keys >> 32))))
+    _g, held_keys, held_seqs = _decode(_read(store, _group_of(keys, _levels(store, keys >> 32))))
     order = np.lexsort((held_seqs, held_keys))
     held_keys, held_seqs = held_keys[order], held_seqs[order]
     lo = np.searchsorted(held_keys, keys, side="left")
@@ -143,15 +152,22 @@ def _write(store: Store, groups: Any, keys: Any, seqs: Any, touched: Iterable[in
     else:
         cuts = np.zeros(0, dtype=np.int64)
     ends = np.append(cuts[1:], len(groups)).astype(np.int64)[: len(cuts)]
-    blob = _encode(keys, seqs)
-    store.db.executemany(
-        "INSERT OR REPLACE INTO band_groups (grp, entries) VALUES (?, ?)",
-        [(g, blob[a * ENTRY : z * ENTRY]) for g, a, z in zip(groups[cuts].tolist(), cuts.tolist(),
-                                                             ends.tolist(), strict=True)],
-    )
+    # the bytes a seq needs in each group: its largest seq's
+    top = np.maximum.reduceat(seqs, cuts) if len(cuts) else cuts
+    widths = np.searchsorted(np.asarray([1 << 8, 1 << 16, 1 << 24]), top, side="right") + 1
+    blobs: dict[int, bytes] = {}
+    for width in np.unique(widths).tolist():
+        mask = np.repeat(widths == width, ends - cuts)
+        blobs[width] = _encode(keys[mask], seqs[mask], width)
+    out, at = [], dict.fromkeys(blobs, 0)
+    for g, n, width in zip(groups[cuts].tolist(), (ends - cuts).tolist(), widths.tolist(), strict=True):
+        size = (3 + width) * n
+        out.append((g, width, blobs[width][at[width] : at[width] + size]))
+        at[width] += size
+    store.db.executemany("INSERT OR REPLACE INTO band_packs (grp, seq_bytes, entries) VALUES (?, ?, ?)", out)
     gone = sorted(set(touched) - set(groups[cuts].tolist()))
     if gone:
-        store.db.execute("DELETE FROM band_groups WHERE grp IN (SELECT value FROM json_each(?))",
+        store.db.execute("DELETE FROM band_packs WHERE grp IN (SELECT value FROM json_each(?))",
                          (json.dumps(gone),))
     big = (ends - cuts) > SPLIT_ROWS
     for bucket in np.unique(groups[cuts][big] >> 24).tolist():
@@ -166,11 +182,10 @@ def add(store: Store, rows: Any) -> None:
     if not len(keys):
         return
     groups = _group_of(keys, _levels(store, keys >> 32))
-    names, blobs = _read(store, groups)
-    old_keys, old_seqs = _decode(names, blobs)
-    old_groups = np.repeat(np.asarray(names, dtype=np.int64), [len(b) // ENTRY for b in blobs])
+    held = _read(store, groups)
+    old_groups, old_keys, old_seqs = _decode(held)
     _write(store, np.concatenate((old_groups, groups)), np.concatenate((old_keys, keys)),
-           np.concatenate((old_seqs, seqs)), names)
+           np.concatenate((old_seqs, seqs)), [g for g, _w, _b in held])
 
 
 def remove(store: Store, rows: Any) -> None:
@@ -179,15 +194,14 @@ def remove(store: Store, rows: Any) -> None:
     keys, seqs = _pairs(rows)
     if not len(keys):
         return
-    names, blobs = _read(store, _group_of(keys, _levels(store, keys >> 32)))
-    old_keys, old_seqs = _decode(names, blobs)
-    old_groups = np.repeat(np.asarray(names, dtype=np.int64), [len(b) // ENTRY for b in blobs])
+    held = _read(store, _group_of(keys, _levels(store, keys >> 32)))
+    old_groups, old_keys, old_seqs = _decode(held)
     drop = np.isin(old_keys, keys)  # then the exact (key, seq) pairs among those
     if drop.any():
         pairs = set(zip(keys.tolist(), seqs.tolist(), strict=True))
         drop[drop] = [p in pairs for p in zip(old_keys[drop].tolist(), old_seqs[drop].tolist(), strict=True)]
     keep = ~drop
-    _write(store, old_groups[keep], old_keys[keep], old_seqs[keep], names)
+    _write(store, old_groups[keep], old_keys[keep], old_seqs[keep], [g for g, _w, _b in held])
 
 
 def bucket_rows(store: Store, lo: int, hi: int) -> Any:
@@ -195,10 +209,10 @@ def bucket_rows(store: Store, lo: int, hi: int) -> Any:
     one range scan of the groups (a time bucket's groups are contiguous)."""
     np = _np()
     rows = store.db.execute(
-        "SELECT grp, entries FROM band_groups WHERE grp >= ? AND grp < ? ORDER BY grp",
+        "SELECT grp, seq_bytes, entries FROM band_packs WHERE grp >= ? AND grp < ?",
         ((lo >> 32) << 24, (((hi - 1) >> 32) + 1) << 24),
     ).fetchall()
-    keys, seqs = _decode([g for g, _ in rows], [b for _, b in rows])
+    _g, keys, seqs = _decode(rows)
     inside = (keys >= lo) & (keys < hi)
     keys, seqs = keys[inside], seqs[inside]
     order = np.lexsort((seqs, keys))
@@ -210,33 +224,33 @@ def _regroup(store: Store, bucket: int, rows: int | None = None) -> None:
     average, and rewrite its groups if that changes them."""
     lo, hi = bucket << 24, (bucket + 1) << 24
     if rows is None:
-        size = store.db.execute(
-            "SELECT coalesce(sum(length(entries)), 0) FROM band_groups WHERE grp >= ? AND grp < ?", (lo, hi)
+        rows = store.db.execute(
+            "SELECT coalesce(sum(length(entries) / (3 + seq_bytes)), 0) FROM band_packs WHERE grp >= ? AND grp < ?",
+            (lo, hi),
         ).fetchone()[0]
-        rows = size // ENTRY
     bits = BASE_BITS
     while bits < MAX_BITS and rows > (SPLIT_ROWS // 2) << bits:
         bits += STEP_BITS
     if bits == _levels(store, _np().asarray([bucket]))[bucket]:
         return  # one crowded group (many articles sharing keys): more bits would not split it
     held = bucket_rows(store, bucket << 32, (bucket + 1) << 32)
-    store.db.execute("DELETE FROM band_groups WHERE grp >= ? AND grp < ?", (lo, hi))
+    store.db.execute("DELETE FROM band_packs WHERE grp >= ? AND grp < ?", (lo, hi))
     store.db.execute("INSERT OR REPLACE INTO band_levels (bucket, bits) VALUES (?, ?)", (bucket, bits))
     keys, seqs = held[:, 0], held[:, 1]
     _write(store, _group_of(keys, {bucket: bits}), keys, seqs, [])
 
 
 def any_rows(store: Store) -> bool:
-    return store.db.execute("SELECT 1 FROM band_groups LIMIT 1").fetchone() is not None
+    return store.db.execute("SELECT 1 FROM band_packs LIMIT 1").fetchone() is not None
 
 
 def count(store: Store) -> int:
     """How many (key, seq) rows the table holds."""
-    return store.db.execute("SELECT coalesce(sum(length(entries)), 0) FROM band_groups").fetchone()[0] // ENTRY
+    return store.db.execute("SELECT coalesce(sum(length(entries) / (3 + seq_bytes)), 0) FROM band_packs").fetchone()[0]
 
 
 def clear(store: Store) -> None:
-    store.db.execute("DELETE FROM band_groups")
+    store.db.execute("DELETE FROM band_packs")
     store.db.execute("DELETE FROM band_levels")
 
 
