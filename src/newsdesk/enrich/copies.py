@@ -1,6 +1,7 @@
 """Near-duplicates: which earlier articles an article's text reproduces (wire copy, re-sends, excerpts).
 
-Method (details and measured figures in ``docs/explanation/stories.md``):
+Method (details and measured figures in ``docs/explanation/stories.md``; steps 1-3, the
+article's sketch, are :mod:`newsdesk.enrich.sketch`):
 
 1. **Normalise** the body: lower-case word tokens (letters and digits), with the
    wire credits ("Reuters", "Reuter", "AP", "AFP") dropped, so a dateline,
@@ -34,97 +35,47 @@ the store gives the same groups as matching everything at once.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
-from datetime import datetime
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from .bands import BandCache
+from .sketch import (  # noqa: F401  (the sketch side, re-exported: copies.sketches, copies.SHINGLE, ...)
+    BANDS,
+    LEAD_KEYS,
+    LEAD_WORDS,
+    MIN_SHINGLES,
+    NUM_PERM,
+    ROWS,
+    SEED,
+    SHINGLE,
+    Sketch,
+    _day,
+    _h63,
+    band_keys,
+    batch_keys,
+    prepare_rows,
+    shingles,
+    sketch,
+    sketches,
+    text_key,
+    words,
+)
 from .stage import StageInfo
 
 if TYPE_CHECKING:
     from ..model import StoredRow
     from ..store import Store
 
-SHINGLE = 3  #: words per shingle
-NUM_PERM = 128  #: MinHash slots
-BANDS = 32  #: LSH bands ...
-ROWS = 4  #: ... of this many slots each (BANDS * ROWS == NUM_PERM); knee near Jaccard 0.42
-LEAD_KEYS = 2  #: extra keys from words [0:8], [8:16] of the body, for excerpts
-LEAD_WORDS = 8
 JACCARD = 0.6  #: verified copy when shingle Jaccard >= this ...
 CONTAINMENT = 0.9  #: ... or the smaller's shingles are this much inside the larger
 MIN_CONTAINED = 15  #: an excerpt needs at least this many shingles to count by containment
 WINDOW_DAYS = 2.0  #: copies are published within this many days of each other (0: no limit)
-MIN_SHINGLES = 5  #: articles with fewer shingles are never matched (too little text)
-SEED = 20261201  #: MinHash seed: fixed, the band table depends on it
 SCHEME = (
     f"rminhash-{NUM_PERM}-{BANDS}x{ROWS}-k{SHINGLE}-lead{LEAD_KEYS}x{LEAD_WORDS}-s{SEED}-buckets2w"
     f"-th{hash((1, 2, 3, 4, 5)) & 0xFFFFFFFF:08x}"
 )
-
-_CREDITS = frozenset({"reuters", "reuter", "ap", "afp"})
-_MASK63 = (1 << 63) - 1
-#: every character below U+3000 that is not a letter or digit becomes a space (then str.split)
-_SPACES = {c: " " for c in range(0x3000) if not chr(c).isalnum()}
-
-
-def words(text: str) -> list[str]:
-    """Lower-case word tokens (letters and digits) of ``text`` without wire credits."""
-    ws = text.lower().translate(_SPACES).split()
-    if _CREDITS.isdisjoint(ws):
-        return ws
-    return [w for w in ws if w not in _CREDITS]
-
-
-def shingles(title: str, body: str, k: int = SHINGLE) -> tuple[set[str], list[str]]:
-    """(shingle set, body words) of an article; the headline is used only when the body is too short."""
-    ws = words(body)
-    if len(ws) < k + MIN_SHINGLES - 1:
-        ws = words(title) + ws
-    if len(ws) < k:
-        return set(), ws
-    if k == 3:
-        return {f"{a} {b} {c}" for a, b, c in zip(ws, ws[1:], ws[2:], strict=False)}, ws
-    return {" ".join(ws[i : i + k]) for i in range(len(ws) - k + 1)}, ws
-
-
-def _h63(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") & _MASK63
-
-
-def band_keys(sh: set[str], ws: list[str]) -> list[int]:
-    """The article's LSH keys: one per band of its MinHash signature, plus the lead keys."""
-    return batch_keys([(sh, ws)])[0]
-
-
-def batch_keys(docs: list[tuple[set[str], list[str]]]) -> list[list[int]]:
-    """LSH keys of many articles: per band, the hash of (band number, its ROWS slots).
-
-    Python's tuple hash of ints is deterministic across processes (only str/bytes hashing is
-    salted); :data:`SCHEME` carries a fingerprint of it, so a Python whose tuple hash differs
-    rebuilds the band table instead of silently missing matches."""
-    from rensa import RMinHash
-
-    out: list[list[int]] = []
-    bands = range(BANDS)
-    for sh, ws in docs:
-        if len(sh) < MIN_SHINGLES:
-            out.append([])
-            continue
-        m = RMinHash(num_perm=NUM_PERM, seed=SEED)
-        m.update(list(sh))
-        sig = m.digest()
-        cols = [sig[r::ROWS] for r in range(ROWS)]
-        keys = [hash(t) & _MASK63 for t in zip(bands, *cols, strict=True)]
-        for j in range(LEAD_KEYS):
-            lead = ws[j * LEAD_WORDS : (j + 1) * LEAD_WORDS]
-            if len(lead) == LEAD_WORDS:
-                keys.append(_h63(f"lead{j}\0" + " ".join(lead)))
-        out.append(keys)
-    return out
 
 
 def is_copy(a: set[str], b: set[str]) -> bool:
@@ -138,68 +89,6 @@ def is_copy(a: set[str], b: set[str]) -> bool:
         return True
     small = min(len(a), len(b))
     return small >= MIN_CONTAINED and inter / small >= CONTAINMENT
-
-
-class Sketch:
-    """What compute() gives write() for one article: its band keys, day and shingle count.
-
-    The shingle set itself is needed only to verify a candidate pair, which few articles
-    have; a sketch made in the reader process (:func:`prepare_rows`) carries the text
-    instead and shingles it again only when asked (``shingles``), so the shingle sets of
-    an ingest never cross the process boundary."""
-
-    __slots__ = ("_shingles", "_text", "day", "keys", "n_shingles", "seq")
-
-    def __init__(
-        self, seq: int, shingle_set: set[str] | None, keys: list[int], day: float | None,
-        n_shingles: int | None = None, text: tuple[str, str] = ("", ""),
-    ) -> None:
-        self.seq, self.keys, self.day = seq, keys, day
-        self._shingles = shingle_set
-        self.n_shingles = len(shingle_set) if shingle_set is not None else int(n_shingles or 0)
-        self._text = text
-
-    @property
-    def shingles(self) -> set[str]:
-        if self._shingles is None:
-            self._shingles = shingles(*self._text)[0]
-        return self._shingles
-
-
-def _day(published: str) -> float | None:
-    if not published:
-        return None
-    try:
-        return datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp() / 86400.0
-    except ValueError:
-        return None
-
-
-def sketch(seq: int, title: str, body: str, published: str = "") -> Sketch:
-    return sketches([(seq, title, body, published)])[0]
-
-
-def sketches(docs: Sequence[tuple[int, str, str, str]]) -> list[Sketch]:
-    """Sketches of (seq, title, body, published) tuples."""
-    shs = [shingles(title, body) for _, title, body, _ in docs]
-    keys = batch_keys(shs)
-    return [Sketch(d[0], sh[0], k, _day(d[3])) for d, sh, k in zip(docs, shs, keys, strict=True)]
-
-
-def text_key(title: str, body: str) -> tuple[str, str]:
-    """What a sketch made in the reader process is found again by: the text it was made from."""
-    return (title, body)
-
-
-def prepare_rows(rows: Sequence[tuple]) -> dict[tuple[str, str], tuple[int, list[int]]]:
-    """{text_key: (shingle count, band keys)} of ``store.article_values`` rows.
-
-    Run by the ingest's reader process (:mod:`newsdesk.readers.background`) on its own core,
-    so shingling and MinHash, about a third of an ingest's CPU time with dedup, leave the
-    process that stores and indexes. A module-level function so that it pickles by name."""
-    shs = [shingles(v[4], v[5]) for v in rows]
-    keys = batch_keys(shs)
-    return {text_key(v[4], v[5]): (len(sh[0]), k) for v, sh, k in zip(rows, shs, keys, strict=True)}
 
 
 def bucket(day: float | None, window: float) -> int:
