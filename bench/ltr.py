@@ -39,18 +39,33 @@ ROUNDS = 4
 
 
 class Recorder(rerank.RerankRetriever):
-    """The shipped ranking's candidates with their features, kept for training (no re-ranking)."""
+    """Each pass of the shipped ranking (AND, then OR when AND matches too few) with the features
+    of its candidates, kept for training (no re-ranking): ``calls`` holds (features, seqs, total)."""
 
     def __init__(self, corpus, depth: int) -> None:
-        super().__init__(corpus, inner=RelaxedRetriever(corpus), depth=depth)
-        self.last: tuple[np.ndarray, list[int]] | None = None
+        super().__init__(corpus, depth=depth)
+        self.whole = True  # every feature, for training
+        self.calls: list[tuple[np.ndarray, list[int], int]] = []
 
     def retrieve(self, plan, fetch, sort, group_fields):
         cands = self.inner.retrieve(plan, max(fetch, self.depth), sort, group_fields)
         x = self.features(plan, cands) if len(cands.hits) else None
         seqs = [seq for _s, seq, _g in cands.hits[: self.depth]]
-        self.last = (x if x is not None else np.zeros((len(seqs), len(rerank.FEATURES))), seqs)
+        self.calls.append((x if x is not None else np.zeros((len(seqs), len(rerank.FEATURES))), seqs, cands.total))
         return cands
+
+
+def tiers(calls) -> tuple[np.ndarray, list[int], list[int]]:
+    """The merged candidate list of AND-then-OR: features, seqs and the pass each came from (0: AND,
+    1: an OR match filling the page), as the re-ranker sees them (each pass re-ranked on its own)."""
+    x, seqs, total = calls[0]
+    if len(calls) < 2 or calls[1][2] <= total:
+        return x, seqs, [0] * len(seqs)
+    x2, seqs2, _t = calls[1]
+    seen = set(seqs)
+    keep = [i for i, s in enumerate(seqs2) if s not in seen]
+    return (np.vstack([x, x2[keep]]) if keep else x, seqs + [seqs2[i] for i in keep],
+            [0] * len(seqs) + [1] * len(keep))
 
 
 def query_text(text: str, known_item: bool) -> str:
@@ -62,14 +77,16 @@ def collect(coll, desk, depth: int) -> dict[str, dict]:
     """qid -> {x: features (K x F), gain: per candidate, ideal: the qrels' best DCG@10 gains}."""
     ki = coll.kind == "known-item"
     rec = Recorder(desk.corpus, depth)
+    relaxed = RelaxedRetriever(desk.corpus)
+    relaxed.plain = rec
     ext = {}
     out = {}
     for qid, text in coll.queries.items():
         q = query_text(text, ki)
         kw = {} if ki else {"operator": "OR"}
-        desk.search(q, limit=depth, snippets=False, collapse=False, retrievers=[rec], **kw)
-        x, seqs = rec.last if rec.last is not None else (np.zeros((0, len(rerank.FEATURES))), [])
-        rec.last = None
+        desk.search(q, limit=depth, snippets=False, collapse=False, retrievers=[relaxed], **kw)
+        x, seqs, tier = tiers(rec.calls) if rec.calls else (np.zeros((0, len(rerank.FEATURES))), [], [])
+        rec.calls = []
         missing = [s for s in seqs if s not in ext]
         if missing:
             for seq, row in desk.store.rows_by_seq(missing).items():
@@ -77,8 +94,8 @@ def collect(coll, desk, depth: int) -> dict[str, dict]:
         rels = coll.qrels.get(qid, {})
         gain = np.asarray([max(0, rels.get(ext.get(s, ""), 0)) for s in seqs], dtype=np.float64)
         ideal = sorted((g for g in rels.values() if g > 0), reverse=True)[:10]
-        long = len(q.split()) > rerank.SHORT_QUERY
-        out[qid] = {"x": x, "gain": gain, "ideal": ideal, "group": int(long)}
+        kind = rerank.KINDS.index(rerank.kind_of(len(q.split())))
+        out[qid] = {"x": x, "gain": gain, "ideal": ideal, "group": kind, "tier": tier, "seqs": seqs}
     return out
 
 
@@ -92,7 +109,9 @@ class Pool:
         self.x = np.zeros((n, depth, f))
         self.gain = np.zeros((n, depth))
         self.valid = np.zeros((n, depth), dtype=bool)
-        self.long = np.asarray([data[q]["group"] for q in qids], dtype=bool)[:, None]
+        self.tier = np.zeros((n, depth))
+        self.tie = np.zeros((n, depth))  # equal model scores by seq, as the re-ranker orders them
+        self.group = np.asarray([data[q]["group"] for q in qids], dtype=np.int64)
         self.known_item = known_item
         disc = 1.0 / np.log2(np.arange(2, 12))
         self.idcg = np.asarray([sum(g * d for g, d in zip(data[q]["ideal"], disc, strict=False)) for q in qids])
@@ -101,13 +120,13 @@ class Pool:
             self.x[i, :k] = data[q]["x"][:k]
             self.gain[i, :k] = data[q]["gain"][:k]
             self.valid[i, :k] = True
-        # first-pass order breaks ties: a tiny falling term
-        self.tie = -np.arange(depth) * 1e-9
+            self.tier[i, :k] = data[q]["tier"][:k]
+            self.tie[i, :k] = -np.argsort(np.argsort(data[q]["seqs"][:k])) * 1e-9
 
     def metric(self, w: np.ndarray) -> float:
         if not self.n:
             return float("nan")
-        s = np.where(self.long, self.x @ w[1], self.x @ w[0]) + self.tie
+        s = np.einsum("qkf,qf->qk", self.x, w[self.group]) + self.tie - 1e6 * self.tier
         s = np.where(self.valid, s, -np.inf)
         order = np.argsort(-s, axis=1, kind="stable")[:, :10]
         g = np.take_along_axis(self.gain, order, axis=1)
@@ -120,8 +139,8 @@ class Pool:
 
 
 def base_weights() -> np.ndarray:
-    """(short, long) x features: BM25's first-pass score alone."""
-    w = np.zeros((2, len(rerank.FEATURES)))
+    """kinds of query (rerank.KINDS) x features: BM25's first-pass score alone."""
+    w = np.zeros((len(rerank.KINDS), len(rerank.FEATURES)))
     w[:, 0] = 1.0
     return w
 
@@ -133,7 +152,8 @@ def objective(pools: dict[str, Pool], w: np.ndarray, base: dict[str, float], l2:
     return float(np.mean(list(vals.values()))) - l2 * float(((w - base_weights()) ** 2).sum())
 
 
-def train(pools: dict[str, Pool], grid: np.ndarray = GRID, l2: float = 0.0) -> np.ndarray:
+def train(pools: dict[str, Pool], grid: np.ndarray = GRID, l2: float = 0.0, kinds=(0, 1, 2),
+          feats: tuple[int, ...] | None = None, tied: bool = False) -> np.ndarray:
     """Coordinate ascent from BM25 alone (``score`` fixed at 1), a grid per coordinate; ``l2``
     pulls the weights toward BM25 alone (a dev-chosen guard against fitting the dev queries)."""
     w = base_weights()
@@ -141,7 +161,8 @@ def train(pools: dict[str, Pool], grid: np.ndarray = GRID, l2: float = 0.0) -> n
     best = objective(pools, w, base, l2)
     for _r in range(ROUNDS):
         moved = False
-        for g, j in [(g, j) for g in range(2) for j in range(1, w.shape[1])]:
+        cols = feats or tuple(range(1, w.shape[1]))
+        for g, j in [(g, j) for g in ((kinds,) if tied else kinds) for j in cols]:
             for v in grid:
                 trial = w.copy()
                 trial[g, j] = v
@@ -159,6 +180,13 @@ def main() -> None:
     ap.add_argument("--depths", default="20,30,50")
     ap.add_argument("--bounds", default="1,2", help="weights tried within +-these (grid step 0.1)")
     ap.add_argument("--l2", default="0,0.005", help="penalties tried on the squared distance from BM25 alone")
+    ap.add_argument("--kinds", default="short+medium+long,short+medium",
+                    help="which kinds of query get weights (the rest keep BM25's order), settings separated by commas")
+    ap.add_argument("--features", default="all,opening",
+                    help="which features may get a weight (+-joined names, or all), settings separated by commas")
+    ap.add_argument("--tied", default="no,yes", help="one weight per feature for every kind of query: no, yes or both")
+    ap.add_argument("--singles", action="store_true",
+                    help="dev only: each feature alone beside the first-pass score, one weight for every query")
     ap.add_argument("--no-test", action="store_true", help="dev only: leave the test splits unread")
     args = ap.parse_args()
     from newsdesk.search import memo
@@ -171,6 +199,10 @@ def main() -> None:
     depths = [int(d) for d in args.depths.split(",")]
     bounds = [float(b) for b in args.bounds.split(",")]
     l2s = [float(v) for v in args.l2.split(",")]
+    feat_sets = [None if f == "all" else tuple(rerank.FEATURES.index(x) for x in f.split("+"))
+                 for f in args.features.split(",")]
+    tie_opts = [t == "yes" for t in args.tied.split(",")]
+    kind_sets = [tuple(rerank.KINDS.index(k) for k in ks.split("+")) for ks in args.kinds.split(",")]
     deepest = max(depths)
     desks, data = {}, {}
     t0 = time.perf_counter()
@@ -186,37 +218,43 @@ def main() -> None:
                 for n in (names or colls)}
 
     names = list(colls)
+    if args.singles:
+        singles(pools("dev", depths[0]), names)
+        return
     print("## dev: each setting trained on all dev splits (in-sample) and leave-one-collection-out (LOCO)\n")
-    print("| depth | weights within | l2 | " + " | ".join(names) + " | mean LOCO Δ | worst LOCO Δ | LOCO wins |")
-    print("|---:|---:|---:|" + "---:|" * (len(names) + 3))
+    print("| kinds | depth | weights within | l2 | " + " | ".join(names) + " | mean LOCO Δ | worst LOCO Δ | LOCO wins |")
+    print("|---|---:|---:|---:|" + "---:|" * (len(names) + 3))
     base = {n: p.metric(base_weights()) for n, p in pools("dev", deepest).items()}
-    print("| shipped | | | " + " | ".join(f"{base[n]:.3f}" for n in names) + " | | | |")
+    print("| shipped | | | | " + " | ".join(f"{base[n]:.3f}" for n in names) + " | | | |")
     choice = None
     for depth in depths:
         dev = pools("dev", depth)
         for bound in bounds:
             grid = np.round(np.arange(-bound, bound + 1e-9, 0.1), 2)
-            for l2 in l2s:
+            for l2, kinds, feats, tied in [(a, b, c, d) for a in l2s for b in kind_sets for c in feat_sets
+                                           for d in tie_opts]:
                 loco = {}
                 for held in names:
-                    w_h = train({n: p for n, p in dev.items() if n != held}, grid, l2)
+                    w_h = train({n: p for n, p in dev.items() if n != held}, grid, l2, kinds, feats, tied)
                     loco[held] = dev[held].metric(w_h) - base[held]
                 mean_loco = float(np.mean(list(loco.values())))
                 worst = min(loco.values())
                 wins = sum(v > 5e-4 for v in loco.values())
-                print(f"| {depth} | ±{bound:g} | {l2:g} | " + " | ".join(f"{loco[n]:+.3f}" for n in names)
+                label = ("+".join(rerank.KINDS[k] for k in kinds) + (" tied" if tied else "") + ", "
+                         + ("all features" if feats is None else "+".join(rerank.FEATURES[j] for j in feats)))
+                print(f"| {label} | {depth} | ±{bound:g} | {l2:g} | " + " | ".join(f"{loco[n]:+.3f}" for n in names)
                       + f" | {mean_loco:+.4f} | {worst:+.3f} | {wins}/{sum(abs(v) > 5e-4 for v in loco.values())} |",
                       flush=True)
                 # the setting whose held-out collections lose least at worst, then gain most on average
                 key = (min(worst, -0.01) if worst < -0.01 else 0.0, mean_loco)
                 if choice is None or key > choice[0]:
-                    choice = (key, depth, grid, l2)
+                    choice = (key, depth, grid, l2, kinds, feats, tied, label)
     assert choice is not None
-    _k, depth, grid, l2 = choice
+    _k, depth, grid, l2, kinds, feats, tied, label = choice
     dev = pools("dev", depth)
-    w = train(dev, grid, l2)
+    w = train(dev, grid, l2, kinds, feats, tied)
     fit = {n: p.metric(w) for n, p in dev.items()}
-    print(f"\nchosen on dev (LOCO): depth {depth}, weights within ±{grid.max():g}, l2 {l2:g}; trained on all dev "
+    print(f"\nchosen on dev (LOCO): {label}, depth {depth}, weights within ±{grid.max():g}, l2 {l2:g}; trained on all dev "
           "splits, in-sample dev: " + ", ".join(f"{n} {fit[n]:.3f}" for n in names))
     weights = as_dict(w)
     print(f"WEIGHTS = {weights}")
@@ -227,9 +265,9 @@ def main() -> None:
     for name, (coll, corpus) in colls.items():
         desk = desks[corpus]
         ki = coll.kind == "known-item"
-        metric = "RR@10" if ki else "nDCG@10"
+        metric = "MRR@10" if ki else "nDCG@10"
         plain = search_fn(desk, ki, [RelaxedRetriever(desk.corpus)])
-        ltr = search_fn(desk, ki, [rerank.RerankRetriever(desk.corpus, RelaxedRetriever(desk.corpus), depth, weights)])
+        ltr = search_fn(desk, ki, [rerank.relaxed_reranker(desk.corpus, depth, weights)])
         a, b = run(plain, coll.queries, ki), run(ltr, coll.queries, ki)
         sa = {p: score(coll, a, p)[metric] for p in ("dev", "test")}
         sb = {p: score(coll, b, p)[metric] for p in ("dev", "test")}
@@ -239,10 +277,33 @@ def main() -> None:
         d.close()
 
 
+def singles(dev: dict[str, Pool], names: list[str]) -> None:
+    """One feature beside the first-pass score, one weight for every kind of query, chosen on
+    the pooled dev splits (a one-parameter model: the least room to fit the dev queries)."""
+    base = {n: p.metric(base_weights()) for n, p in dev.items()}
+    grid = np.round(np.arange(-1.0, 2.01, 0.05), 2)
+    print("| feature | weight | " + " | ".join(names) + " | mean dev Δ | worst dev Δ | dev wins |")
+    print("|---|---:|" + "---:|" * (len(names) + 3))
+    for j, feat in enumerate(rerank.FEATURES[1:], 1):
+        best = None
+        for v in grid:
+            w = base_weights()
+            w[:, j] = v
+            got = {n: dev[n].metric(w) - base[n] for n in names}
+            key = float(np.mean(list(got.values())))
+            if best is None or key > best[0] + 1e-6:
+                best = (key, v, got)
+        assert best is not None
+        mean, v, got = best
+        print(f"| {feat} | {v:+.2f} | " + " | ".join(f"{got[n]:+.3f}" for n in names)
+              + f" | {mean:+.4f} | {min(got.values()):+.3f} | {sum(g > 5e-4 for g in got.values())}"
+              f"/{sum(abs(g) > 5e-4 for g in got.values())} |", flush=True)
+
+
 def as_dict(w: np.ndarray) -> dict[str, dict[str, float]]:
     """The weights as newsdesk.search.rerank.WEIGHTS holds them."""
     return {kind: {f: round(float(v), 2) for f, v in zip(rerank.FEATURES, w[i], strict=True)}
-            for i, kind in enumerate(("short", "long"))}
+            for i, kind in enumerate(rerank.KINDS) if np.any(w[i, 1:])}
 
 
 def search_fn(desk, known_item: bool, retrievers):

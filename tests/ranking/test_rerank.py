@@ -56,19 +56,26 @@ def test_window_share_counts_distinct_words_close_together():
 
 def test_features_see_headline_lead_and_cover():
     w = {"harbour": 2.0, "strike": 1.0}
-    head = doc_features(list(w), w, Doc(["harbour", "strike"], ["x"] * 100), 100.0)
-    deep = doc_features(list(w), w, Doc(["x"], ["x"] * 100 + ["harbour"]), 100.0)
+    head = doc_features(list(w), w, Doc(["harbour", "strike"], ["x"] * 40, ["x"] * 100), 100.0)
+    deep = doc_features(list(w), w, Doc(["x"], ["x"] * 40, ["x"] * 100 + ["harbour"]), 100.0)
     names = rerank.FEATURES[1:]
     head_f, deep_f = dict(zip(names, head, strict=True)), dict(zip(names, deep, strict=True))
     assert head_f["title"] == 1.0 and deep_f["title"] == 0.0
     assert head_f["cover"] == 1.0 and deep_f["cover"] == pytest.approx(2 / 3)
-    assert deep_f["lead"] == 0.0
-    assert doc_features(list(w), w, Doc([], []), 100.0) == [0.0] * len(names)
+    assert deep_f["lead"] == 0.0 and deep_f["opening"] == 0.0 and head_f["opening"] == 1.0
+    assert doc_features(list(w), w, Doc([], [], []), 100.0) == [0.0] * len(names)
+    # without the whole body its features are 0; the headline and lead are still read
+    short = dict(zip(names, doc_features(list(w), w, Doc(["harbour"], ["strike"]), 100.0), strict=True))
+    assert short["cover"] == 0.0 and short["opening"] == 1.0 and short["lead"] == pytest.approx(1 / 3)
 
 
-def test_score_alone_keeps_the_first_pass_order(desk):
-    plain = ids(desk, "harbour strike")
-    assert ids(desk, "harbour strike", RerankRetriever(desk.corpus, weights=ONLY_SCORE)) == plain
+def test_score_alone_keeps_the_first_pass_order_with_ties_by_seq(desk):
+    hits = desk.search("harbour strike", limit=20, snippets=False, collapse=False).hits
+    stored = {h.external_id: desk.store.seq_of(h.id) for h in hits}
+    expected = [h.external_id for h in sorted(hits, key=lambda h: (-h.score, stored[h.external_id]))]
+    assert len({h.score for h in hits}) < len(hits)  # the deep articles tie: the case the order is for
+    got = ids(desk, "harbour strike", RerankRetriever(desk.corpus, weights=ONLY_SCORE))
+    assert got == expected
 
 
 def test_the_weights_move_articles_by_their_features(desk):
