@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .model import Article, Record, Reject
@@ -239,7 +240,13 @@ def _parse_loose(s: str) -> datetime | None:
 
 def iso(dt: datetime | None) -> str:
     """ISO 8601 UTC with a Z, second precision; "" for no date."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if dt else ""
+    if not dt:
+        return ""
+    dt = dt.astimezone(UTC)
+    if dt.year < 1000:  # strftime writes such years unpadded: keep its text
+        return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # the same text as that strftime, in a third of its time (once per article at ingest)
+    return f"{dt.year}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
 
 
 def article_id(url: str, external_id: str, title: str, body: str) -> str:
@@ -257,30 +264,48 @@ MAX_METADATA_DEPTH = 20  # levels of lists/objects in one metadata value; JSON t
 
 def _too_deep(metadata: dict, limit: int) -> str:
     """The top-level key whose value nests deeper than ``limit``, or "" (iterative: no recursion)."""
-    for key, value in metadata.items():
-        stack = [(value, 1)]
-        while stack:
-            item, depth = stack.pop()
-            if isinstance(item, dict | list):
-                if depth > limit:
-                    return str(key)
-                children = item.values() if isinstance(item, dict) else item
-                stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return ""
+    return _check_metadata(metadata, limit, fix=False)
 
 
 def _finite(metadata: dict) -> None:
     """Replace infinite and NaN floats (JSON's ``1e999``) by their text, in place: strict JSON has no
     such numbers, so ``show --json`` and the API could not print them."""
-    stack: list = [metadata]
-    while stack:
-        item = stack.pop()
-        pairs = item.items() if isinstance(item, dict) else enumerate(item)
-        for key, value in list(pairs):
-            if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-                item[key] = str(value)
-            elif isinstance(value, dict | list):
-                stack.append(value)
+    _check_metadata(metadata, None, fix=True)
+
+
+def _not_finite(value: float) -> bool:
+    return value != value or value in (float("inf"), float("-inf"))
+
+
+def _check_metadata(metadata: dict, limit: int | None, fix: bool = True) -> str:
+    """:func:`_too_deep` and then, only when nothing is too deep, :func:`_finite`, in one walk
+    (each walked every value of every record at ingest). Returns the too-deep key or ""; with
+    ``limit`` None nothing is too deep."""
+    fixes: list[tuple[Any, Any, str]] = []
+    for key, value in metadata.items():
+        if isinstance(value, str):  # most values: nothing inside
+            continue
+        if isinstance(value, float):
+            if _not_finite(value):
+                fixes.append((metadata, key, str(value)))
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if limit is not None and depth > limit:
+                return str(key)
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for k, child in pairs:
+                if isinstance(child, dict | list):
+                    stack.append((child, depth + 1))
+                elif isinstance(child, float) and _not_finite(child):
+                    fixes.append((item, k, str(child)))
+    if fix:
+        for item, k, text in fixes:
+            item[k] = text
+    return ""
 
 
 def one_line(text: object, limit: int = 400) -> str:
@@ -315,9 +340,7 @@ def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
     if title and body.startswith(title) and body[len(title) : len(title) + 1] in ("", "\n"):
         body = body[len(title) :].lstrip()
     url = stored_url(clean_line(rec.url))
-    too_deep = _too_deep(rec.metadata, MAX_METADATA_DEPTH)
-    if not too_deep:
-        _finite(rec.metadata)
+    too_deep = _check_metadata(rec.metadata, MAX_METADATA_DEPTH)  # non-finite floats fixed unless too deep
     if too_deep:
         return Reject(
             rec.provenance,
