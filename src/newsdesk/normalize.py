@@ -259,6 +259,18 @@ def article_id(url: str, external_id: str, title: str, body: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+def _clean_article_id(url: str, external_id: str, title: str, body: str) -> str:
+    """:func:`article_id` of fields as ``_to_article`` cleans them, ~5x faster for text ids: after
+    :func:`clean_line` the only whitespace is single spaces, after :func:`clean_text` single spaces
+    and line breaks (at most two in a row, none at the ends), and no character casefolds to
+    whitespace, so the recipe's "every run of whitespace is one space" is two replaces away."""
+    if url:
+        return article_id(url, external_id, title, body)
+    flat = body.casefold().replace("\n\n", " ").replace("\n", " ")
+    key = "text\0" + external_id + "\0" + title.casefold() + "\0" + flat
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
 MAX_METADATA_DEPTH = 20  # levels of lists/objects in one metadata value; JSON tools choke far deeper
 
 
@@ -356,7 +368,7 @@ def _to_article(rec: Record, ingested_at: str) -> Article | Reject:
     source = clean_line(rec.source) or (urlsplit(url).netloc.removeprefix("www.") if url else "")
     authors = [a for a in (clean_line(x) for x in rec.authors) if a]
     return Article(
-        id=article_id(base_url(url), external_id, title, body),
+        id=_clean_article_id(base_url(url), external_id, title, body),
         title=title,
         body=body,
         url=url,

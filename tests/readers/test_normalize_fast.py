@@ -71,3 +71,17 @@ def test_iso_as_strftime():
     for dt in dates:
         assert normalize.iso(dt) == dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert normalize.iso(None) == ""
+
+
+def test_clean_article_id_as_the_recipe():
+    """Fields as _to_article cleans them get the recipe's id without its split/join."""
+    rnd = random.Random(6)
+    pieces = ["Word", "ǅemal", "STRASSE", "ß", " ", "  ", "\t", "\n", "\n\n\n", "\r\n", "\u00a0", "\u2028",
+              "\u3000", "\x85", "\x1c", "İ", "ﬁ", "x"]
+    for _ in range(3000):
+        raw_title = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 8)))
+        raw_body = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 40)))
+        title, body = normalize.clean_line(raw_title), normalize.clean_text(raw_body)
+        for url in ("", "https://example.com/a"):
+            want = normalize.article_id(url, "ext-1", title, body)
+            assert normalize._clean_article_id(url, "ext-1", title, body) == want, (title, body)
