@@ -14,10 +14,10 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: modules of ``newsdesk.store`` that own tables, in creation order
-PARTS: tuple[str, ...] = ("articles", "texts", "stages", "entities", "keys", "copies", "bands", "stories", "feeds", "alerts", "snapshots", "revisions")
+PARTS: tuple[str, ...] = ("articles", "texts", "stages", "entities", "keys", "copies", "stories", "feeds", "alerts", "snapshots", "revisions")
 
 
 def _round1_to_2(db: Any) -> None:
@@ -43,11 +43,13 @@ def _round3_to_4(db: Any) -> None:
     migrate_drop_at(db)
 
 
-def _round3_to_5(db: Any) -> None:
-    """Round 3, third pass: the band table's (key, seq) rows are packed into groups (store.bands)."""
-    from .bands import migrate_rows
+def _packs_to_6(db: Any) -> None:
+    """Schema 6 (5 was those commits' own): a store written by the two commits that packed the band table into groups
+    (``band_groups``/``band_packs``, reverted: 2.8x the band table's CPU on an archive in random
+    date order) drops them; the copies stage rebuilds its ``copy_keys`` rows from the articles."""
+    from .copies import drop_band_packs
 
-    migrate_rows(db)
+    drop_band_packs(db)
 
 
 #: version -> a function that brings a store of ``version - 1`` up to ``version`` inside the
@@ -56,7 +58,7 @@ MIGRATIONS: dict[int, Callable[[Any], None]] = {
     2: _round1_to_2,
     3: _round2_to_3,
     4: _round3_to_4,
-    5: _round3_to_5,
+    6: _packs_to_6,
 }
 
 
