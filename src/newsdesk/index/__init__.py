@@ -92,6 +92,7 @@ INDEX_SCHEMA_VERSION = "8"
 MIN_TEXT_WORDS = WIRE_FLOOR
 PAD_TOKEN = "zqxnewsdeskpadzqx"
 STEM = "en_stem"
+WRITER_THREADS = 1  #: indexing threads of a writer (see Index.writer)
 log = logging.getLogger("newsdesk.index")
 
 
@@ -370,7 +371,11 @@ class Index:
     def writer(self) -> tantivy.IndexWriter:
         self._follow()
         if self._writer is None:
-            self._writer = self.tv.writer(heap_size=256_000_000)
+            # one indexing thread with the whole heap: half as many segments as two threads with
+            # half each (each commit leaves one per thread; a segment repeats the term dictionary
+            # and block overheads of its neighbours), at the same memory. The feeding Python is
+            # the bottleneck of an ingest, not tantivy's tokenising
+            self._writer = self.tv.writer(heap_size=256_000_000, num_threads=WRITER_THREADS)
         return self._writer
 
     def close_writer(self) -> None:

@@ -2,8 +2,8 @@
 
 Bodies are most of a desk's bytes (114 of 245 MB for 100,000 synthetic articles), and a news
 body is short (about 1 KB), too short for a compressor to learn much from the body alone:
-zstd on each body alone keeps 55-59 % of it; with a 32 KB dictionary trained on the desk's
-first articles it keeps about 41 %, and decompresses a body in about 4 µs (a page of ten hits:
+zstd on each body alone keeps 55-59 % of it; with a 110 KB dictionary trained on the desk's
+first articles it keeps about 40 %, and decompresses a body in about 4-7 µs (a page of ten hits:
 ~0.04 ms). Measured with ``python bench/scale.py`` (docs/benchmarks.md).
 
 How a value in ``articles.body`` is read:
@@ -40,7 +40,12 @@ CREATE TABLE IF NOT EXISTS text_dicts (
 
 LEVEL = 3  #: zstd level: 3 keeps 42 % at 13.5 µs a body, 1 keeps 45 % at 8 µs (synthetic, 32 KB dictionary)
 MIN_BYTES = 64  #: shorter bodies are stored as text (a frame header would eat the gain)
-DICT_BYTES = 32 * 1024  #: 110 KB gains 1-2 % more for 3x the training time
+#: zstd's own default size. Against 32 KB, trained on the same first 500 bodies: bodies kept
+#: 42.3 -> 40.3 % (100k synthetic), 41.5 -> 40.2 % (Reuters); compressing and decompressing a
+#: body as fast (~20 / ~7 us synthetic), training 0.2 s once per desk. A desk keeps the
+#: dictionary it trained, so only new desks take this size
+DICT_BYTES = 110 * 1024
+MIN_DICT_BYTES = 32 * 1024  #: the size before (and the least a batch's samples train: 8x it)
 TRAIN_MIN = 500  #: bodies a batch needs to train the dictionary from
 
 
@@ -118,10 +123,11 @@ class Codec:
         if self._newest:
             return
         samples = [b.encode("utf-8") for b in bodies if len(b) >= MIN_BYTES]
-        if len(samples) < TRAIN_MIN or sum(map(len, samples)) < 8 * DICT_BYTES:
+        total = sum(map(len, samples))
+        if len(samples) < TRAIN_MIN or total < 8 * MIN_DICT_BYTES:
             return
-        try:
-            d = zstandard.train_dictionary(DICT_BYTES, samples, level=LEVEL)
+        try:  # a quarter of the samples at most: Reuters' first 1,000 bodies are ~700 KB
+            d = zstandard.train_dictionary(min(DICT_BYTES, max(MIN_DICT_BYTES, total // 4)), samples, level=LEVEL)
         except zstandard.ZstdError:  # too little variety to learn from: go on without
             return
         db.execute("INSERT INTO text_dicts (id, data) VALUES (?, ?)", (d.dict_id(), d.as_bytes()))
