@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from ..errors import DataDirError, WriterBusyError
 from ..model import Article, StoredRow
+from .articles import Compactor, column_sql
 from .schema import MIGRATIONS, SCHEMA_VERSION, all_ddl
 from .texts import Codec
 
@@ -40,8 +41,10 @@ def select_list(columns: Iterable[str], prefix: str = "") -> str:
     bytes): callers decode it with :func:`decoded` after fetching, in Python, never through a SQL
     function -- a Python SQL function on a connection that threads share can deadlock (one thread
     holds the connection's mutex inside the function waiting for the GIL while another holds the
-    GIL waiting for the mutex), which hung `newsdesk serve` under concurrent top-terms load."""
-    return ", ".join(f"{prefix}{c}" for c in columns)
+    GIL waiting for the mutex), which hung `newsdesk serve` under concurrent top-terms load.
+    ``provenance`` and ``ingested_at`` are stored compacted and read back as text here
+    (:func:`newsdesk.store.articles.column_sql`)."""
+    return ", ".join(column_sql(c, prefix) for c in columns)
 
 
 def decoded(texts: Codec, rows: Iterable[tuple], at: int = 6) -> list[tuple]:
@@ -164,6 +167,7 @@ class Store:
         self._migrate()
         self.texts = Codec(self.db, self.path)
         self._source_names: tuple[int, dict[str, str]] | None = None
+        self.compact = Compactor()  # provenance and ingest stamps as rows store them (store.articles)
 
     # -- schema -------------------------------------------------------------
     def _migrate(self) -> None:
@@ -212,6 +216,8 @@ class Store:
             yield self.db
         except BaseException:
             self.db.execute("ROLLBACK")
+            if hasattr(self, "compact"):
+                self.compact.forget()  # prefixes added in this transaction are gone
             if hasattr(self, "texts"):
                 self.texts.reload(self.db)  # a dictionary trained in this transaction is gone
             raise
@@ -263,12 +269,12 @@ class Store:
                 seq += 1
                 new_rows.append(StoredRow(seq, *v, version))
             self.texts.maybe_train(db, [r[6] for r in new_rows])
-            pack = self.texts.pack
+            pack, where, when = self.texts.pack, self.compact.provenance, self.compact.stamp
             db.executemany(
                 "INSERT INTO articles (seq, id, external_id, url, source, title, body, published, "
                 "authors, lang, metadata, provenance, ingested_at, version) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(*r[:6], pack(r[6]), *r[7:]) for r in new_rows],
+                [(*r[:6], pack(r[6]), *r[7:11], where(db, r[11]), when(db, r[12]), r[13]) for r in new_rows],
             )
         return new_rows, len(values) - len(new_rows)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from . import articles
+
 if TYPE_CHECKING:
     from . import Store
 
@@ -158,7 +160,8 @@ def top_seq(store: Store) -> int:
 def new_per_feed(store: Store, after_seq: int) -> dict[str, int]:
     """Articles stored after ``after_seq`` per feed URL, read off their provenance (``URL#entryN``)."""
     counts: dict[str, int] = {}
-    for (provenance,) in store.db.execute("SELECT provenance FROM articles WHERE seq > ?", (after_seq,)):
+    sql = f"SELECT {articles.column_sql('provenance')} FROM articles WHERE seq > ?"
+    for (provenance,) in store.db.execute(sql, (after_seq,)):
         url = provenance.rsplit("#entry", 1)[0]
         counts[url] = counts.get(url, 0) + 1
     return counts

@@ -19,6 +19,8 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import articles
+
 if TYPE_CHECKING:
     from ..model import StoredRow
     from . import Store
@@ -51,9 +53,10 @@ CREATE TABLE IF NOT EXISTS story_df (
 """
 
 _CHUNK = 900
+#: every column of ``articles`` (COLUMNS order), as store.select_list reads them
 _COLUMNS = (
     "seq, id, external_id, url, source, title, body, published, authors, lang, metadata, "
-    "provenance, ingested_at, version"
+    + articles.column_sql("provenance") + ", " + articles.column_sql("ingested_at") + ", version"
 )
 
 
