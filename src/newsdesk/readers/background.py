@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import queue
@@ -105,11 +106,26 @@ def _parent_is_behind(out: Any) -> bool:
         return True
 
 
+#: this process's garbage collector thresholds (CPython's default is (700, 10, 10))
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def _collect_rarely() -> None:
+    """Collect cycles rarely in this process: its objects are records and rows that reference
+    counting frees (few cycles, and what it holds is bounded by the queue), yet with the
+    default thresholds the collector ran ~200 times over Reuters, re-walking every young
+    record, 0.43 s of its 7.9 s. The imported modules are frozen out of the walks too.
+    Measured: 0.43 -> 0.02 s in collections."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def _produce(
     inputs: list[str], options: ReadOptions, now: str, out, parent: int, prepare: Prepare | None = None
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _die_with(parent)  # also covers a parent killed before we got here (getppid is init's)
+    _collect_rarely()
 
     def put(item) -> None:
         while True:
