@@ -1,24 +1,28 @@
 """Learning to rank for newsdesk: a linear re-ranker over the top candidates, trained on dev only.
 
-    python bench/ltr.py [--only NAME,...] [--depths 20,30,50] [--no-test]
+    python bench/ltr.py [--only NAME,...] [--depths 20,30] [--features all,opening,...] [--no-test]
+    python bench/ltr.py --singles     # dev only: each feature alone beside the first-pass score
 
 What it does, in order (the ranking bench's collections and dev/test split, bench/ranking.py):
 
 1. runs the shipped ranking (AND then OR, per-desk length floor) on every query of every
-   collection, and records for the top ``max(depths)`` candidates the features of
+   collection, and records for the top candidates of each pass the features of
    ``newsdesk.search.rerank`` (first-pass score, a k1 1.5 BM25, idf-weighted shares of the query
-   in the headline / lead / whole text / best 8-word window, log length);
-2. learns the weights by coordinate ascent (RankLib's method, numpy only) on the pooled dev
-   splits: objective the mean over collections of dev nDCG@10 (MRR@10 for known-item sets),
-   refusing any step that puts a collection's dev figure more than 0.01 below the shipped one
-   (the keep rule, applied on dev so that the test splits are read once);
-3. checks that it generalises with leave-one-collection-out on dev: trained on nine
-   collections' dev splits, scored on the tenth's dev split;
-4. only then (without ``--no-test``) scores the model trained on all dev splits on the test
-   splits, through ``Desk.search`` and evaluation's tie rule like every other bench row.
+   in the headline / lead / whole text / best 8-word window / headline + lead, log length);
+2. learns weights by coordinate ascent (RankLib's method, numpy only) on the pooled dev splits:
+   objective the mean over collections of dev nDCG@10 (MRR@10 for known-item sets), refusing
+   any step that puts a collection's dev figure more than 0.01 below the shipped one (the keep
+   rule, applied on dev so that the test splits are read once); each pass of AND-then-OR is
+   re-ranked on its own, as the re-ranker does;
+3. chooses the setting (depth, which features, one weight for every kind of query or one per
+   kind, an L2 pull toward BM25 alone) by leave-one-collection-out on dev: trained on nine
+   collections' dev splits, scored on the tenth's; the setting whose held-out collections lose
+   least at worst (nothing below -0.01), then gain most on average;
+4. only then (without ``--no-test``) scores the chosen model, trained on all dev splits, on the
+   test splits, through ``Desk.search`` and evaluation's tie rule like every other bench row.
 
-The depth is chosen on dev the same way. The figures it prints are what docs/benchmarks.md
-quotes for the re-ranker; the weights go into ``newsdesk.search.rerank.WEIGHTS`` by hand.
+The weights it prints go into ``newsdesk.search.rerank.WEIGHTS`` by hand; bench/ranking.py's
+experiments table then measures them beside every other change (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -177,12 +181,12 @@ def train(pools: dict[str, Pool], grid: np.ndarray = GRID, l2: float = 0.0, kind
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", default="")
-    ap.add_argument("--depths", default="20,30,50")
-    ap.add_argument("--bounds", default="1,2", help="weights tried within +-these (grid step 0.1)")
+    ap.add_argument("--depths", default="20,30", help="re-ranking depths tried")
+    ap.add_argument("--bounds", default="1", help="weights tried within +-these (grid step 0.1)")
     ap.add_argument("--l2", default="0,0.005", help="penalties tried on the squared distance from BM25 alone")
-    ap.add_argument("--kinds", default="short+medium+long,short+medium",
+    ap.add_argument("--kinds", default="short+medium+long",
                     help="which kinds of query get weights (the rest keep BM25's order), settings separated by commas")
-    ap.add_argument("--features", default="all,opening",
+    ap.add_argument("--features", default="all,opening,opening+window+title",
                     help="which features may get a weight (+-joined names, or all), settings separated by commas")
     ap.add_argument("--tied", default="no,yes", help="one weight per feature for every kind of query: no, yes or both")
     ap.add_argument("--singles", action="store_true",

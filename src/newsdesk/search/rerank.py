@@ -100,9 +100,10 @@ def doc_features(terms: list[str], weights: dict[str, float], doc: Doc, avg_len:
     rare name counts for more than a common word. Without the whole body (``doc.body`` None) its
     features are 0."""
     total = sum(weights.values()) or 1.0
-    title = sum(weights[t] for t in set(doc.title) if t in weights) / total
-    lead = sum(weights[t] for t in set(doc.lead) if t in weights) / total
-    opening = sum(weights[t] for t in set(doc.title) | set(doc.lead) if t in weights) / total
+    in_title, in_lead = set(doc.title), set(doc.lead)
+    title = sum(w for t, w in weights.items() if t in in_title) / total
+    lead = sum(w for t, w in weights.items() if t in in_lead) / total
+    opening = sum(w for t, w in weights.items() if t in in_title or t in in_lead) / total
     text = doc.title + doc.body if doc.body is not None else []
     if not text:
         return [0.0, title, lead, 0.0, 0.0, 0.0, opening]
@@ -160,6 +161,10 @@ class RerankRetriever:
         w = WEIGHTS if weights is None else weights
         self.w = {kind: np.asarray([w[kind].get(f, 0.0) for f in FEATURES], dtype=np.float64) for kind in w}
         self.whole = any(w[kind].get(f, 0.0) for kind in w for f in BODY_FEATURES)
+        # the analysed candidates of the query being answered: AND then OR, and collapsing's
+        # deeper fetches, ask again for many of the same articles
+        self._docs: dict[int, Doc] = {}
+        self._for: str | None = None
 
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         cands = self.inner.retrieve(plan, max(fetch, self.depth), sort, group_fields)
@@ -180,11 +185,15 @@ class RerankRetriever:
         n_docs = max(searcher.num_docs, 1)
         weights = {t: idf(searcher.doc_freq("text", t), n_docs) for t in terms}
         top = cands.hits[: self.depth]
-        rows = self.store.hit_rows([seq for _s, seq, _g in top])
-        docs = []
-        for _s, seq, _g in top:
-            row = rows.get(seq)
-            docs.append(Doc.of(row.title, row.body, self.whole) if row else Doc([], [], []))
+        if plan.q != self._for:
+            self._docs, self._for = {}, plan.q
+        missing = [seq for _s, seq, _g in top if seq not in self._docs]
+        if missing:
+            rows = self.store.hit_rows(missing)
+            for seq in missing:
+                row = rows.get(seq)
+                self._docs[seq] = Doc.of(row.title, row.body, self.whole) if row else Doc([], [], [])
+        docs = [self._docs[seq] for _s, seq, _g in top]
         avg = self.avg_len(n_docs) if self.whole else 1.0
         return feature_matrix([s for s, _q, _g in top], terms, weights, docs, avg)
 
