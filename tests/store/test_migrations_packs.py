@@ -24,7 +24,7 @@ def test_packed_band_tables_are_dropped_and_rebuilt_as_rows(tmp_path):
     store.close()
     db = sqlite3.connect(tmp_path / "newsdesk.db")
     db.executescript(
-        "DELETE FROM copy_keys;"
+        "DELETE FROM copy_keys; DROP TABLE band_blobs; DROP TABLE band_buckets;"
         "CREATE TABLE band_packs (grp INTEGER PRIMARY KEY, seq_bytes INTEGER NOT NULL, entries BLOB NOT NULL);"
         "CREATE TABLE band_levels (bucket INTEGER PRIMARY KEY, bits INTEGER NOT NULL);"
         "INSERT INTO band_packs VALUES (1, 1, x'00000001');"

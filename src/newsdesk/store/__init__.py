@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -158,6 +159,9 @@ class Store:
             raise DataDirError(f"{self.path}: cannot open the database: {err}") from None
         self.db.execute("PRAGMA busy_timeout = 10000")
         self.db.execute(f"PRAGMA page_size = {PAGE_BYTES}")  # before WAL: a new file's first write
+        # a new file can give pages back (PRAGMA incremental_vacuum, after pack_bands): an old one
+        # keeps its mode (SQLite changes it only on VACUUM) and reuses its free pages instead
+        self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         try:
             self.db.execute("PRAGMA journal_mode = WAL")
         except sqlite3.DatabaseError as err:
@@ -168,6 +172,7 @@ class Store:
         self.texts = Codec(self.db, self.path)
         self._source_names: tuple[int, dict[str, str]] | None = None
         self.compact = Compactor()  # provenance and ingest stamps as rows store them (store.articles)
+        self.bands_to_pack = False  # band rows were written: pack them on close (copies.pack_bands)
 
     # -- schema -------------------------------------------------------------
     def _migrate(self) -> None:
@@ -224,6 +229,20 @@ class Store:
         self.db.execute("COMMIT")
 
     def close(self) -> None:
+        """Pack the band rows this connection wrote (store.copies.pack_bands), then close.
+
+        Packing is what keeps the band table small (a 100k-article desk: 52 -> ~21 MiB); a
+        failure to pack (another writer holding the file too long) leaves the rows as they are,
+        still found by every lookup, and is logged, not raised: closing must not lose work."""
+        if self.bands_to_pack:
+            self.bands_to_pack = False
+            try:
+                from .copies import pack_bands
+
+                if pack_bands(self) and self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+                    self.db.executescript("PRAGMA incremental_vacuum;")  # every free page (execute: one)
+            except (sqlite3.Error, ImportError) as err:
+                logging.getLogger("newsdesk.store").warning("%s: band rows left unpacked: %s", self.path, err)
         self.db.close()
 
     # -- meta ---------------------------------------------------------------

@@ -14,13 +14,15 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
+# 8: band rows may be packed in groups (store.bands: band_blobs, band_buckets; with the DDL),
+# which a newsdesk of schema 7 would not look in
 # 7: new rows may store ``provenance`` / ``ingested_at`` compacted (store.articles.column_sql;
 # ``article_prefixes`` comes with the DDL, old rows stay text: nothing to convert), which a
 # newsdesk of schema 6 would read as they are stored, so it must refuse the directory
 
 #: modules of ``newsdesk.store`` that own tables, in creation order
-PARTS: tuple[str, ...] = ("articles", "texts", "stages", "entities", "keys", "copies", "stories", "feeds", "alerts", "snapshots", "revisions")
+PARTS: tuple[str, ...] = ("articles", "texts", "stages", "entities", "keys", "copies", "bands", "stories", "feeds", "alerts", "snapshots", "revisions")
 
 
 def _round1_to_2(db: Any) -> None:
