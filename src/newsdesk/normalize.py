@@ -294,8 +294,12 @@ def _check_metadata(metadata: dict, limit: int | None, fix: bool = True) -> str:
     (each walked every value of every record at ingest). Returns the too-deep key or ""; with
     ``limit`` None nothing is too deep."""
     fixes: list[tuple[Any, Any, str]] = []
+    flat_lists = limit is None or limit >= 1  # a list of strings is then neither too deep nor unfinite
     for key, value in metadata.items():
-        if isinstance(value, str):  # most values: nothing inside
+        kind = type(value)
+        if kind is str:  # most values: nothing inside
+            continue
+        if kind is list and flat_lists and all(type(v) is str for v in value):  # tags, names, places
             continue
         if isinstance(value, float):
             if _not_finite(value):
