@@ -130,3 +130,21 @@ def test_a_closing_store_packs_its_rows_and_gives_pages_back(tmp_path):
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert os.path.getsize(tmp_path / "d" / "newsdesk.db") < before * 0.7
     store.close()
+
+
+def test_a_copy_is_found_against_packed_rows(tmp_path):
+    pytest.importorskip("rensa")
+    from newsdesk.enrich.copies import CopiesStage
+    from tests.enrich.test_copies import BODY, COPIES, TITLE, add, art, run
+
+    store = Store(str(tmp_path))
+    first = add(store, [art("orig", TITLE, BODY)])
+    run(store, CopiesStage(), first)
+    store.close()  # packs the original's band rows
+    store = Store(str(tmp_path))
+    assert store.db.execute("SELECT count(*) FROM copy_keys").fetchone()[0] == 0 and bands.any_rows(store)
+    later = add(store, [art("copy", *COPIES["credit"])])
+    run(store, CopiesStage(), later)
+    groups = db.all_groups(store)
+    assert groups[later[0].seq] == groups[first[0].seq], "the copy joins the packed original's group"
+    store.close()
