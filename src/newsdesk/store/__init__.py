@@ -239,6 +239,10 @@ class Store:
             try:
                 from .copies import pack_bands
 
+                # a bucket at a time, in key order: SQLite's default 2 MB cache does (the ingest's
+                # 64 MB would add itself to the process's peak: 100k synthetic +58 MiB RSS)
+                self.db.execute("PRAGMA mmap_size = 0")
+                self.db.execute("PRAGMA cache_size = -2000")
                 if pack_bands(self) and self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
                     self.db.executescript("PRAGMA incremental_vacuum;")  # every free page (execute: one)
             except (sqlite3.Error, ImportError) as err:
