@@ -17,7 +17,7 @@ and rewrites ~30k groups: 2.8x the CPU of row inserts, measured. So new rows go 
 
 A bucket is here once it has a ``band_buckets`` row, which also says how many key bits pick
 its group (8 at least: 256 groups); a bucket whose group outgrows ``SPLIT_ROWS`` rows is
-regrouped on 4 more bits, so a group stays a few hundred bytes to a couple of KB however
+regrouped on one more bit, so a group stays 64 to 256 rows (~400 bytes to 1.5 KB) however
 dense a desk's days are. ``grp`` is ``(stored key >> 32) << 24`` plus the key's top ``bits``
 bits placed at the top of the low 24, so a bucket's groups are one contiguous range.
 """
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS band_buckets (
 #: bigger groups would save most of a group's ~10 bytes (100k synthetic: 4 bits and 1,024-row
 #: groups would be 21.7 MiB against 23.0) but need 28-bit key parts, a byte more a row
 BASE_BITS = 8  #: a bucket starts with 2^8 groups ...
-STEP_BITS = 4  #: ... and is regrouped on 4 more bits ...
+STEP_BITS = 1  #: ... and is regrouped on one more bit at a time (groups stay 64-256 rows) ...
 MAX_BITS = 24  #: ... up to 24 (the group number keeps 24 bits below the bucket)
 SPLIT_ROWS = 256  #: ... when one of its groups holds more rows than this (1.8 KB)
 _LOW24 = (1 << 24) - 1
