@@ -22,8 +22,9 @@ idf in the headline and the body's first 40 words, weight 0.6 beside the first-p
 (nDCG@10; MRR@10 for KI-): KI-Reuters 0.861 -> 0.890, TIME 0.742 -> 0.772, KI-TIME 0.935 ->
 0.963, MEDLINE 0.694 -> 0.729, CISI 0.393 -> 0.412, NPL 0.405 -> 0.424, KI-ECB+ 0.587 -> 0.594,
 Cranfield 0.370 -> 0.375; Reuters 0.763 -> 0.762, CACM unchanged (dev: Reuters -0.009, CACM
--0.008, the worst). Reading 20 articles and analysing their openings costs 1 to 2.5 ms a query
-(p50, bench/ranking.py's latency table), over the 0.5 ms the default may add, so it is opt-in.
+-0.008, the worst). Reading 20 articles and analysing their openings costs 0.9 to 6 ms a query
+(p50 in bench/ranking.py's latency runs on a loaded two-core machine), over the 0.5 ms the
+default may add, so it is opt-in.
 
 The features are English-analysis ones (the ``text`` field's stemmed words); on a desk with
 other analyses the first-pass score still carries their evidence.
