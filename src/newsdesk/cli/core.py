@@ -158,7 +158,8 @@ def _report_missing(missing: list[str]) -> None:
     show_default=True,
     help="Ranking: bm25, or opt-in heavier modes: relaxed (AND, then OR matches fill a short page), "
     "rm3 (pseudo-relevance feedback for queries of six words or more), hybrid (BM25 fused with "
-    "static embeddings by reciprocal rank; needs newsdesk[semantic]). docs/benchmarks.md says what each costs.",
+    "static embeddings by reciprocal rank; needs newsdesk[semantic]), ltr (relaxed, its top 20 re-ordered "
+    "by a model learned on the ranking bench's dev splits). docs/benchmarks.md says what each costs.",
 )
 @click.option(
     "--facets",

@@ -51,8 +51,9 @@ GROUP_FIELDS: dict[str, tuple[str, ...]] = {
 COLLAPSE_MODES = (*GROUP_FIELDS, "none")
 # ranking modes (bench/ranking.py measures each): "relaxed" fills a short AND page with OR matches
 # (search.relax); "rm3" adds pseudo-relevance feedback to long queries (search.feedback);
-# "hybrid" fuses BM25 with WordLlama static embeddings by RRF k=60 (search.dense, `semantic` extra)
-RANKS = ("bm25", "relaxed", "rm3", "hybrid")
+# "hybrid" fuses BM25 with WordLlama static embeddings by RRF k=60 (search.dense, `semantic` extra);
+# "ltr" is "relaxed" with each pass's top 20 re-ordered by the learned model (search.rerank)
+RANKS = ("bm25", "relaxed", "rm3", "hybrid", "ltr")
 
 __all__ = [
     "COLLAPSE_MODES", "RANKS", "SORTS", "Booster", "Candidates", "Corpus", "Plan", "Retriever", "SearchResults", "TantivyRetriever",
@@ -203,6 +204,10 @@ def rank_retrievers(corpus: Corpus, rank: str) -> list[Retriever]:
         from .feedback import FeedbackRetriever
 
         return [FeedbackRetriever(corpus.store)]
+    if rank == "ltr":
+        from .rerank import relaxed_reranker
+
+        return [relaxed_reranker(corpus)]
     from .dense import DenseRetriever, vectors_for
 
     return [TantivyRetriever(), DenseRetriever(vectors_for(corpus.store))]
