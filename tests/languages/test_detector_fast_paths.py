@@ -93,3 +93,18 @@ def test_plain_english_words_are_the_regex_words(text):
         set(common)
     ) >= 4
     assert languages._plainly_english(text) == want
+
+
+def test_writing_the_cache_drops_this_models_older_formats_only(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = languages._cache_path()
+    stem = folder.name.rpartition("-")[0]
+    older = folder.parent / f"{stem}-{languages._CACHE_FORMAT - 1}"
+    other_model = folder.parent / "langid-9.9.9-1-2-1"
+    for path in (older, other_model):
+        path.mkdir(parents=True)
+        (path / "ptc.npy").write_bytes(b"old")
+    languages._Model.load()  # no cache of this format yet: unpacks and writes it
+    assert (folder / "ptc.npy").is_file()
+    assert not older.exists()
+    assert (other_model / "ptc.npy").is_file()

@@ -248,6 +248,18 @@ def _write_cache(folder: Path, arrays: dict[str, Any]) -> None:
         os.rename(tmp, folder)
     except OSError:  # no space, or another process was first: either way keep theirs
         shutil.rmtree(tmp, ignore_errors=True)
+        return
+    _drop_older_formats(folder)
+
+
+def _drop_older_formats(folder: Path) -> None:
+    """Remove this same model's caches in older formats (~85 MB each): nothing reads them now.
+    Other models' caches (another py3langid, another venv) are left alone."""
+    stem, _, _fmt = folder.name.rpartition("-")
+    for old in folder.parent.glob(f"{stem}-*"):
+        fmt = old.name.rpartition("-")[2]
+        if fmt.isdigit() and int(fmt) < _CACHE_FORMAT:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _letters(sample: str) -> int:
