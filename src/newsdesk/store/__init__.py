@@ -231,7 +231,7 @@ class Store:
     def close(self) -> None:
         """Pack the band rows this connection wrote (store.copies.pack_bands), then close.
 
-        Packing is what keeps the band table small (a 100k-article desk: 52 -> ~21 MiB); a
+        Packing is what keeps the band table small (100k synthetic articles: 52.4 -> 23.0 MiB); a
         failure to pack (another writer holding the file too long) leaves the rows as they are,
         still found by every lookup, and is logged, not raised: closing must not lose work."""
         if self.bands_to_pack:

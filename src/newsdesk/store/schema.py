@@ -49,9 +49,10 @@ def _round3_to_4(db: Any) -> None:
 
 
 def _packs_to_6(db: Any) -> None:
-    """Schema 6 (5 was those commits' own): a store written by the two commits that packed the band table into groups
-    (``band_groups``/``band_packs``, reverted: 2.8x the band table's CPU on an archive in random
-    date order) drops them; the copies stage rebuilds its ``copy_keys`` rows from the articles."""
+    """Schema 6: a store written by 23abbb6/833c7d8 (schema 5), which wrote band rows straight
+    into groups (``band_groups``/``band_packs``: 2.8x the band table's CPU on an archive in random
+    date order; schema 8 packs them on close instead), drops those tables; the copies stage
+    rebuilds its ``copy_keys`` rows from the articles."""
     from .copies import drop_band_packs
 
     drop_band_packs(db)
