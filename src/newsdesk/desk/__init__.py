@@ -85,8 +85,10 @@ class Desk(Reading, Stages, Importing):
     # -- lifecycle ----------------------------------------------------------
     def close(self) -> None:
         self.index.close_writer()
-        self._lock.release()
-        self.store.close()
+        try:
+            self.store.close()  # packs the band rows this process wrote (store.copies.pack_bands)
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> Desk:
         return self
