@@ -51,10 +51,10 @@ from .sketch import (  # noqa: F401  (the sketch side, re-exported: copies.sketc
     SEED,
     SHINGLE,
     Sketch,
-    _day,
     _h63,
     band_keys,
     batch_keys,
+    day_number,
     prepare_rows,
     shingles,
     sketch,
@@ -256,7 +256,7 @@ class CopiesStage:
                 todo.append(len(out))
                 out.append(None)
             else:
-                out.append(Sketch(r.seq, None, got[1], _day(r.published), got[0], (r.title, r.body)))
+                out.append(Sketch(r.seq, None, got[1], day_number(r.published), got[0], (r.title, r.body)))
         if todo:
             made = sketches([(r.seq, r.title, r.body, r.published) for r in (rows[i] for i in todo)])
             for i, sk in zip(todo, made, strict=True):
@@ -290,7 +290,7 @@ class CopiesStage:
             hits.setdefault(key & mask, []).extend(held)
         stored_cands = {seq for held in hits.values() for seq in held if seq not in batch}
         stored_sh = {
-            seq: (shingles(title, body)[0], _day(pub))
+            seq: (shingles(title, body)[0], day_number(pub))
             for seq, (title, body, pub) in db.texts(store, stored_cands).items()
         }
         pairs = candidate_pairs(keys, seqs, hits)

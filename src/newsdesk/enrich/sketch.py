@@ -152,7 +152,9 @@ class Sketch:
         return self._shingles
 
 
-def _day(published: str) -> float | None:
+def day_number(published: str) -> float | None:
+    """Days since 1970 of an ISO timestamp (None when it has none or it is unreadable): how the
+    copies and stories stages compare dates."""
     if not published:
         return None
     try:
@@ -169,7 +171,7 @@ def sketches(docs: Sequence[tuple[int, str, str, str]]) -> list[Sketch]:
     """Sketches of (seq, title, body, published) tuples."""
     shs = [shingles(title, body) for _, title, body, _ in docs]
     keys = batch_keys(shs)
-    return [Sketch(d[0], sh[0], k, _day(d[3])) for d, sh, k in zip(docs, shs, keys, strict=True)]
+    return [Sketch(d[0], sh[0], k, day_number(d[3])) for d, sh, k in zip(docs, shs, keys, strict=True)]
 
 
 def text_key(title: str, body: str) -> tuple[str, str]:

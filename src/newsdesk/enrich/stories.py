@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from .sketch import day_number
 from .stage import StageInfo
 
 if TYPE_CHECKING:
@@ -255,15 +256,6 @@ def terms(title: str, body: str) -> dict[str, int]:
     return counts
 
 
-def _days(published: str) -> float | None:
-    if not published:
-        return None
-    try:
-        return datetime.fromisoformat(published.replace("Z", "+00:00")).timestamp() / 86400.0
-    except ValueError:
-        return None
-
-
 def _norm(vec: dict) -> float:
     return math.sqrt(sum(v * v for v in vec.values())) or 1.0
 
@@ -371,7 +363,7 @@ class StoriesStage:
         for sid, rep, title, first, last, size, centroid, ents in db.active_stories(
             store, since, until, set(self._stories)
         ):
-            s = _Story(sid, rep, title, _days(first), _days(last), size, centroid, ents)
+            s = _Story(sid, rep, title, day_number(first), day_number(last), size, centroid, ents)
             self._add_story(s)
 
     def _evict(self, before: float) -> None:
@@ -411,7 +403,7 @@ class StoriesStage:
         copy_of = db.copy_of_seqs(store, [r.seq for r in order])
         original_story = db.stories_of_seqs(store, set(copy_of.values()))
         ents = db.article_entities(store, [r.seq for r in order])
-        days = {r.seq: _days(r.published) for r in order}
+        days = {r.seq: day_number(r.published) for r in order}
         dated = [d for d in days.values() if d is not None]
         if dated:
             self._load(store, min(dated) - self.window, max(dated) + self.window)
