@@ -41,6 +41,8 @@ import numpy as np
 
 from .. import query as query_mod
 from ..analyzers import analyze
+from .feedback import MAX_WORDS as LONG_QUERY  # above this a whole paragraph (an abstract used as a query)
+from .plan import SHORT_QUERY  # words typed: up to this a reader's words for one article
 from .retrieve import Candidates, TantivyRetriever
 
 if TYPE_CHECKING:
@@ -53,8 +55,6 @@ LEAD_WORDS = 40  # the body's first words: news puts the point first
 WINDOW = 8  # positions: how close the query's words lie (proximity evidence)
 K1, B = 1.5, 0.75  # bm25s's term-frequency curve, beside tantivy's k1 1.2
 FEATURES = ("score", "bm25", "title", "lead", "cover", "window", "length", "opening")
-SHORT_QUERY = 5  # words typed: up to this a reader's words for one article
-LONG_QUERY = 20  # above this a whole paragraph (an abstract used as a query), between a request
 KINDS = ("short", "medium", "long")
 #: learned by bench/ltr.py on the pooled dev splits only, one set per kind of query (``score``
 #: fixed at 1: the scale is free; a kind left out is not re-ranked). The setting chosen by
