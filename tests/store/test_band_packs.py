@@ -148,3 +148,19 @@ def test_a_copy_is_found_against_packed_rows(tmp_path):
     groups = db.all_groups(store)
     assert groups[later[0].seq] == groups[first[0].seq], "the copy joins the packed original's group"
     store.close()
+
+
+def test_the_desk_says_when_closing_will_pack(tmp_path):
+    """The CLI shows a spinner for the pack only when there is one to do (Desk.packing_pending)."""
+    import newsdesk
+    from newsdesk.model import Record
+
+    records = [Record(title=f"Harbour strike day {i}", body=("dock workers walked out again " * 30) + str(i),
+                      external_id=f"r{i}") for i in range(5)]
+    desk = newsdesk.open(tmp_path / "data")
+    assert not desk.packing_pending()
+    desk.ingest_records(records)
+    assert desk.packing_pending()
+    desk.close()
+    with newsdesk.open(tmp_path / "data") as again:
+        assert not again.packing_pending()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 
@@ -69,7 +70,9 @@ def ingest(ctx, inputs, mapping, fmt, fetch_pages, enrich, update, no_dedup, as_
             with progress_bar("enriching") as advance:  # spaCy is loaded only now
                 enriched = next(iter(desk.enrich(progress=advance).values()), 0)
     finally:
-        desk.close()
+        # a spinner while closing packs the copy-detection rows the ingest wrote
+        with progress_bar("packing copy-detection rows") if desk.packing_pending() else contextlib.nullcontext():
+            desk.close()
     if as_json:
         out = summary.to_dict()
         if enriched is not None:
