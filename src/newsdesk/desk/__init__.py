@@ -91,7 +91,14 @@ class Desk(Reading, Stages, Importing):
     def close(self) -> None:
         self.index.close_writer()
         try:
-            self.store.close()  # packs the band rows this process wrote (store.copies.pack_bands)
+            # packing the band rows this process wrote (store.copies.pack_bands) writes: it takes
+            # the write lock like any write; another writer at work leaves them unpacked (still found)
+            if self.store.bands_to_pack and not self._lock.held:
+                try:
+                    self._lock.acquire()
+                except WriterBusyError:
+                    self.store.bands_to_pack = False
+            self.store.close()
         finally:
             self._lock.release()
 

@@ -234,20 +234,25 @@ class Store:
         Packing is what keeps the band table small (100k synthetic articles: 52.4 -> 23.0 MiB); a
         failure to pack (another writer holding the file too long) leaves the rows as they are,
         still found by every lookup, and is logged, not raised: closing must not lose work."""
-        if self.bands_to_pack:
-            self.bands_to_pack = False
-            try:
-                from .copies import pack_bands
+        try:
+            if self.bands_to_pack:
+                self.bands_to_pack = False
+                self._pack_bands()
+        finally:
+            self.db.close()
 
-                # a bucket at a time, in key order: SQLite's default 2 MB cache does (the ingest's
-                # 64 MB would add itself to the process's peak: 100k synthetic +58 MiB RSS)
-                self.db.execute("PRAGMA mmap_size = 0")
-                self.db.execute("PRAGMA cache_size = -2000")
-                if pack_bands(self) and self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
-                    self.db.executescript("PRAGMA incremental_vacuum;")  # every free page (execute: one)
-            except (sqlite3.Error, ImportError) as err:
-                logging.getLogger("newsdesk.store").warning("%s: band rows left unpacked: %s", self.path, err)
-        self.db.close()
+    def _pack_bands(self) -> None:
+        try:
+            from .copies import pack_bands
+
+            # a bucket at a time, in key order: SQLite's default 2 MB cache does (the ingest's
+            # 64 MB would add itself to the process's peak: 100k synthetic +58 MiB RSS)
+            self.db.execute("PRAGMA mmap_size = 0")
+            self.db.execute("PRAGMA cache_size = -2000")
+            if pack_bands(self) and self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+                self.db.executescript("PRAGMA incremental_vacuum;")  # every free page (execute: one)
+        except (sqlite3.Error, ImportError) as err:
+            logging.getLogger("newsdesk.store").warning("%s: band rows left unpacked: %s", self.path, err)
 
     # -- meta ---------------------------------------------------------------
     def get_meta(self, key: str, default: str = "") -> str:

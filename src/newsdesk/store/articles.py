@@ -80,7 +80,9 @@ class Compactor:
             self._ids = {"": 0, **dict(db.execute("SELECT text, id FROM article_prefixes"))}
         pid = self._ids.get(text)
         if pid is None:
-            pid = int(db.execute("INSERT INTO article_prefixes (text) VALUES (?)", (text,)).lastrowid)
+            # another process may have stored it since the cache was read (writers take turns)
+            db.execute("INSERT OR IGNORE INTO article_prefixes (text) VALUES (?)", (text,))
+            pid = int(db.execute("SELECT id FROM article_prefixes WHERE text = ?", (text,)).fetchone()[0])
             self._ids[text] = pid
         return pid
 

@@ -371,9 +371,7 @@ def bucket_rows(store: Store, lo: int, hi: int) -> Any:
     bucket's rows (the bucket is the key's high bits), read by one range scan of each part."""
     import numpy as np
 
-    rows = np.array(store.db.execute(
-        "SELECT key, seq FROM copy_keys WHERE key >= ? AND key < ? ORDER BY key, seq", (lo, hi)
-    ).fetchall(), dtype=np.int64).reshape(-1, 2)
+    rows = _bucket_arrays(store, (lo, hi))
     if not bands.any_buckets(store):
         return rows
     both = np.concatenate((rows, bands.bucket_rows(store, lo, hi)))

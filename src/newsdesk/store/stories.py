@@ -19,8 +19,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import articles
-
 if TYPE_CHECKING:
     from ..model import StoredRow
     from . import Store
@@ -53,11 +51,6 @@ CREATE TABLE IF NOT EXISTS story_df (
 """
 
 _CHUNK = 900
-#: every column of ``articles`` (COLUMNS order), as store.select_list reads them
-_COLUMNS = (
-    "seq, id, external_id, url, source, title, body, published, authors, lang, metadata, "
-    + articles.column_sql("provenance") + ", " + articles.column_sql("ingested_at") + ", version"
-)
 
 
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
@@ -218,10 +211,12 @@ def reset(store: Store) -> None:
 
 def rows_by_published(store: Store, make: Callable[..., StoredRow], chunk: int = 2000) -> Iterator[list]:
     """Every article as ``make(*row)`` in (published, seq) order, ``chunk`` at a time (for a rebuild)."""
+    from . import COLUMNS, select_list  # noqa: PLC0415 - the package imports this module while it loads
+
     after: tuple[str, int] = ("", 0)
     while True:
         rows = store.db.execute(
-            f"SELECT {_COLUMNS} FROM articles WHERE (published, seq) > (?, ?) ORDER BY published, seq LIMIT ?",
+            f"SELECT {select_list(COLUMNS)} FROM articles WHERE (published, seq) > (?, ?) ORDER BY published, seq LIMIT ?",
             (after[0], after[1], chunk),
         ).fetchall()
         if not rows:
