@@ -31,7 +31,7 @@ def hydrate(
 
     ``extras`` gives what the stages add per hit (``copies``, ``copy_of``, ``story``)."""
     seqs = [seq for _s, seq in page]
-    rows = _rows(store, seqs, snippets, memo)
+    rows = hit_rows(store, seqs, snippets, memo)
     more: dict[int, dict[str, Any]] = {}
     if extras is not None and page:
         more = memo.many("extras", seqs, _all_of(extras)) if memo is not None else extras(seqs)
@@ -53,7 +53,7 @@ def hydrate(
     return hits
 
 
-def _rows(store: Store, seqs: list[int], body: bool, memo: Memo | None) -> dict[int, HitRow]:
+def hit_rows(store: Store, seqs: list[int], body: bool, memo: Memo | None) -> dict[int, HitRow]:
     """The hit rows of ``seqs``; the memo keeps rows read with their body (they serve a page
     without snippets as well), a page without snippets reads the rest without theirs."""
     if memo is None:

@@ -41,7 +41,9 @@ import numpy as np
 
 from .. import query as query_mod
 from ..analyzers import analyze
-from .feedback import MAX_WORDS as LONG_QUERY  # above this a whole paragraph (an abstract used as a query)
+from .feedback import MAX_WORDS as LONG_QUERY
+from .hydrate import hit_rows
+from .memo import memo_for  # above this a whole paragraph (an abstract used as a query)
 from .plan import SHORT_QUERY  # words typed: up to this a reader's words for one article
 from .retrieve import Candidates, TantivyRetriever
 
@@ -190,7 +192,8 @@ class RerankRetriever:
             self._docs, self._for = {}, plan.q
         missing = [seq for _s, seq, _g in top if seq not in self._docs]
         if missing:
-            rows = self.store.hit_rows(missing)
+            # through the search memo's rows, which hydrating the page reads again
+            rows = hit_rows(self.store, missing, True, memo_for(self.store))
             for seq in missing:
                 row = rows.get(seq)
                 self._docs[seq] = Doc.of(row.title, row.body, self.whole) if row else Doc([], [], [])
