@@ -81,8 +81,7 @@ def collect(coll, desk, depth: int) -> dict[str, dict]:
     """qid -> {x: features (K x F), gain: per candidate, ideal: the qrels' best DCG@10 gains}."""
     ki = coll.kind == "known-item"
     rec = Recorder(desk.corpus, depth)
-    relaxed = RelaxedRetriever(desk.corpus)
-    relaxed.plain = rec
+    relaxed = RelaxedRetriever(desk.corpus, rec)
     ext = {}
     out = {}
     for qid, text in coll.queries.items():

@@ -22,6 +22,7 @@ from .retrieve import Candidates, TantivyRetriever
 
 if TYPE_CHECKING:
     from .plan import Corpus, Plan
+    from .retrieve import Retriever
 
 BELOW = 0.999  # an OR-only match scores at most this share of the last AND match
 
@@ -29,9 +30,9 @@ BELOW = 0.999  # an OR-only match scores at most this share of the last AND matc
 class RelaxedRetriever:
     """AND matches, then OR matches to fill a short page (see the module docstring)."""
 
-    def __init__(self, corpus: Corpus) -> None:
+    def __init__(self, corpus: Corpus, plain: Retriever | None = None) -> None:
         self.corpus = corpus
-        self.plain = TantivyRetriever()
+        self.plain: Retriever = plain or TantivyRetriever()  # each pass (search.rerank wraps it)
 
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         strict = self.plain.retrieve(plan, fetch, sort, group_fields)

@@ -222,9 +222,7 @@ def relaxed_reranker(corpus: Corpus, depth: int = DEPTH,
     """AND then OR (:class:`~newsdesk.search.relax.RelaxedRetriever`), each pass re-ranked."""
     from .relax import RelaxedRetriever
 
-    relaxed = RelaxedRetriever(corpus)
-    relaxed.plain = RerankRetriever(corpus, TantivyRetriever(), depth, weights)  # type: ignore[assignment]
-    return relaxed
+    return RelaxedRetriever(corpus, RerankRetriever(corpus, depth=depth, weights=weights))
 
 
 def reorder(cands: Candidates, model: np.ndarray, depth: int, fetch: int) -> Candidates:
