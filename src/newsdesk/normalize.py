@@ -252,10 +252,17 @@ def iso(dt: datetime | None) -> str:
 def article_id(url: str, external_id: str, title: str, body: str) -> str:
     """The stable id (see the module docstring for the recipe); 16 hex digits."""
     if url:
-        key = "url\0" + url
-    else:
-        norm = lambda s: " ".join(s.casefold().split())  # noqa: E731
-        key = "text\0" + external_id + "\0" + norm(title) + "\0" + norm(body)
+        return _hashed("url\0" + url)
+    norm = lambda s: " ".join(s.casefold().split())  # noqa: E731
+    return _text_id(external_id, norm(title), norm(body))
+
+
+def _text_id(external_id: str, title: str, body: str) -> str:
+    """The text recipe's id of a title and body already casefolded and single-spaced."""
+    return _hashed("text\0" + external_id + "\0" + title + "\0" + body)
+
+
+def _hashed(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
@@ -266,35 +273,23 @@ def _clean_article_id(url: str, external_id: str, title: str, body: str) -> str:
     whitespace, so the recipe's "every run of whitespace is one space" is two replaces away."""
     if url:
         return article_id(url, external_id, title, body)
-    flat = body.casefold().replace("\n\n", " ").replace("\n", " ")
-    key = "text\0" + external_id + "\0" + title.casefold() + "\0" + flat
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return _text_id(external_id, title.casefold(), body.casefold().replace("\n\n", " ").replace("\n", " "))
 
 
 MAX_METADATA_DEPTH = 20  # levels of lists/objects in one metadata value; JSON tools choke far deeper
-
-
-def _too_deep(metadata: dict, limit: int) -> str:
-    """The top-level key whose value nests deeper than ``limit``, or "" (iterative: no recursion)."""
-    return _check_metadata(metadata, limit, fix=False)
-
-
-def _finite(metadata: dict) -> None:
-    """Replace infinite and NaN floats (JSON's ``1e999``) by their text, in place: strict JSON has no
-    such numbers, so ``show --json`` and the API could not print them."""
-    _check_metadata(metadata, None, fix=True)
 
 
 def _not_finite(value: float) -> bool:
     return value != value or value in (float("inf"), float("-inf"))
 
 
-def _check_metadata(metadata: dict, limit: int | None, fix: bool = True) -> str:
-    """:func:`_too_deep` and then, only when nothing is too deep, :func:`_finite`, in one walk
-    (each walked every value of every record at ingest). Returns the too-deep key or ""; with
-    ``limit`` None nothing is too deep."""
+def _check_metadata(metadata: dict, limit: int) -> str:
+    """The top-level key whose value nests deeper than ``limit`` (iterative: no recursion), or "";
+    when nothing is too deep, infinite and NaN floats (JSON's ``1e999``) are replaced by their
+    text in place: strict JSON has no such numbers, so ``show --json`` and the API could not print
+    them. One walk of every value of every record at ingest (the depth and the floats were two)."""
     fixes: list[tuple[Any, Any, str]] = []
-    flat_lists = limit is None or limit >= 1  # a list of strings is then neither too deep nor unfinite
+    flat_lists = limit >= 1  # a list of strings is then neither too deep nor unfinite
     for key, value in metadata.items():
         kind = type(value)
         if kind is str:  # most values: nothing inside
@@ -310,7 +305,7 @@ def _check_metadata(metadata: dict, limit: int | None, fix: bool = True) -> str:
         stack = [(value, 1)]
         while stack:
             item, depth = stack.pop()
-            if limit is not None and depth > limit:
+            if depth > limit:
                 return str(key)
             pairs = item.items() if isinstance(item, dict) else enumerate(item)
             for k, child in pairs:
@@ -318,9 +313,8 @@ def _check_metadata(metadata: dict, limit: int | None, fix: bool = True) -> str:
                     stack.append((child, depth + 1))
                 elif isinstance(child, float) and _not_finite(child):
                     fixes.append((item, k, str(child)))
-    if fix:
-        for item, k, text in fixes:
-            item[k] = text
+    for item, k, text in fixes:
+        item[k] = text
     return ""
 
 
