@@ -65,11 +65,6 @@ def _h63(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") & _MASK63
 
 
-def band_keys(sh: set[str], ws: list[str]) -> list[int]:
-    """The article's LSH keys: one per band of its MinHash signature, plus the lead keys."""
-    return batch_keys([(sh, ws)])[0]
-
-
 def batch_keys(docs: Sequence[tuple[set[str], list[str]]]) -> list[list[int]]:
     """LSH keys of many articles: per band, the hash of (band number, its ROWS slots).
 

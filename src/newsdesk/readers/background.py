@@ -137,8 +137,7 @@ def collecting_rarely() -> Iterator[None]:
     with _rarely_lock:
         if _rarely_users == 0:
             _saved_thresholds = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(*GC_THRESHOLDS)
+            _collect_rarely()
         _rarely_users += 1
     try:
         yield
