@@ -36,7 +36,7 @@ from _common import ev
 
 from newsdesk.search import rerank
 from newsdesk.search.relax import RelaxedRetriever
-from ranking import MAX_QUERY, load_collections, newsdesk_desk, run, score, set_floor
+from ranking import load_collections, newsdesk_desk, newsdesk_search, run, score, set_floor
 
 GRID = np.round(np.arange(-2.0, 4.01, 0.1), 2)
 ROUNDS = 4
@@ -73,8 +73,7 @@ def tiers(calls) -> tuple[np.ndarray, list[int], list[int]]:
 
 
 def query_text(text: str, known_item: bool) -> str:
-    q = text if known_item else ev.as_keywords(text)
-    return q[:MAX_QUERY].rsplit(" ", 1)[0] if len(q) > MAX_QUERY else q
+    return ev.clip(text if known_item else ev.as_keywords(text))
 
 
 def collect(coll, desk, depth: int) -> dict[str, dict]:
@@ -92,7 +91,7 @@ def collect(coll, desk, depth: int) -> dict[str, dict]:
         rec.calls = []
         missing = [s for s in seqs if s not in ext]
         if missing:
-            for seq, row in desk.store.rows_by_seq(missing).items():
+            for seq, row in desk.store.hit_rows(missing, body=False).items():
                 ext[seq] = row.external_id or row.id
         rels = coll.qrels.get(qid, {})
         gain = np.asarray([max(0, rels.get(ext.get(s, ""), 0)) for s in seqs], dtype=np.float64)
@@ -269,8 +268,8 @@ def main() -> None:
         desk = desks[corpus]
         ki = coll.kind == "known-item"
         metric = "MRR@10" if ki else "nDCG@10"
-        plain = search_fn(desk, ki, [RelaxedRetriever(desk.corpus)])
-        ltr = search_fn(desk, ki, [rerank.relaxed_reranker(desk.corpus, depth, weights)])
+        plain = newsdesk_search(desk, ki, retrievers=[RelaxedRetriever(desk.corpus)])
+        ltr = newsdesk_search(desk, ki, retrievers=[rerank.relaxed_reranker(desk.corpus, depth, weights)])
         a, b = run(plain, coll.queries, ki), run(ltr, coll.queries, ki)
         sa = {p: score(coll, a, p)[metric] for p in ("dev", "test")}
         sb = {p: score(coll, b, p)[metric] for p in ("dev", "test")}
@@ -307,14 +306,6 @@ def as_dict(w: np.ndarray) -> dict[str, dict[str, float]]:
     """The weights as newsdesk.search.rerank.WEIGHTS holds them."""
     return {kind: {f: round(float(v), 2) for f, v in zip(rerank.FEATURES, w[i], strict=True)}
             for i, kind in enumerate(rerank.KINDS) if np.any(w[i, 1:])}
-
-
-def search_fn(desk, known_item: bool, retrievers):
-    def search(q: str, k: int) -> list[str]:
-        kw = {} if known_item else {"operator": "OR"}
-        hits = ev.ranked_hits(desk, q, k, collapse=False, retrievers=retrievers, **kw)
-        return [h.external_id or h.id for h in hits]
-    return search
 
 
 if __name__ == "__main__":

@@ -62,7 +62,6 @@ INTRO = (
 SECTION = "ranking"
 BEFORE_FLOOR = 200  # newsdesk.index.MIN_TEXT_WORDS before issue 16: every desk padded to 200 words
 DEPTH = 100
-MAX_QUERY = 1000
 Search = Callable[[str, int], list[str]]
 
 
@@ -223,9 +222,8 @@ def newsdesk_search(desk: newsdesk.Desk, known_item: bool, **extra) -> Search:
 def run(search: Search, queries: dict[str, str], known_item: bool) -> dict[str, dict[str, float]]:
     out = {}
     for qid, text in queries.items():
-        q = text if known_item else ev.as_keywords(text)
-        if len(q) > MAX_QUERY:  # newsdesk refuses queries over 1,000 characters: every engine gets the same cut
-            q = q[:MAX_QUERY].rsplit(" ", 1)[0]
+        # newsdesk refuses queries over 1,000 characters: every engine gets the same cut
+        q = ev.clip(text if known_item else ev.as_keywords(text))
         ranked = search(q, DEPTH)
         out[qid] = {d: float(DEPTH - i) for i, d in enumerate(dict.fromkeys(ranked))}
     return out
