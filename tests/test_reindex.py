@@ -203,3 +203,47 @@ def test_refresh_after_another_process_reindexed_follows_the_switch(tmp_path):
         assert reader.search("oil").total == 30
     finally:
         reader.close()
+
+
+def _fieldnorms(data: Path) -> dict[str, bool]:
+    import json
+
+    meta = json.loads((data / live_name(str(data)) / "meta.json").read_text())
+    return {f["name"]: f["options"]["indexing"]["fieldnorms"] for f in meta["schema"] if f["options"].get("indexing")}
+
+
+def test_new_indexes_keep_lengths_only_where_ranking_reads_them_and_older_ones_open_as_they_are(
+    tmp_path, monkeypatch
+):
+    """Fieldnorms (a byte an article per field) are kept for the ranked text and headline fields
+    only (issue 13, data directory); an index written before keeps them all and opens without a
+    rebuild, finding and ordering the same articles, and a reindex writes it the new way."""
+    import newsdesk.index as index_mod
+    from newsdesk.desk import Desk
+
+    source = str(Path(__file__).parent / "data" / "jsonl")
+    queries = ("*", "snow", "body:snow", "title:snow", "source:wire OR snow", "author:smith OR snow")
+    lean, old = tmp_path / "lean", tmp_path / "old"
+    with newsdesk.open(lean) as desk:
+        desk.ingest(source)
+        expected = {q: [h.id for h in desk.search(q, limit=50).hits] for q in queries}
+    norms = _fieldnorms(lean)
+    assert {name for name, kept in norms.items() if kept} == {
+        name for name in norms if name.split("_")[0] in ("text", "title")
+    }
+    assert norms["text_de"] and norms["title"] and not norms["body"] and not norms["body_de"]
+
+    monkeypatch.setattr(index_mod, "NO_FIELDNORMS", frozenset())  # an index as round 4 wrote it
+    with newsdesk.open(old) as desk:
+        desk.ingest(source)
+    monkeypatch.undo()
+    assert all(_fieldnorms(old).values())
+    desk = Desk(old, reconcile=False)
+    try:
+        assert desk.index_rebuild_pending() == 0
+        assert {q: [h.id for h in desk.search(q, limit=50).hits] for q in queries} == expected
+        assert expected["snow"] and expected["body:snow"]
+    finally:
+        desk.close()
+    run_cli("reindex", data=old, check=True)
+    assert _fieldnorms(old) == norms

@@ -162,3 +162,50 @@ def test_hit_columns_equal_the_table_by_table_read(tmp_path):
         ids = d.store.ids_by_seq(seqs)
         assert fast[seqs[1]]["copy_of"] == ids[seqs[0]] and fast[seqs[0]]["copies"] == [ids[seqs[1]]]
         assert fast[seqs[2]] == {"copies": [], "copy_of": None, "story": None}
+
+
+def test_group_reads_agree_with_the_whole_table(desk):
+    """Members and group counts read through ``copies_shared`` (the rows of groups with more
+    than one member) are those of the whole table, and the reads use that index."""
+    store, _, _ = desk
+    by_group: dict[int, list[int]] = {}
+    for seq, grp in store.db.execute("SELECT seq, grp FROM copies"):
+        by_group.setdefault(grp, []).append(seq)
+    found = copies_db.members(store, list(by_group) + [10**9])
+    assert {g: sorted(m) for g, m in found.items()} == {g: sorted(m) for g, m in by_group.items()}
+    many = {g: m for g, m in by_group.items() if len(m) > 1}
+    assert len(many) >= 10 and copies_db.group_stats(store) == (len(many), sum(map(len, many.values())))
+    plan = store.db.execute(
+        f"EXPLAIN QUERY PLAN SELECT grp, seq FROM copies WHERE grp IN (1, 2) AND {copies_db.SHARED}"
+    ).fetchall()
+    assert "copies_shared" in str(plan)
+
+
+def test_a_schema_8_store_drops_its_index_of_every_group(tmp_path):
+    """Opening a store of schema 8 (one index entry per article's group) drops that index; the
+    groups read the same through ``copies_shared``."""
+    import sqlite3
+
+    import newsdesk
+    from newsdesk.model import Record
+
+    body = " ".join(f"word{i} alpha beta gamma delta" for i in range(60))
+    data = tmp_path / "d"
+    with newsdesk.open(data) as d:
+        d.ingest_records([
+            Record(title="Original", body=body, external_id="a", published="2024-01-01T10:00:00Z", source="A"),
+            Record(title="Copy", body="LONDON - " + body, external_id="b", published="2024-01-01T12:00:00Z", source="B"),
+            Record(title="Other", body="something else entirely " * 30, external_id="c", source="C"),
+        ])
+        before = copies_db.copy_info(d.store, d.store.all_seqs())
+    db = sqlite3.connect(data / "newsdesk.db")
+    db.executescript(
+        "DROP INDEX copies_shared; CREATE INDEX copies_grp ON copies(grp);"
+        "UPDATE meta SET value = '8' WHERE key = 'schema_version';"
+    )
+    db.close()
+    with newsdesk.open(data) as d:
+        names = {n for (n,) in d.store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "copies_shared" in names and "copies_grp" not in names
+        assert copies_db.copy_info(d.store, d.store.all_seqs()) == before
+        assert before[1]["copies"] == [2] and before[3]["copies"] == []

@@ -96,7 +96,9 @@ WRITER_THREADS = 1  #: indexing threads of a writer (see Index.writer)
 log = logging.getLogger("newsdesk.index")
 
 
-def build_schema() -> tantivy.Schema:
+def build_schema(all_fieldnorms: bool = False) -> tantivy.Schema:
+    """newsdesk's index schema; ``all_fieldnorms`` gives the one of indexes written before
+    :data:`NO_FIELDNORMS` (which open as they are: see :func:`_open_tantivy`)."""
     sb = tantivy.SchemaBuilder()
     sb.add_unsigned_field("seq", stored=True, indexed=True, fast=True)
     sb.add_unsigned_field("dup", stored=False, indexed=False, fast=True)
@@ -119,7 +121,36 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("salient", stored=False, tokenizer_name="raw", index_option="basic")
     sb.add_unsigned_field("copy_group", stored=False, indexed=True, fast=True)
     sb.add_unsigned_field("story", stored=False, indexed=True, fast=True)
-    return sb.build()
+    schema = sb.build()
+    return schema if all_fieldnorms else _without_fieldnorms(schema, NO_FIELDNORMS)
+
+
+#: indexed fields whose token counts (fieldnorms) the index does not keep. tantivy keeps one
+#: byte per article for each field with them, whether the article fills the field or not: 67
+#: bytes an article, 65 MiB of a 1M desk. BM25's length norm is read on ``text`` and ``title``
+#: (every language's) only: these are one-token fields (id, source, lang, analysis), fields
+#: scored by a constant (salient), or fields whose bare query (``body:``, ``author:``, ``url:``,
+#: ``entity:``) loses only its short-field-first order among matches (issue 13: 28 bytes an
+#: article; every match of such a query scores the same per word it holds)
+NO_FIELDNORMS = frozenset({
+    "id", "source", "lang", ANALYSIS_FIELD, "author", "url", "entity", "salient",
+    *(field_name(base, analysis) for analysis in ANALYSES for base in POSITIONS_IN),
+})
+
+
+def _without_fieldnorms(schema: tantivy.Schema, names: frozenset[str]) -> tantivy.Schema:
+    """``schema`` with fieldnorms off for ``names``.
+
+    tantivy has the switch (``TextFieldIndexing::set_fieldnorms``) but tantivy-py's
+    ``add_text_field`` does not pass it on; the schema's pickled form is tantivy's own
+    serialised schema, which carries it, so the schema is rebuilt from that with the flag off.
+    """
+    rebuild, (state,) = schema.__reduce__()
+    for field in state["inner"]:
+        indexing = field["options"].get("indexing") if field["name"] in names else None
+        if indexing is not None:
+            indexing["fieldnorms"] = False
+    return rebuild(state)
 
 
 def content_hash(title: str, body: str) -> int:
@@ -460,7 +491,15 @@ def memory_index() -> tantivy.Index:
 def _open_tantivy(schema: tantivy.Schema, path: str) -> tantivy.Index:
     """Open (or create) the tantivy index in ``path`` with every per-language tokenizer registered:
     a tokenizer is not stored in the index folder, so each open must register them."""
-    tv = tantivy.Index(schema, path=path, reuse=True)
+    try:
+        tv = tantivy.Index(schema, path=path, reuse=True)
+    except ValueError as err:
+        # an index written before NO_FIELDNORMS keeps every field's lengths: same fields, same
+        # scores, so it is read as it is (a reindex writes it without them) rather than rebuilt
+        try:
+            tv = tantivy.Index(build_schema(all_fieldnorms=True), path=path, reuse=True)
+        except ValueError:
+            raise err from None
     register_tokenizers(tv)
     return tv
 

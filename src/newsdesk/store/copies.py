@@ -32,13 +32,26 @@ CREATE TABLE IF NOT EXISTS copies (
     copy_of   INTEGER,                 -- seq of the group's original; NULL on the original
     shingles  INTEGER NOT NULL         -- distinct word shingles (few: too short to compare)
 );
-CREATE INDEX IF NOT EXISTS copies_grp ON copies(grp);
+CREATE INDEX IF NOT EXISTS copies_shared ON copies(grp) WHERE grp != seq;  -- see SHARED
 CREATE TABLE IF NOT EXISTS copy_keys (
     key       INTEGER NOT NULL,        -- (time bucket + 1) << 32 | top 32 bits of the band key
     seq       INTEGER NOT NULL,        --   (enrich.copies.stored_key; bucket: days / 2 windows)
     PRIMARY KEY (key, seq)
 ) WITHOUT ROWID;
 """
+
+
+#: the members of a group other than its smallest seq (whose ``grp`` is its own seq) are the
+#: rows of ``copies_shared``: most articles are copies of none and nobody's original, so the
+#: index of every row's group (12 MiB of a 1M desk) held one entry per article to find the
+#: few groups with more than one. Its condition, written the same way in every query that
+#: should use it (SQLite matches a partial index's WHERE by its terms)
+SHARED = "grp != seq"
+
+
+def migrate_shared_index(db: Any) -> None:
+    """Schema 9: the index of every row's group gives way to ``copies_shared`` (made by the DDL)."""
+    db.execute("DROP INDEX IF EXISTS copies_grp")
 
 
 def migrate_bands(db: Any) -> None:
@@ -203,11 +216,16 @@ def groups_of(store: Store, seqs: Iterable[int]) -> dict[int, int]:
 
 
 def members(store: Store, groups: Iterable[int]) -> dict[int, list[int]]:
-    """{group: [member seqs]}."""
+    """{group: [member seqs]}: the group's own seq (its smallest member) and the rows of
+    ``copies_shared`` naming it."""
     out: dict[int, list[int]] = {}
-    for part in _chunks(sorted(set(groups))):
+    for part in _chunks(sorted(set(groups)), _CHUNK // 2):
         marks = ",".join("?" * len(part))
-        for grp, seq in store.db.execute(f"SELECT grp, seq FROM copies WHERE grp IN ({marks})", part):
+        for grp, seq in store.db.execute(
+            f"SELECT grp, seq FROM copies WHERE seq IN ({marks}) AND grp = seq UNION ALL "
+            f"SELECT grp, seq FROM copies WHERE grp IN ({marks}) AND {SHARED}",
+            [*part, *part],
+        ):
             out.setdefault(grp, []).append(seq)
     return out
 
@@ -319,10 +337,8 @@ def source_roles(store: Store, seqs: Iterable[int] | None = None) -> dict[str, d
 
 def group_stats(store: Store) -> tuple[int, int]:
     """(groups with more than one member, articles in them): for ``stats`` and the bench."""
-    row = store.db.execute(
-        "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM copies GROUP BY grp HAVING n > 1)"
-    ).fetchone()
-    return int(row[0]), int(row[1])
+    groups, others = store.db.execute(f"SELECT count(DISTINCT grp), count(*) FROM copies WHERE {SHARED}").fetchone()
+    return int(groups), int(groups) + int(others)  # each group's smallest member is not in copies_shared
 
 
 def all_groups(store: Store) -> dict[int, int]:
@@ -340,24 +356,18 @@ def hit_columns(store: Store, seqs: Sequence[int]) -> dict[int, dict]:
         return {}
     rows = store.db.execute(
         "SELECT s.value, c.grp, o.id, m.story, "
-        "(SELECT count(*) FROM copies g WHERE g.grp = c.grp) "
+        f"c.grp != c.seq OR EXISTS (SELECT 1 FROM copies g WHERE g.grp = c.seq AND g.{SHARED}) "
         "FROM json_each(?) s LEFT JOIN copies c ON c.seq = s.value "
         "LEFT JOIN articles o ON o.seq = c.copy_of LEFT JOIN story_members m ON m.seq = s.value",
         (json.dumps(list(seqs)),),
     ).fetchall()
-    shared = sorted({grp for _s, grp, _o, _st, n in rows if grp is not None and n > 1})
-    members: dict[int, list[tuple[int, str]]] = {}
-    for part in _chunks(shared):
-        marks = ",".join("?" * len(part))
-        for grp, seq, aid in store.db.execute(
-            f"SELECT c.grp, c.seq, a.id FROM copies c JOIN articles a ON a.seq = c.seq "
-            f"WHERE c.grp IN ({marks}) ORDER BY c.seq",
-            part,
-        ):
-            members.setdefault(grp, []).append((seq, aid))
+    shared = sorted({grp for _s, grp, _o, _st, many in rows if grp is not None and many})
+    by_group = members(store, shared)
+    ids = store.ids_by_seq(sorted({seq for seqs in by_group.values() for seq in seqs}))
+    group_ids = {grp: [(seq, ids[seq]) for seq in sorted(seqs) if seq in ids] for grp, seqs in by_group.items()}
     return {
         seq: {
-            "copies": [aid for other, aid in members.get(grp, []) if other != seq] if grp is not None else [],
+            "copies": [aid for other, aid in group_ids.get(grp, []) if other != seq] if grp is not None else [],
             "copy_of": original,
             "story": story,
         }

@@ -14,7 +14,9 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
+# 9: copy groups are found through ``copies_shared`` (the rows of groups with more than one
+# member) instead of an index of every row's group (store.copies.SHARED)
 # 8: band rows may be packed in groups (store.bands: band_blobs, band_buckets; with the DDL),
 # which a newsdesk of schema 7 would not look in
 # 7: new rows may store ``provenance`` / ``ingested_at`` compacted (store.articles.column_sql;
@@ -58,6 +60,14 @@ def _packs_to_6(db: Any) -> None:
     drop_band_packs(db)
 
 
+def _shared_groups_9(db: Any) -> None:
+    """Schema 9: the index of every article's copy group is dropped (``copies_shared``, which
+    the DDL makes, indexes the groups with more than one member)."""
+    from .copies import migrate_shared_index
+
+    migrate_shared_index(db)
+
+
 #: version -> a function that brings a store of ``version - 1`` up to ``version`` inside the
 #: opening transaction (beyond what the idempotent DDL of the parts already does)
 MIGRATIONS: dict[int, Callable[[Any], None]] = {
@@ -65,6 +75,7 @@ MIGRATIONS: dict[int, Callable[[Any], None]] = {
     3: _round2_to_3,
     4: _round3_to_4,
     6: _packs_to_6,
+    9: _shared_groups_9,
 }
 
 
