@@ -91,3 +91,25 @@ def test_the_directory_says_a_schema_older_newsdesks_refuse(tmp_path):
     db = sqlite3.connect(tmp_path / "newsdesk.db")
     assert int(db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]) >= 7
     db.close()
+
+
+def test_empty_authors_and_metadata_are_stored_empty_and_read_as_json(store):
+    """No authors and no unmapped fields (most rows) are stored as '' and read back as [] and {}
+    through every read; filled ones, older rows' '[]'/'{}' and a replaced text keep their JSON."""
+    full = dataclasses.replace(art(2, "f:2", STAMPS[0]), authors=["Ann Lee"], metadata={"desk": "x"})
+    new, _ = store.add_values([article_values(a) for a in (art(1, "f:1", STAMPS[0]), full)])
+    raw = {i: (au, md) for i, au, md in store.db.execute("SELECT id, authors, metadata FROM articles")}
+    assert raw == {"id1": ("", ""), "id2": ('["Ann Lee"]', '{"desk": "x"}')}
+    assert store.get("id1").authors == [] and store.get("id1").metadata == {}
+    assert store.get("id2").authors == ["Ann Lee"] and store.get("id2").metadata == {"desk": "x"}
+    assert {r.id: (r.authors, r.metadata) for b in store.changed_since(0) for r in b} == {
+        "id1": ("[]", "{}"), "id2": ('["Ann Lee"]', '{"desk": "x"}')}
+    assert store.hit_rows([new[0][0]])[new[0][0]].authors == "[]"
+    with store.transaction():
+        store.db.execute("UPDATE articles SET authors = '[]', metadata = '{}' WHERE id = 'id2'")
+    assert store.get("id2").authors == [] and store.get("id2").metadata == {}
+    changed = dataclasses.replace(art(1, "f:1", STAMPS[0]), body="a new body")
+    revisions.replace(store, [(new[0], article_values(changed))], now="2026-12-02T00:00:00Z")
+    assert store.db.execute("SELECT authors, metadata FROM articles WHERE id = 'id1'").fetchone() == ("", "")
+    assert store.get("id1").metadata == {} and store.get("id1").body == "a new body"
+    assert revisions.of(store, new[0][0])[0]["metadata"] in ({}, "{}")

@@ -85,3 +85,29 @@ def test_a_reader_opened_before_the_dictionary_reads_bodies_written_after(tmp_pa
     writer.close()
     assert reader.get("id-3").body == texts[3]
     assert reader.hit_rows([5])[5].body == texts[4]
+
+
+def test_compact_frames_after_training_and_full_frames_of_older_stores_read_alike(tmp_path):
+    """Once the store has its dictionary, bodies are compact frames (no magic number, no
+    dictionary id: 8 header bytes fewer, one marker byte more); a body stored as a full zstd frame naming the same
+    dictionary (round 4 stores) or none reads back the same."""
+    import zstandard
+
+    rnd = random.Random(4)
+    texts = [body(rnd) for _ in range(store_texts.TRAIN_MIN + 2)]
+    store = Store(str(tmp_path))
+    store.add_values([article_values(art(i, t)) for i, t in enumerate(texts)])
+    (did, data), = store.db.execute("SELECT id, data FROM text_dicts").fetchall()
+    stored = dict(store.db.execute("SELECT id, body FROM articles"))
+    assert all(v[0] == store_texts.COMPACT for v in stored.values())
+    full = zstandard.ZstdCompressor(level=store_texts.LEVEL, dict_data=zstandard.ZstdCompressionDict(data),
+                                    write_content_size=True).compress(texts[0].encode())
+    assert zstandard.get_frame_parameters(full).dict_id == did and len(full) >= len(stored["id-0"]) + 7
+    plain = zstandard.ZstdCompressor(level=store_texts.LEVEL).compress(texts[1].encode())
+    with store.transaction():
+        store.db.execute("UPDATE articles SET body = ? WHERE id = 'id-0'", (full,))
+        store.db.execute("UPDATE articles SET body = ? WHERE id = 'id-1'", (plain,))
+    store.close()
+    again = Store(str(tmp_path))
+    assert [again.get(f"id-{i}").body for i in range(len(texts))] == texts
+    again.close()

@@ -297,12 +297,12 @@ class Store:
                 seq += 1
                 new_rows.append(StoredRow(seq, *v, version))
             self.texts.maybe_train(db, [r[6] for r in new_rows])
-            pack, where, when = self.texts.pack, self.compact.provenance, self.compact.stamp
+            stored = self.compact.row
             db.executemany(
                 "INSERT INTO articles (seq, id, external_id, url, source, title, body, published, "
                 "authors, lang, metadata, provenance, ingested_at, version) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(*r[:6], pack(r[6]), *r[7:11], where(db, r[11]), when(db, r[12]), r[13]) for r in new_rows],
+                [stored(db, self.texts, r) for r in new_rows],
             )
         return new_rows, len(values) - len(new_rows)
 

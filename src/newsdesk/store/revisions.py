@@ -124,8 +124,7 @@ def replace(store: Store, changes: list[tuple[tuple, tuple]], now: str) -> list[
             db.execute(
                 "UPDATE articles SET external_id=?, url=?, source=?, title=?, body=?, published=?, "
                 "authors=?, lang=?, metadata=?, provenance=?, ingested_at=?, version=? WHERE seq=?",
-                (*new[2:6], store.texts.pack(new[6]), *new[7:11], store.compact.provenance(db, new[11]),
-                 store.compact.stamp(db, new[12]), new[13], seq),
+                (*store.compact.row(db, store.texts, new)[2:], seq),
             )
             db.execute("DELETE FROM stage_runs WHERE seq = ?", (seq,))
             out.append(new)
