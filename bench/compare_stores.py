@@ -7,7 +7,9 @@ directories, one with the code before the change and one after, then
 
 Every table is compared in full, sorted, except what records *when* an ingest ran: the
 ``ingested_at`` column and the ingest stamps among ``article_prefixes`` (provenance prefixes
-that are ISO times). Exits 1 when anything differs, naming the table and an example row.
+that are ISO times). Articles are compared as newsdesk reads them (bodies decompressed,
+compacted columns expanded: ``store.select_list``), so a change of how rows are stored is
+checked on what they hold. Exits 1 when anything differs, naming the table and an example row.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 SKIP_COLUMNS = {"ingested_at"}
 
 
-def rows(db: sqlite3.Connection, table: str) -> list[tuple]:
+def article_rows(db: sqlite3.Connection, path: Path) -> list[tuple]:
+    from newsdesk.store import COLUMNS, decoded, select_list
+    from newsdesk.store.texts import Codec
+
+    cols = [c for c in COLUMNS if c not in SKIP_COLUMNS]
+    got = db.execute(f"SELECT {select_list(cols)} FROM articles").fetchall()
+    return sorted(decoded(Codec(db, str(path)), got, at=cols.index("body")), key=repr)
+
+
+def rows(db: sqlite3.Connection, table: str, path: Path) -> list[tuple]:
+    if table == "articles":
+        return article_rows(db, path)
     cols = [r[1] for r in db.execute(f'PRAGMA table_info("{table}")') if r[1] not in SKIP_COLUMNS]
     if not cols:
         return []
@@ -40,7 +53,7 @@ def compare(a: Path, b: Path) -> list[str]:
     if tables[0] != tables[1]:
         problems.append(f"different tables: {sorted(set(tables[0]) ^ set(tables[1]))}")
     for table in sorted(set(tables[0]) & set(tables[1])):
-        ra, rb = rows(dbs[0], table), rows(dbs[1], table)
+        ra, rb = rows(dbs[0], table, a / "newsdesk.db"), rows(dbs[1], table, b / "newsdesk.db")
         if ra != rb:
             example = next(((x, y) for x, y in zip(ra, rb, strict=False) if x != y), None)
             problems.append(f"{table}: {len(ra):,} vs {len(rb):,} rows differ; e.g. {example!r:.300}")
