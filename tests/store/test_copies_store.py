@@ -209,3 +209,22 @@ def test_a_schema_8_store_drops_its_index_of_every_group(tmp_path):
         assert "copies_shared" in names and "copies_grp" not in names
         assert copies_db.copy_info(d.store, d.store.all_seqs()) == before
         assert before[1]["copies"] == [2] and before[3]["copies"] == []
+
+
+def test_group_counts_when_a_redo_moved_a_group_head_elsewhere(tmp_path):
+    """A redo can move a group's head (the row whose seq is the group) into a lower group and
+    leave its old members naming it: counts and members then are those of the rows as they are."""
+    store = Store(str(tmp_path))
+    try:
+        with store.transaction():
+            copies_db.put(store, [(1, 4, None, 50), (2, 1, 1, 50), (3, 1, 1, 50), (4, 4, None, 50),
+                                  (5, 5, None, 50), (7, 5, 5, 50), (8, 8, None, 50)])
+        # groups as stored: 4 -> {1, 4}, 1 -> {2, 3} (head 1 is in group 4), 5 -> {5, 7}, 8 -> {8}
+        assert copies_db.group_stats(store) == (3, 6)
+        assert {g: sorted(m) for g, m in copies_db.members(store, [1, 4, 5, 8]).items()} == {
+            1: [2, 3], 4: [1, 4], 5: [5, 7], 8: [8]}
+        with store.transaction():
+            copies_db.update_groups(store, [(3, None, 3)])
+        assert copies_db.group_stats(store) == (2, 4)  # group 1 is {2} alone now
+    finally:
+        store.close()

@@ -131,7 +131,8 @@ def build_schema(all_fieldnorms: bool = False) -> tantivy.Schema:
 #: (every language's) only: these are one-token fields (id, source, lang, analysis), fields
 #: scored by a constant (salient), or fields whose bare query (``body:``, ``author:``, ``url:``,
 #: ``entity:``) loses only its short-field-first order among matches (issue 13: 28 bytes an
-#: article; every match of such a query scores the same per word it holds)
+#: article; a ``body`` field keeps no frequencies either, so every match of a ``body:`` word
+#: scores the same; ``author``/``url``/``entity`` still weigh how often the word occurs)
 NO_FIELDNORMS = frozenset({
     "id", "source", "lang", ANALYSIS_FIELD, "author", "url", "entity", "salient",
     *(field_name(base, analysis) for analysis in ANALYSES for base in POSITIONS_IN),
@@ -494,8 +495,9 @@ def _open_tantivy(schema: tantivy.Schema, path: str) -> tantivy.Index:
     try:
         tv = tantivy.Index(schema, path=path, reuse=True)
     except ValueError as err:
-        # an index written before NO_FIELDNORMS keeps every field's lengths: same fields, same
-        # scores, so it is read as it is (a reindex writes it without them) rather than rebuilt
+        # an index written before NO_FIELDNORMS keeps every field's lengths: the same fields and
+        # matches, and the same ranking (text, title); only a bare body:/author:/url:/entity:
+        # query keeps ordering shorter fields first until a reindex writes it without them
         try:
             tv = tantivy.Index(build_schema(all_fieldnorms=True), path=path, reuse=True)
         except ValueError:

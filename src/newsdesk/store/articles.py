@@ -19,9 +19,9 @@ CREATE TABLE IF NOT EXISTS articles (
     title        TEXT NOT NULL DEFAULT '',
     body         TEXT NOT NULL DEFAULT '',
     published    TEXT NOT NULL DEFAULT '',     -- ISO 8601 UTC, '' when unknown
-    authors      TEXT NOT NULL DEFAULT '[]',   -- JSON list
+    authors      TEXT NOT NULL DEFAULT '[]',   -- JSON list; '' for none (EMPTY_JSON)
     lang         TEXT NOT NULL DEFAULT '',
-    metadata     TEXT NOT NULL DEFAULT '{}',   -- JSON object: every unmapped input field
+    metadata     TEXT NOT NULL DEFAULT '{}',   -- JSON object: every unmapped input field; '' for none
     provenance   TEXT NOT NULL DEFAULT '',     -- where it was read (compacted: see column_sql)
     ingested_at  TEXT NOT NULL DEFAULT '',     -- ISO 8601 UTC (compacted: see column_sql)
     version      INTEGER NOT NULL              -- change counter stamp, see module docstring

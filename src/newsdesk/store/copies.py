@@ -337,8 +337,13 @@ def source_roles(store: Store, seqs: Iterable[int] | None = None) -> dict[str, d
 
 def group_stats(store: Store) -> tuple[int, int]:
     """(groups with more than one member, articles in them): for ``stats`` and the bench."""
-    groups, others = store.db.execute(f"SELECT count(DISTINCT grp), count(*) FROM copies WHERE {SHARED}").fetchone()
-    return int(groups), int(groups) + int(others)  # each group's smallest member is not in copies_shared
+    # each group's rows in copies_shared, plus its head (the row whose seq is the group) when that
+    # row is still in the group: a redo can move a head to a lower group and leave its members
+    row = store.db.execute(
+        "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) + EXISTS (SELECT 1 FROM copies h "
+        f"WHERE h.seq = s.grp AND h.grp = h.seq) AS n FROM copies s WHERE {SHARED} GROUP BY grp) WHERE n > 1"
+    ).fetchone()
+    return int(row[0]), int(row[1])
 
 
 def all_groups(store: Store) -> dict[int, int]:

@@ -16,7 +16,9 @@ from typing import Any
 
 SCHEMA_VERSION = 9
 # 9: copy groups are found through ``copies_shared`` (the rows of groups with more than one
-# member) instead of an index of every row's group (store.copies.SHARED)
+# member) instead of an index of every row's group (store.copies.SHARED); new rows may store
+# empty authors/metadata as '' and bodies as compact frames (store.articles.EMPTY_JSON,
+# store.texts.COMPACT), which a newsdesk of schema 8 would misread, so it must refuse the directory
 # 8: band rows may be packed in groups (store.bands: band_blobs, band_buckets; with the DDL),
 # which a newsdesk of schema 7 would not look in
 # 7: new rows may store ``provenance`` / ``ingested_at`` compacted (store.articles.column_sql;
