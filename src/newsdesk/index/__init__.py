@@ -146,8 +146,13 @@ def _without_fieldnorms(schema: tantivy.Schema, names: frozenset[str]) -> tantiv
     ``add_text_field`` does not pass it on; the schema's pickled form is tantivy's own
     serialised schema, which carries it, so the schema is rebuilt from that with the flag off.
     """
-    rebuild, (state,) = schema.__reduce__()
-    for field in state["inner"]:
+    try:
+        rebuild, (state,) = schema.__reduce__()
+        fields = state["inner"]
+    except (TypeError, ValueError, KeyError):  # a tantivy-py without that form: every field keeps them
+        log.debug("tantivy %s: schema has no pickled form; fieldnorms kept on every field", tantivy.__version__)
+        return schema
+    for field in fields:
         indexing = field["options"].get("indexing") if field["name"] in names else None
         if indexing is not None:
             indexing["fieldnorms"] = False
