@@ -17,7 +17,7 @@ end: :func:`copy_info`, :func:`groups_of`, :func:`originals_among`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import bands
@@ -45,8 +45,13 @@ CREATE TABLE IF NOT EXISTS copy_keys (
 #: rows of ``copies_shared``: most articles are copies of none and nobody's original, so the
 #: index of every row's group (12 MiB of a 1M desk) held one entry per article to find the
 #: few groups with more than one. Its condition, written the same way in every query that
-#: should use it (SQLite matches a partial index's WHERE by its terms)
+#: should use it (SQLite matches a partial index's WHERE by its terms; :func:`shared` under an alias)
 SHARED = "grp != seq"
+
+
+def shared(alias: str) -> str:
+    """:data:`SHARED` for the ``copies`` table under ``alias`` (in a join)."""
+    return f"{alias}.grp != {alias}.seq"
 
 
 def migrate_shared_index(db: Any) -> None:
@@ -219,15 +224,22 @@ def members(store: Store, groups: Iterable[int]) -> dict[int, list[int]]:
     """{group: [member seqs]}: the group's own seq (its smallest member) and the rows of
     ``copies_shared`` naming it."""
     out: dict[int, list[int]] = {}
+    for grp, seq in _member_rows(store, groups):
+        out.setdefault(grp, []).append(seq)
+    return out
+
+
+def _member_rows(store: Store, groups: Iterable[int], ids: bool = False) -> Iterator[tuple]:
+    """(group, seq) of every member of these groups (with the article's id when ``ids``), in no
+    particular order: the head by primary key, the rest through ``copies_shared``."""
+    columns, join = ("c.grp, c.seq, a.id", " JOIN articles a ON a.seq = c.seq") if ids else ("c.grp, c.seq", "")
     for part in _chunks(sorted(set(groups)), _CHUNK // 2):
         marks = ",".join("?" * len(part))
-        for grp, seq in store.db.execute(
-            f"SELECT grp, seq FROM copies WHERE seq IN ({marks}) AND grp = seq UNION ALL "
-            f"SELECT grp, seq FROM copies WHERE grp IN ({marks}) AND {SHARED}",
+        yield from store.db.execute(
+            f"SELECT {columns} FROM copies c{join} WHERE c.seq IN ({marks}) AND c.grp = c.seq UNION ALL "
+            f"SELECT {columns} FROM copies c{join} WHERE c.grp IN ({marks}) AND {shared('c')}",
             [*part, *part],
-        ):
-            out.setdefault(grp, []).append(seq)
-    return out
+        )
 
 
 def order_keys(store: Store, seqs: Iterable[int]) -> dict[int, tuple[str, str, str]]:
@@ -361,15 +373,15 @@ def hit_columns(store: Store, seqs: Sequence[int]) -> dict[int, dict]:
         return {}
     rows = store.db.execute(
         "SELECT s.value, c.grp, o.id, m.story, "
-        f"c.grp != c.seq OR EXISTS (SELECT 1 FROM copies g WHERE g.grp = c.seq AND g.{SHARED}) "
+        f"{shared('c')} OR EXISTS (SELECT 1 FROM copies g WHERE g.grp = c.seq AND {shared('g')}) "
         "FROM json_each(?) s LEFT JOIN copies c ON c.seq = s.value "
         "LEFT JOIN articles o ON o.seq = c.copy_of LEFT JOIN story_members m ON m.seq = s.value",
         (json.dumps(list(seqs)),),
     ).fetchall()
-    shared = sorted({grp for _s, grp, _o, _st, many in rows if grp is not None and many})
-    by_group = members(store, shared)
-    ids = store.ids_by_seq(sorted({seq for seqs in by_group.values() for seq in seqs}))
-    group_ids = {grp: [(seq, ids[seq]) for seq in sorted(seqs) if seq in ids] for grp, seqs in by_group.items()}
+    many = sorted({grp for _s, grp, _o, _st, shares in rows if grp is not None and shares})
+    group_ids: dict[int, list[tuple[int, str]]] = {}
+    for grp, seq, aid in sorted(_member_rows(store, many, ids=True)):  # the member ids in the same read
+        group_ids.setdefault(grp, []).append((seq, aid))
     return {
         seq: {
             "copies": [aid for other, aid in group_ids.get(grp, []) if other != seq] if grp is not None else [],
