@@ -218,7 +218,7 @@ def test_new_indexes_keep_lengths_only_where_ranking_reads_them_and_older_ones_o
     """Fieldnorms (a byte an article per field) are kept for the ranked text and headline fields
     only (issue 13, data directory); an index written before keeps them all and opens without a
     rebuild, finding and ordering the same articles, and a reindex writes it the new way."""
-    import newsdesk.index as index_mod
+    import newsdesk.index.schema as index_schema
     from newsdesk.desk import Desk
 
     source = str(Path(__file__).parent / "data" / "jsonl")
@@ -235,7 +235,7 @@ def test_new_indexes_keep_lengths_only_where_ranking_reads_them_and_older_ones_o
     }
     assert norms["text_de"] and norms["title"] and not norms["body"] and not norms["body_de"]
 
-    monkeypatch.setattr(index_mod, "NO_FIELDNORMS", frozenset())  # an index as round 4 wrote it
+    monkeypatch.setattr(index_schema, "NO_FIELDNORMS", frozenset())  # an index as round 4 wrote it
     with newsdesk.open(old) as desk:
         desk.ingest(source)
     monkeypatch.undo()
