@@ -55,8 +55,9 @@ INTRO = (
     "*newsdesk before* is the ranking before issue 16 (plan.DROP_STOP_WORDS off, "
     "plan.TITLE_ALL_BOOST 0, every desk padded to 200 words); *newsdesk shipped* is the committed "
     "ranking (stop words out of queries, a clause for headlines holding every query word, the "
-    "length floor chosen per desk: index/lengths.py) with AND then OR (rank='relaxed', search.relax); *rank='ltr'* "
-    "is that ranking with each pass's top 20 re-ordered by the learned model of search.rerank (opt-in). Equal scores are ordered by article id in every newsdesk run, so that figures do not "
+    "length floor chosen per desk: index/lengths.py, the top 10 of a plan whose words are all required "
+    "re-ordered by the learned model of search.rerank) with AND then OR (rank='relaxed', search.relax); "
+    "*rank='ltr'* is that ranking with the top 20 of each pass, OR passes too, re-ordered (opt-in). Equal scores are ordered by article id in every newsdesk run, so that figures do not "
     "depend on how a rebuild laid the index out."
 )
 SECTION = "ranking"
@@ -205,6 +206,13 @@ def copy_ties(colls, results) -> str:
 
 
 def newsdesk_search(desk: newsdesk.Desk, known_item: bool, **extra) -> Search:
+    """Our plan's BM25 alone unless ``extra`` names the retrievers (the default ranking re-orders
+    AND plans by search.rerank: the rows built on the ranking before issue 16 must not)."""
+    if "retrievers" not in extra:
+        from newsdesk.search.retrieve import TantivyRetriever
+
+        extra["retrievers"] = [TantivyRetriever()]
+
     def search(q: str, k: int) -> list[str]:
         # equal scores by document key, the cut fetched past until its score is not shared
         # (evaluate.ranked_hits): a rebuild (a multi-threaded writer) lays documents out

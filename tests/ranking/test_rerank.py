@@ -9,7 +9,9 @@ import pytest
 import newsdesk
 from newsdesk.model import Record
 from newsdesk.search import rerank
-from newsdesk.search.rerank import Doc, RerankRetriever, doc_features, window_share
+from newsdesk.search.relax import RelaxedRetriever
+from newsdesk.search.rerank import Doc, RerankRetriever, doc_features, opening_words, window_share
+from newsdesk.search.retrieve import TantivyRetriever
 
 VOCAB = [f"filler{i}" for i in range(300)]
 ONLY_SCORE = {kind: {"score": 1.0} for kind in ("short", "long")}
@@ -70,7 +72,8 @@ def test_features_see_headline_lead_and_cover():
 
 
 def test_score_alone_keeps_the_first_pass_order_with_ties_by_seq(desk):
-    hits = desk.search("harbour strike", limit=20, snippets=False, collapse=False).hits
+    hits = desk.search("harbour strike", limit=20, snippets=False, collapse=False,
+                       retrievers=[TantivyRetriever()]).hits
     stored = {h.external_id: desk.store.seq_of(h.id) for h in hits}
     expected = [h.external_id for h in sorted(hits, key=lambda h: (-h.score, stored[h.external_id]))]
     assert len({h.score for h in hits}) < len(hits)  # the deep articles tie: the case the order is for
@@ -79,7 +82,7 @@ def test_score_alone_keeps_the_first_pass_order_with_ties_by_seq(desk):
 
 
 def test_the_weights_move_articles_by_their_features(desk):
-    plain = ids(desk, "harbour strike")
+    plain = ids(desk, "harbour strike", TantivyRetriever())
     assert plain[0] == "headline"  # the shipped headline clauses
     lead = ids(desk, "harbour strike", RerankRetriever(desk.corpus, weights=weights(lead=5.0)))
     assert plain.index("lead") > 0 and lead[0] == "lead"
@@ -99,3 +102,68 @@ def test_pages_extend_each_other(desk):
 def test_date_order_is_left_alone(desk):
     r = RerankRetriever(desk.corpus, weights=weights(title=5.0))
     assert ids(desk, "harbour strike", r, sort="date") == ids(desk, "harbour strike", sort="date")
+
+
+@pytest.fixture(scope="module")
+def few(tmp_path_factory):
+    """As ``desk``, with four deep articles: the lead article is inside the default's depth."""
+    rng = random.Random(7)
+
+    def filler(n: int) -> str:
+        return " ".join(rng.choice(VOCAB) for _ in range(n))
+
+    records = [Record(title=filler(6), body=f"{filler(150)} harbour strike {filler(20)} harbour strike "
+                      f"{filler(20)} harbour strike", external_id=f"deep{i}") for i in range(4)]
+    records.append(Record(title="Harbour strike ends", body=filler(120), external_id="headline"))
+    records.append(Record(title=filler(6), body="The harbour strike " + filler(120), external_id="lead"))
+    records += [Record(title=filler(6), body=filler(100), external_id=f"other{i}") for i in range(20)]
+    d = newsdesk.open(tmp_path_factory.mktemp("rerank-few") / "data")
+    d.ingest_records(records)
+    yield d
+    d.close()
+
+
+def test_the_default_ranking_reorders_and_plans_only(few):
+    """The default ranking puts the article with the words in its opening (headline or lead)
+    above those that repeat them deep in the body, for a query whose words are all required;
+    an OR query (ad hoc keywords) keeps BM25's order."""
+    bm25 = ids(few, "harbour strike", TantivyRetriever())
+    default = ids(few, "harbour strike")
+    assert bm25[0] == "headline" and bm25.index("lead") > 1  # BM25 alone: the deep bodies outrank the lead
+    assert default[:2] == ["headline", "lead"] and sorted(default) == sorted(bm25)
+    assert ids(few, "harbour strike", operator="OR") == ids(few, "harbour strike", TantivyRetriever(), operator="OR")
+
+
+def test_the_default_reorders_its_depth_only(desk):
+    """Twelve deep articles tie above the lead one: at depth 10 it stays where BM25 put it."""
+    bm25 = ids(desk, "harbour strike", TantivyRetriever())
+    assert bm25.index("lead") >= rerank.DEFAULT_DEPTH
+    assert ids(desk, "harbour strike") == bm25
+    deeper = RerankRetriever(desk.corpus, depth=20, conjunctive=True)
+    assert ids(desk, "harbour strike", deeper)[:2] == ["headline", "lead"]
+
+
+def test_relaxed_reorders_its_and_pass_and_not_its_or_fill(few):
+    q = "harbour strike nowhereword"  # no article has every word: the page is OR matches alone
+    plain = ids(few, q, RelaxedRetriever(few.corpus))
+    assert ids(few, q, rank="relaxed") == plain and "lead" in plain
+    assert ids(few, "harbour strike", rank="relaxed")[:2] == ["headline", "lead"]
+
+
+def test_the_opening_path_gives_the_feature_path_order(desk):
+    """The default's shortcut (only the score and the opening weigh: read the opening's words
+    alone) orders as the feature matrix with the same weights does."""
+    fast = RerankRetriever(desk.corpus)
+    slow = RerankRetriever(desk.corpus)
+    slow.opening_only = False
+    assert fast.opening_only
+    for q in ("harbour strike", "harbour", "strike filler3", "harbour OR filler7"):
+        assert ids(desk, q, fast) == ids(desk, q, slow), q
+
+
+def test_opening_words_are_the_headline_and_lead_analysed():
+    body = " ".join(["Strikes"] + [f"w{i}" for i in range(rerank.LEAD_WORDS)] + ["harbours"])
+    words = opening_words("Harbour workers", body)
+    assert {"harbour", "worker", "strike"} <= words  # stemmed as the text field is
+    assert f"w{rerank.LEAD_WORDS - 2}" in words and f"w{rerank.LEAD_WORDS - 1}" not in words
+    assert "harbours" not in words and opening_words("", "") == frozenset()

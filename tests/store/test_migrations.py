@@ -11,6 +11,7 @@ import pytest
 
 import newsdesk
 from newsdesk.errors import DataDirError
+from newsdesk.search.retrieve import TantivyRetriever
 from newsdesk.store import Store
 from newsdesk.store.schema import SCHEMA_VERSION
 
@@ -38,7 +39,9 @@ def test_round1_directory_opens_upgrades_and_searches_identically(round1):
         for q, want in expected.items():
             if q.startswith("_"):
                 continue
-            got = desk.search(q, limit=10)
+            # BM25's order: what is tested is the upgraded store and index, not this round's
+            # re-ordering of the top ten (search.rerank), which moves "oil"'s second and third
+            got = desk.search(q, limit=10, retrievers=[TantivyRetriever()])
             assert got.total == want["total"], q
             # the same hits in the same order, up to the order of equal scores (tantivy leaves ties
             # to its segment layout, which a rebuilt index may lay out differently)

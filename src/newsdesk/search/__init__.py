@@ -37,6 +37,7 @@ from .plan import (
     make_plan,
     ranking_clauses,
 )
+from .rerank import default_retriever
 from .retrieve import SORTS, Candidates, Retriever, TantivyRetriever, identity, rrf
 
 DEDUP_EXTRA = 5  # extra hits fetched so a page stays full after collapsing duplicates
@@ -52,7 +53,9 @@ COLLAPSE_MODES = (*GROUP_FIELDS, "none")
 # ranking modes (bench/ranking.py measures each): "relaxed" fills a short AND page with OR matches
 # (search.relax); "rm3" adds pseudo-relevance feedback to long queries (search.feedback);
 # "hybrid" fuses BM25 with WordLlama static embeddings by RRF k=60 (search.dense, `semantic` extra);
-# "ltr" is "relaxed" with each pass's top 20 re-ordered by the learned model (search.rerank)
+# "ltr" is "relaxed" with each pass's top 20 re-ordered by the learned model (search.rerank).
+# "bm25" (the default) and "relaxed" re-order the top 20 of a plan whose words are all required
+# (AND) by the same model (search.rerank.default_retriever); OR plans keep BM25's order
 RANKS = ("bm25", "relaxed", "rm3", "hybrid", "ltr")
 
 __all__ = [
@@ -199,7 +202,7 @@ def rank_retrievers(corpus: Corpus, rank: str) -> list[Retriever]:
     if rank == "relaxed":
         from .relax import RelaxedRetriever
 
-        return [RelaxedRetriever(corpus)]
+        return [RelaxedRetriever(corpus, default_retriever(corpus, memo_for(corpus.store)))]
     if rank == "rm3":
         from .feedback import FeedbackRetriever
 
@@ -240,7 +243,7 @@ def search_plan(
     group_fields = _group_fields(collapse_mode)
     grouped = bool(group_fields)
     half_life = half_life_days(recency) if sort == "relevance" else None
-    retrievers = retrievers or [TantivyRetriever(memo)]
+    retrievers = retrievers or [default_retriever(corpus, memo)]
     fuse = identity if len(retrievers) == 1 else rrf
     want = offset + limit
     fetch = max(1, want + (DEDUP_EXTRA if grouped else 0))

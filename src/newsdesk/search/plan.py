@@ -108,6 +108,9 @@ class Plan:
     schema: tantivy.Schema
     #: the per-language analyses the query's words were compiled for ("en": English and und)
     analyses: tuple[str, ...] = (ENGLISH,)
+    #: the default operator between the query's words: "AND" (every word, as a reader types a
+    #: search) or "OR" (a bag of keywords, as ad hoc evaluation and the OR fill of AND-then-OR ask)
+    operator: str = "AND"
 
 
 def date_bound(value: str | datetime | None, name: str, end: bool = False) -> datetime | None:
@@ -329,7 +332,8 @@ def make_plan(
     clauses += [(tantivy.Occur.Must, f) for f in filters]
     full = main if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
     tree.analyses = analyses  # type: ignore[attr-defined]  # the highlighter reads it (hydrate gets the tree)
-    return Plan(q=q, tree=tree, query=full, filters=filters, searcher=searcher, schema=schema, analyses=analyses)
+    return Plan(q=q, tree=tree, query=full, filters=filters, searcher=searcher, schema=schema, analyses=analyses,
+                operator=operator.upper())
 
 
 def free_words(tree: query_mod.Node) -> list[str]:

@@ -22,9 +22,16 @@ idf in the headline and the body's first 40 words, weight 0.6 beside the first-p
 (nDCG@10; MRR@10 for KI-): KI-Reuters 0.861 -> 0.890, TIME 0.742 -> 0.772, KI-TIME 0.935 ->
 0.963, MEDLINE 0.694 -> 0.729, CISI 0.393 -> 0.412, NPL 0.405 -> 0.424, KI-ECB+ 0.587 -> 0.594,
 Cranfield 0.370 -> 0.375; Reuters 0.763 -> 0.762, CACM unchanged (dev: Reuters -0.009, CACM
--0.008, the worst). Reading 20 articles and analysing their openings costs 0.9 to 6 ms a query
-(p50 in bench/ranking.py's latency runs on a loaded two-core machine), over the 0.5 ms the
-default may add, so it is opt-in.
+-0.008, the worst). Re-ranking every pass (``rank="ltr"``) stays opt-in: on OR plans, ad hoc
+keywords, it moves Reuters' whole dev set below its MAP floor (0.6897 -> 0.6808) and reads the
+top 20 of each pass.
+
+The default ranking (:func:`default_retriever`, also each AND pass of ``rank="relaxed"``) is the
+same model on plans whose words are all required, as a reader types a search, over the top
+:data:`DEFAULT_DEPTH`: every OR plan keeps BM25's order, so the ad hoc figures and their floors
+do not move, and the known-item ones are those of ``rank="ltr"`` (decision 48). When only the
+score and the opening weigh (the shipped model) it reads each candidate's opening words alone
+(:meth:`RerankRetriever.opening_model`), kept in the search memo.
 
 The features are English-analysis ones (the ``text`` field's stemmed words); on a desk with
 other analyses the first-pass score still carries their evidence.
@@ -49,10 +56,14 @@ from .retrieve import Candidates, TantivyRetriever
 
 if TYPE_CHECKING:
     from ..store import Store
+    from .memo import Memo
     from .plan import Corpus, Plan
     from .retrieve import Retriever
 
 DEPTH = 20  # candidates re-ranked (the rest keep BM25's order below them); 20 and 30 tie on dev
+#: the default ranking's depth (AND plans only): 10, 15, 20 and 30 give the same known-item dev
+#: figures (5 loses 0.001 on KI-ECB+), and the page's own ten articles are the ones hydrating reads
+DEFAULT_DEPTH = 10
 LEAD_WORDS = 40  # the body's first words: news puts the point first
 WINDOW = 8  # positions: how close the query's words lie (proximity evidence)
 K1, B = 1.5, 0.75  # bm25s's term-frequency curve, beside tantivy's k1 1.2
@@ -74,6 +85,15 @@ STEP = 1e-5  # re-ranked scores differ by at least this (Hit.score keeps 6 decim
 
 
 BODY_FEATURES = ("bm25", "cover", "window", "length")  # these read the whole body (the rest its first words)
+
+
+OPENING = FEATURES.index("opening")
+
+
+def opening_words(title: str, body: str) -> frozenset[str]:
+    """The analysed words of the headline and the body's first ``LEAD_WORDS`` words: the
+    union of :class:`Doc`'s ``title`` and ``lead`` (one analysis: no token spans the line break)."""
+    return frozenset(analyze("text", f"{title}\n{' '.join(body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])}"))
 
 
 @dataclasses.dataclass
@@ -157,13 +177,18 @@ class RerankRetriever:
     """The wrapped ranking's top ``depth``, re-ordered by the learned model (module docstring)."""
 
     def __init__(self, corpus: Corpus, inner: Retriever | None = None, depth: int = DEPTH,
-                 weights: dict[str, dict[str, float]] | None = None) -> None:
+                 weights: dict[str, dict[str, float]] | None = None, conjunctive: bool = False) -> None:
         self.store: Store = corpus.store
         self.inner = inner or TantivyRetriever()
         self.depth = depth
+        #: re-rank only plans whose words are all required (operator AND): the default ranking's
+        #: use (module docstring); an OR plan (ad hoc keywords, AND-then-OR's fill) passes through
+        self.conjunctive = conjunctive
         w = WEIGHTS if weights is None else weights
         self.w = {kind: np.asarray([w[kind].get(f, 0.0) for f in FEATURES], dtype=np.float64) for kind in w}
         self.whole = any(w[kind].get(f, 0.0) for kind in w for f in BODY_FEATURES)
+        # only the first-pass score and the opening weigh: the opening's words are all it reads
+        self.opening_only = all(not v for kind in w for f, v in w[kind].items() if f not in ("score", "opening"))
         # the analysed candidates of the query being answered: AND then OR, and collapsing's
         # deeper fetches, ask again for many of the same articles
         self._docs: dict[int, Doc] = {}
@@ -172,12 +197,44 @@ class RerankRetriever:
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         cands = self.inner.retrieve(plan, max(fetch, self.depth), sort, group_fields)
         kind = kind_of(len(plan.q.split()))
-        if sort != "relevance" or len(cands.hits) < 2 or kind not in self.w:
+        if (sort != "relevance" or len(cands.hits) < 2 or kind not in self.w
+                or (self.conjunctive and plan.operator != "AND")):
             return cands
+        if self.opening_only:
+            model = self.opening_model(plan, cands, self.w[kind])
+            return cands if model is None else reorder(cands, model, self.depth, fetch)
         x = self.features(plan, cands)
         if x is None:
             return cands
         return reorder(cands, x @ self.w[kind], self.depth, fetch)
+
+    def opening_model(self, plan: Plan, cands: Candidates, w: np.ndarray) -> np.ndarray | None:
+        """The model's scores when only the first-pass score and the opening weigh: what
+        :meth:`features` gives those two columns, reading each candidate's opening words only
+        (kept in the search memo per store version: queries share candidates)."""
+        terms = list(dict.fromkeys(query_mod.positive_terms(plan.tree)))
+        if not terms:
+            return None
+        searcher = plan.searcher
+        n_docs = max(searcher.num_docs, 1)
+        weights = {t: idf(searcher.doc_freq("text", t), n_docs) for t in terms}
+        total = sum(weights.values()) or 1.0
+        top = cands.hits[: self.depth]
+        memo = memo_for(self.store)
+        seqs = [seq for _s, seq, _g in top]
+        found = memo.many("openings", seqs, self._openings) if memo is not None else self._openings(seqs)
+        scores = np.asarray([s for s, _q, _g in top], dtype=np.float64)
+        best = scores.max(initial=0.0)
+        if best > 0:
+            scores /= best
+        share = np.asarray([sum(v for t, v in weights.items() if t in found.get(seq, ())) / total
+                            for seq in seqs], dtype=np.float64)
+        return w[0] * scores + w[OPENING] * share
+
+    def _openings(self, seqs: list[int]) -> dict[int, frozenset[str]]:
+        """Each article's opening words (headline and first ``LEAD_WORDS`` words, analysed)."""
+        rows = hit_rows(self.store, seqs, True, memo_for(self.store))
+        return {seq: opening_words(row.title, row.body) for seq, row in rows.items()}
 
     def features(self, plan: Plan, cands: Candidates) -> np.ndarray | None:
         """The feature matrix of the top ``depth`` candidates, or None (no query words)."""
@@ -217,6 +274,12 @@ class RerankRetriever:
 _AVG: weakref.WeakKeyDictionary[Store, tuple[int, float]] = weakref.WeakKeyDictionary()
 
 
+def default_retriever(corpus: Corpus, memo: Memo | None = None) -> Retriever:
+    """The default ranking: BM25, the top ``DEPTH`` of a plan whose words are all required
+    re-ordered by the learned model (OR plans keep BM25's order; module docstring)."""
+    return RerankRetriever(corpus, TantivyRetriever(memo), depth=DEFAULT_DEPTH, conjunctive=True)
+
+
 def relaxed_reranker(corpus: Corpus, depth: int = DEPTH,
                      weights: dict[str, dict[str, float]] | None = None) -> Retriever:
     """AND then OR (:class:`~newsdesk.search.relax.RelaxedRetriever`), each pass re-ranked."""
@@ -232,8 +295,15 @@ def reorder(cands: Candidates, model: np.ndarray, depth: int, fetch: int) -> Can
     # equal model scores (copies of one text) by seq, the earlier stored first: a fixed order
     # whatever the index's layout, as evaluation orders ties (decision 41)
     order = sorted(range(len(top)), key=lambda i: (-model[i], top[i][1]))
+    if order == list(range(len(top))):  # the model agrees with the first pass: its scores stand
+        return Candidates(hits=cands.hits[: max(fetch, 1)], total=cands.total,
+                          fetched=min(cands.fetched, max(fetch, 1)))
     ranked = sorted((s for s, _q, _g in top), reverse=True)
-    n = len(top)
-    hits = [(ranked[p] + (n - p) * STEP, top[i][1], top[i][2]) for p, i in enumerate(order)]
+    # each position takes the first pass's score of that rank; a run of equal ones is made to
+    # fall by STEP so that the model's order survives evaluation's tie-break (by key)
+    hits = []
+    for p, i in enumerate(order):
+        run = next((k for k in range(p + 1, len(top)) if ranked[k] != ranked[p]), len(top)) - p
+        hits.append((ranked[p] + (run - 1) * STEP if run > 1 else ranked[p], top[i][1], top[i][2]))
     hits += cands.hits[depth:]
     return Candidates(hits=hits[: max(fetch, 1)], total=cands.total, fetched=min(cands.fetched, max(fetch, 1)))
