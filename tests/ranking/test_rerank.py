@@ -123,7 +123,7 @@ def few(tmp_path_factory):
     d.close()
 
 
-def test_the_default_ranking_reorders_and_plans_only(few):
+def test_the_default_ranking_reorders_and_plans(few):
     """The default ranking puts the article with the words in its opening (headline or lead)
     above those that repeat them deep in the body, for a query whose words are all required;
     an OR query (ad hoc keywords) keeps BM25's order."""
@@ -134,12 +134,24 @@ def test_the_default_ranking_reorders_and_plans_only(few):
     assert ids(few, "harbour strike", operator="OR") == ids(few, "harbour strike", TantivyRetriever(), operator="OR")
 
 
+def test_a_long_or_request_is_reordered_and_keywords_are_not(few):
+    """OR plans of LONG_OR words or more (a request in sentences) are re-ordered by default."""
+    request = "the harbour strike that the dockers called this week"
+    assert len(request.split()) >= rerank.LONG_OR
+    bm25 = ids(few, request, TantivyRetriever(), operator="OR")
+    default = ids(few, request, operator="OR")
+    assert default != bm25 and sorted(default) == sorted(bm25)
+    assert default.index("headline") < bm25.index("headline")  # its opening holds the words
+    short = "harbour strike dockers"
+    assert ids(few, short, operator="OR") == ids(few, short, TantivyRetriever(), operator="OR")
+
+
 def test_the_default_reorders_its_depth_only(desk):
     """Twelve deep articles tie above the lead one: at depth 10 it stays where BM25 put it."""
     bm25 = ids(desk, "harbour strike", TantivyRetriever())
     assert bm25.index("lead") >= rerank.DEFAULT_DEPTH
     assert ids(desk, "harbour strike") == bm25
-    deeper = RerankRetriever(desk.corpus, depth=20, conjunctive=True)
+    deeper = RerankRetriever(desk.corpus, depth=20, or_words=rerank.LONG_OR)
     assert ids(desk, "harbour strike", deeper)[:2] == ["headline", "lead"]
 
 

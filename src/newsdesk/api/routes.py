@@ -62,9 +62,10 @@ class SearchQuery(BaseModel):
     collapse: Literal["copies", "stories", "exact", "none"] = "copies"
     lang: list[str] | None = Field(None, max_length=50, description="Only these languages (ISO 639-1, und)")
     rank: Literal[RANKS] = Field(  # type: ignore[valid-type]  # the same choices as search --rank
-        "bm25", description="bm25; opt-in: relaxed (AND, then OR to fill a short page), rm3 (feedback for "
-        "long queries, ~4x slower), hybrid (BM25 + static embeddings by RRF; semantic extra, slow on first use), "
-        "ltr (relaxed, its top 20 re-ordered by a learned model; 1-2.5 ms more)")
+        "bm25", description="bm25 (the top 10 of an all-words query or of an OR request of 6+ words re-ordered "
+        "by a learned model of the headline and first lines); opt-in: relaxed (AND, then OR to fill a short page), "
+        "rm3 (feedback for long queries, ~4x slower), hybrid (BM25 + static embeddings by RRF; semantic extra, "
+        "slow on first use), ltr (relaxed, the top 20 of each pass re-ordered, short OR queries too; 1-2.5 ms more)")
 
 
 @router.get("/search", dependencies=read, summary="Ranked, highlighted results and facets",

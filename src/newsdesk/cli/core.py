@@ -159,10 +159,12 @@ def _report_missing(missing: list[str]) -> None:
     type=click.Choice(RANKS),
     default="bm25",
     show_default=True,
-    help="Ranking: bm25, or opt-in heavier modes: relaxed (AND, then OR matches fill a short page), "
-    "rm3 (pseudo-relevance feedback for queries of six words or more), hybrid (BM25 fused with "
-    "static embeddings by reciprocal rank; needs newsdesk[semantic]), ltr (relaxed, its top 20 re-ordered "
-    "by a model learned on the ranking bench's dev splits). docs/benchmarks.md says what each costs.",
+    help="Ranking: bm25 (the top 10 of an all-words query, or of an OR request of six words or more, "
+    "re-ordered by how much of the query the headline and first lines hold: a model learned on the "
+    "ranking bench's dev splits), or opt-in heavier modes: relaxed (AND, then OR matches fill a short "
+    "page), rm3 (pseudo-relevance feedback for queries of six words or more), hybrid (BM25 fused with "
+    "static embeddings by reciprocal rank; needs newsdesk[semantic]), ltr (relaxed, the top 20 of each "
+    "pass re-ordered, short OR queries too). docs/benchmarks.md says what each costs.",
 )
 @click.option(
     "--facets",

@@ -54,8 +54,9 @@ COLLAPSE_MODES = (*GROUP_FIELDS, "none")
 # (search.relax); "rm3" adds pseudo-relevance feedback to long queries (search.feedback);
 # "hybrid" fuses BM25 with WordLlama static embeddings by RRF k=60 (search.dense, `semantic` extra);
 # "ltr" is "relaxed" with each pass's top 20 re-ordered by the learned model (search.rerank).
-# "bm25" (the default) and "relaxed" re-order the top 20 of a plan whose words are all required
-# (AND) by the same model (search.rerank.default_retriever); OR plans keep BM25's order
+# "bm25" (the default) and "relaxed" re-order the top 10 of a plan whose words are all required
+# (AND) or of an OR request of 6+ words by the same model (search.rerank.default_retriever);
+# shorter OR plans (keywords) keep BM25's order
 RANKS = ("bm25", "relaxed", "rm3", "hybrid", "ltr")
 
 __all__ = [
