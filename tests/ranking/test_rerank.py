@@ -179,3 +179,20 @@ def test_opening_words_are_the_headline_and_lead_analysed():
     assert {"harbour", "worker", "strike"} <= words  # stemmed as the text field is
     assert f"w{rerank.LEAD_WORDS - 2}" in words and f"w{rerank.LEAD_WORDS - 1}" not in words
     assert "harbours" not in words and opening_words("", "") == frozenset()
+
+
+def test_a_repeated_search_reads_the_kept_order_until_the_store_changes(tmp_path):
+    """The default's re-ordered list is kept per plan and index snapshot: asked again it is the
+    same; an article stored since (a new store version) is ranked with the rest."""
+    rng = random.Random(3)
+
+    def filler(n: int) -> str:
+        return " ".join(rng.choice(VOCAB) for _ in range(n))
+
+    with newsdesk.open(tmp_path / "d") as d:
+        d.ingest_records([Record(title=filler(6), body=f"{filler(150)} dock strike {filler(20)} dock strike",
+                                 external_id=f"deep{i}") for i in range(3)])
+        first = ids(d, "dock strike")
+        assert ids(d, "dock strike") == first
+        d.ingest_records([Record(title="Dock strike called", body=filler(80), external_id="new")])
+        assert ids(d, "dock strike")[0] == "new" and set(ids(d, "dock strike")) == {*first, "new"}

@@ -52,10 +52,10 @@ import numpy as np
 
 from .. import query as query_mod
 from ..analyzers import analyze
-from .feedback import MAX_WORDS as LONG_QUERY
+from .feedback import MAX_WORDS as LONG_QUERY  # above this a whole paragraph (an abstract used as a query)
 from .feedback import MIN_WORDS as LONG_QUERY_MIN
 from .hydrate import hit_rows
-from .memo import memo_for  # above this a whole paragraph (an abstract used as a query)
+from .memo import memo_for, snapshot
 from .plan import SHORT_QUERY  # words typed: up to this a reader's words for one article
 from .retrieve import Candidates, TantivyRetriever
 
@@ -186,8 +186,12 @@ class RerankRetriever:
     """The wrapped ranking's top ``depth``, re-ordered by the learned model (module docstring)."""
 
     def __init__(self, corpus: Corpus, inner: Retriever | None = None, depth: int = DEPTH,
-                 weights: dict[str, dict[str, float]] | None = None, or_words: int = 0) -> None:
+                 weights: dict[str, dict[str, float]] | None = None, or_words: int = 0,
+                 memo: Memo | None = None) -> None:
         self.store: Store = corpus.store
+        #: the store's search memo: the re-ordered list of a kept plan is kept for its snapshot
+        #: (a repeated search then costs what BM25's does)
+        self.memo = memo
         self.inner = inner or TantivyRetriever()
         self.depth = depth
         #: an OR plan (ad hoc keywords, AND-then-OR's fill) of fewer words than this keeps the
@@ -198,12 +202,25 @@ class RerankRetriever:
         self.whole = any(w[kind].get(f, 0.0) for kind in w for f in BODY_FEATURES)
         # only the first-pass score and the opening weigh: the opening's words are all it reads
         self.opening_only = all(not v for kind in w for f, v in w[kind].items() if f not in ("score", "opening"))
+        #: what makes two re-rankers order alike (the memo's key beside the plan and the fetch)
+        self.signature = (depth, or_words, tuple((k, tuple(v)) for k, v in sorted(self.w.items())))
         # the analysed candidates of the query being answered: AND then OR, and collapsing's
         # deeper fetches, ask again for many of the same articles
         self._docs: dict[int, Doc] = {}
         self._for: str | None = None
 
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
+        if self.memo is None:
+            return self._retrieve(plan, fetch, sort, group_fields)
+        snap = snapshot(plan.searcher)
+        key = (fetch, sort, group_fields, self.signature)
+        kept = self.memo.kept_for("reranked", plan.query, snap, key)
+        if kept is None:
+            kept = self._retrieve(plan, fetch, sort, group_fields)
+            self.memo.keep_for("reranked", plan.query, kept, snap, key)
+        return kept
+
+    def _retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         cands = self.inner.retrieve(plan, max(fetch, self.depth), sort, group_fields)
         kind = kind_of(len(plan.q.split()))
         if (sort != "relevance" or len(cands.hits) < 2 or kind not in self.w
@@ -287,7 +304,7 @@ def default_retriever(corpus: Corpus, memo: Memo | None = None) -> Retriever:
     """The default ranking: BM25, the top :data:`DEFAULT_DEPTH` re-ordered by the learned model
     for a plan whose words are all required or an OR plan of :data:`LONG_OR` words or more (a
     short OR plan, keywords, keeps BM25's order; module docstring)."""
-    return RerankRetriever(corpus, TantivyRetriever(memo), depth=DEFAULT_DEPTH, or_words=LONG_OR)
+    return RerankRetriever(corpus, TantivyRetriever(memo), depth=DEFAULT_DEPTH, or_words=LONG_OR, memo=memo)
 
 
 def relaxed_reranker(corpus: Corpus, depth: int = DEPTH,
