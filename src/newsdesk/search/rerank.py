@@ -52,6 +52,8 @@ import numpy as np
 
 from .. import query as query_mod
 from ..analyzers import analyze
+from ..index.languages import ENGLISH, analysis_of, field_name, lang_code
+from ..store.languages import ENGLISH_ONLY, analysis_mode
 from .feedback import MAX_WORDS as LONG_QUERY  # above this a whole paragraph (an abstract used as a query)
 from .feedback import MIN_WORDS as LONG_QUERY_MIN
 from .hydrate import hit_rows
@@ -74,6 +76,7 @@ DEFAULT_DEPTH = 10
 #: search.feedback's) are re-ordered by default, shorter ones (keywords, entity names) are not
 LONG_OR = LONG_QUERY_MIN
 LEAD_WORDS = 40  # the body's first words: news puts the point first
+CJK_LEAD_CHARS = 80  # the same in Chinese and Japanese (a word is one to two characters)
 WINDOW = 8  # positions: how close the query's words lie (proximity evidence)
 K1, B = 1.5, 0.75  # bm25s's term-frequency curve, beside tantivy's k1 1.2
 FEATURES = ("score", "bm25", "title", "lead", "cover", "window", "length", "opening")
@@ -99,10 +102,15 @@ BODY_FEATURES = ("bm25", "cover", "window", "length")  # these read the whole bo
 OPENING = FEATURES.index("opening")
 
 
-def opening_words(title: str, body: str) -> frozenset[str]:
-    """The analysed words of the headline and the body's first ``LEAD_WORDS`` words: the
-    union of :class:`Doc`'s ``title`` and ``lead`` (one analysis: no token spans the line break)."""
-    return frozenset(analyze("text", f"{title}\n{' '.join(body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])}"))
+def opening_words(title: str, body: str, analysis: str = ENGLISH) -> frozenset[str]:
+    """The analysed words of the headline and the body's first ``LEAD_WORDS`` words (split at
+    white space): in English the union of :class:`Doc`'s ``title`` and ``lead`` (one analysis:
+    no token spans the line break); ``analysis``: the ``text`` field's rules of that analysis."""
+    if analysis == "cjk":  # no spaces between words: about as much text as 40 words of English
+        lead = body[:CJK_LEAD_CHARS]
+    else:
+        lead = " ".join(body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
+    return frozenset(analyze("text", f"{title}\n{lead}", analysis))
 
 
 @dataclasses.dataclass
@@ -236,31 +244,45 @@ class RerankRetriever:
 
     def opening_model(self, plan: Plan, cands: Candidates, w: np.ndarray) -> np.ndarray | None:
         """The model's scores when only the first-pass score and the opening weigh: what
-        :meth:`features` gives those two columns, reading each candidate's opening words only
-        (kept in the search memo per store version: queries share candidates)."""
-        terms = list(dict.fromkeys(query_mod.positive_terms(plan.tree)))
-        if not terms:
-            return None
-        searcher = plan.searcher
-        n_docs = max(searcher.num_docs, 1)
-        weights = {t: idf(searcher.doc_freq("text", t), n_docs) for t in terms}
-        total = sum(weights.values()) or 1.0
+        :meth:`features` gives those two columns on English articles, reading each candidate's
+        opening words only (kept in the search memo per store version: queries share
+        candidates). An article of another analysis (``text_de``...) is read by its own rules,
+        against the query's words analysed by them and their idf in its own field."""
         top = cands.hits[: self.depth]
         memo = memo_for(self.store)
         seqs = [seq for _s, seq, _g in top]
         found = memo.many("openings", seqs, self._openings) if memo is not None else self._openings(seqs)
+        searcher = plan.searcher
+        n_docs = max(searcher.num_docs, 1)
+        weights: dict[str, dict[str, float]] = {}
+        for analysis in dict.fromkeys(a for a, _words in found.values()):
+            terms = dict.fromkeys(query_mod.positive_terms(plan.tree, analysis=analysis))
+            name = field_name("text", analysis)
+            weights[analysis] = {t: idf(searcher.doc_freq(name, t), n_docs) for t in terms}
+        if not any(weights.values()):
+            return None
         scores = np.asarray([s for s, _q, _g in top], dtype=np.float64)
         best = scores.max(initial=0.0)
         if best > 0:
             scores /= best
-        share = np.asarray([sum(v for t, v in weights.items() if t in found.get(seq, ())) / total
-                            for seq in seqs], dtype=np.float64)
+        share = np.zeros(len(seqs), dtype=np.float64)
+        for i, seq in enumerate(seqs):
+            analysis, words = found.get(seq, (ENGLISH, frozenset()))
+            wanted = weights.get(analysis) or {}
+            total = sum(wanted.values()) or 1.0
+            share[i] = sum(v for t, v in wanted.items() if t in words) / total
         return w[0] * scores + w[OPENING] * share
 
-    def _openings(self, seqs: list[int]) -> dict[int, frozenset[str]]:
-        """Each article's opening words (headline and first ``LEAD_WORDS`` words, analysed)."""
+    def _openings(self, seqs: list[int]) -> dict[int, tuple[str, frozenset[str]]]:
+        """Each article's analysis and opening words (headline and first ``LEAD_WORDS`` words,
+        analysed as the index analysed the article: index.to_document's choice)."""
         rows = hit_rows(self.store, seqs, True, memo_for(self.store))
-        return {seq: opening_words(row.title, row.body) for seq, row in rows.items()}
+        english_only = analysis_mode(self.store) == ENGLISH_ONLY
+        out = {}
+        for seq, row in rows.items():
+            analysis = ENGLISH if english_only else analysis_of(lang_code(row.lang))
+            out[seq] = (analysis, opening_words(row.title, row.body, analysis))
+        return out
 
     def features(self, plan: Plan, cands: Candidates) -> np.ndarray | None:
         """The feature matrix of the top ``depth`` candidates, or None (no query words)."""
