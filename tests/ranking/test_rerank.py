@@ -196,3 +196,14 @@ def test_a_repeated_search_reads_the_kept_order_until_the_store_changes(tmp_path
         assert ids(d, "dock strike") == first
         d.ingest_records([Record(title="Dock strike called", body=filler(80), external_id="new")])
         assert ids(d, "dock strike")[0] == "new" and set(ids(d, "dock strike")) == {*first, "new"}
+
+
+def test_an_opening_is_read_by_its_articles_analysis():
+    from newsdesk.analyzers import analyze
+
+    title, body = "Streik in den Häfen", "Die Hafenarbeiter streiken seit Montag"
+    assert opening_words(title, body, "de") == frozenset(analyze("text", f"{title}\n{body}", "de"))
+    assert opening_words(title, body, "de") != opening_words(title, body)  # German stems, not English
+    # Chinese has no spaces between words: the lead is its first CJK_LEAD_CHARS characters
+    body = "港口" * rerank.CJK_LEAD_CHARS + "罢工"
+    assert "罢工" not in opening_words("", body, "cjk") and "港口" in opening_words("", body, "cjk")
