@@ -383,8 +383,8 @@ def main() -> None:
                          f"{result.get('status')}, {result.get('new')} new in {result.get('wall', 0):.1f} s; a search "
                          f"right after found {result.get('found')} of them.")
         notes.append("The eight queries repeat, so after the first round the default servers answer each from their "
-                     "search memo (plan, ranked list, rows, snippets and facets kept per store version and index "
-                     "snapshot; tantivy runs a query's first time only, and counts its matches once): what a desk's popular queries cost. The memo-off server "
+                     "search memo (plan, rows, snippets, facets and the default re-ordering's scores kept per store "
+                     "version and index snapshot; tantivy still runs every query): what a desk's popular queries cost. The memo-off server "
                      "(`NEWSDESK_SEARCH_MEMO=0`) parses, reads, highlights and aggregates every time: what a query "
                      "never asked before costs.")
         for line in notes:

@@ -416,10 +416,8 @@ def issue13_ratios(procs: dict[str, tuple[float, float]], rows: list[dict], roun
         a, b = by["newsdesk"], by["tantivy (default)"]
         out.append(f"`Desk.search` p50 {a['p50']:.2f} ms against raw tantivy's {b['p50']:.2f} ms: "
                    f"**+{a['p50'] - b['p50']:.2f} ms** (target 2: +0.15 ms); p95 {a['p95']:.2f} / {b['p95']:.2f} ms "
-                   "(each query asked 1 + rounds times: from the second time on, its plan, its ranked list "
-                   "(the default ranking's re-ordered candidates, kept per index snapshot), rows and snippets "
-                   "come from the search memo, so tantivy runs the first time only; raw tantivy searches "
-                   "every time).")
+                   "(each query asked 1 + rounds times: from the second time on, its plan, rows, snippets and "
+                   "the default re-ordering's scores come from the search memo; tantivy runs every time).")
         if a.get("cold"):
             p50c, p95c = a["cold"]
             out.append(f"With the memo off (every step for every query, as for queries never asked before): p50 "

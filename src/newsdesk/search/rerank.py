@@ -197,8 +197,8 @@ class RerankRetriever:
                  weights: dict[str, dict[str, float]] | None = None, or_words: int = 0,
                  memo: Memo | None = None) -> None:
         self.store: Store = corpus.store
-        #: the store's search memo: the re-ordered list of a kept plan is kept for its snapshot
-        #: (a repeated search then costs what BM25's does)
+        #: the store's search memo: the model's scores for a kept plan's candidates are kept for
+        #: its snapshot (a repeated search then costs what BM25's does, plus the re-ordering)
         self.memo = memo
         self.inner = inner or TantivyRetriever()
         self.depth = depth
@@ -210,7 +210,7 @@ class RerankRetriever:
         self.whole = any(w[kind].get(f, 0.0) for kind in w for f in BODY_FEATURES)
         # only the first-pass score and the opening weigh: the opening's words are all it reads
         self.opening_only = all(not v for kind in w for f, v in w[kind].items() if f not in ("score", "opening"))
-        #: what makes two re-rankers order alike (the memo's key beside the plan and the fetch)
+        #: what makes two re-rankers score alike (the memo's key beside the plan and candidates)
         self.signature = (depth, or_words, tuple((k, tuple(v)) for k, v in sorted(self.w.items())))
         # the analysed candidates of the query being answered: AND then OR, and collapsing's
         # deeper fetches, ask again for many of the same articles
@@ -218,29 +218,35 @@ class RerankRetriever:
         self._for: str | None = None
 
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
-        if self.memo is None:
-            return self._retrieve(plan, fetch, sort, group_fields)
-        snap = snapshot(plan.searcher)
-        key = (fetch, sort, group_fields, self.signature)
-        kept = self.memo.kept_for("reranked", plan.query, snap, key)
-        if kept is None:
-            kept = self._retrieve(plan, fetch, sort, group_fields)
-            self.memo.keep_for("reranked", plan.query, kept, snap, key)
-        return kept
-
-    def _retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         cands = self.inner.retrieve(plan, max(fetch, self.depth), sort, group_fields)
         kind = kind_of(len(plan.q.split()))
         if (sort != "relevance" or len(cands.hits) < 2 or kind not in self.w
                 or (plan.operator == "OR" and len(plan.q.split()) < self.or_words)):
             return cands
+        model = self.model(plan, cands, kind)
+        return cands if model is None else reorder(cands, model, self.depth, fetch)
+
+    def model(self, plan: Plan, cands: Candidates, kind: str) -> np.ndarray | None:
+        """The model's score of each of the top ``depth`` candidates (None: the query has no
+        words to weigh). Kept in the search memo for the plan, its snapshot and these
+        candidates: tantivy still runs every search (decision 38), the re-ordering's reads and
+        analyses run once."""
+        if self.memo is None:
+            return self._model(plan, cands, kind)
+        snap = snapshot(plan.searcher)
+        key = (tuple(seq for _s, seq, _g in cands.hits[: self.depth]), kind, self.signature)
+        kept = self.memo.kept_for("reranked", plan.query, snap, key)
+        if kept is None:
+            kept = self._model(plan, cands, kind)
+            if kept is not None:
+                self.memo.keep_for("reranked", plan.query, kept, snap, key)
+        return kept
+
+    def _model(self, plan: Plan, cands: Candidates, kind: str) -> np.ndarray | None:
         if self.opening_only:
-            model = self.opening_model(plan, cands, self.w[kind])
-            return cands if model is None else reorder(cands, model, self.depth, fetch)
+            return self.opening_model(plan, cands, self.w[kind])
         x = self.features(plan, cands)
-        if x is None:
-            return cands
-        return reorder(cands, x @ self.w[kind], self.depth, fetch)
+        return None if x is None else x @ self.w[kind]
 
     def opening_model(self, plan: Plan, cands: Candidates, w: np.ndarray) -> np.ndarray | None:
         """The model's scores when only the first-pass score and the opening weigh: what
