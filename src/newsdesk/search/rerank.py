@@ -190,6 +190,24 @@ def feature_matrix(scores: list[float], terms: list[str], weights: dict[str, flo
     return x
 
 
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """A set of weights made ready once (the default retriever is made for every search)."""
+
+    w: dict[str, np.ndarray]  # per kind of query: one weight per FEATURES name
+    whole: bool  # some weighed feature reads the whole body
+    opening_only: bool  # only the first-pass score and the opening weigh: the opening is all it reads
+    key: tuple  # the weights as a hashable value
+
+    @classmethod
+    def of(cls, weights: dict[str, dict[str, float]]) -> Model:
+        w = {kind: np.asarray([weights[kind].get(f, 0.0) for f in FEATURES], dtype=np.float64) for kind in weights}
+        return cls(w=w, whole=any(weights[k].get(f, 0.0) for k in weights for f in BODY_FEATURES),
+                   opening_only=all(not v for k in weights for f, v in weights[k].items()
+                                    if f not in ("score", "opening")),
+                   key=tuple((k, tuple(v.tolist())) for k, v in sorted(w.items())))
+
+
 class RerankRetriever:
     """The wrapped ranking's top ``depth``, re-ordered by the learned model (module docstring)."""
 
@@ -205,13 +223,10 @@ class RerankRetriever:
         #: an OR plan (ad hoc keywords, AND-then-OR's fill) of fewer words than this keeps the
         #: first pass's order (the default ranking's rule, module docstring); 0: every plan re-ranked
         self.or_words = or_words
-        w = WEIGHTS if weights is None else weights
-        self.w = {kind: np.asarray([w[kind].get(f, 0.0) for f in FEATURES], dtype=np.float64) for kind in w}
-        self.whole = any(w[kind].get(f, 0.0) for kind in w for f in BODY_FEATURES)
-        # only the first-pass score and the opening weigh: the opening's words are all it reads
-        self.opening_only = all(not v for kind in w for f, v in w[kind].items() if f not in ("score", "opening"))
+        model = _DEFAULT_MODEL if weights is None else Model.of(weights)
+        self.w, self.whole, self.opening_only = model.w, model.whole, model.opening_only
         #: what makes two re-rankers score alike (the memo's key beside the plan and candidates)
-        self.signature = (depth, or_words, tuple((k, tuple(v)) for k, v in sorted(self.w.items())))
+        self.signature = (depth, or_words, model.key)
         # the analysed candidates of the query being answered: AND then OR, and collapsing's
         # deeper fetches, ask again for many of the same articles
         self._docs: dict[int, Doc] = {}
@@ -326,6 +341,7 @@ class RerankRetriever:
 
 
 _AVG: weakref.WeakKeyDictionary[Store, tuple[int, float]] = weakref.WeakKeyDictionary()
+_DEFAULT_MODEL = Model.of(WEIGHTS)
 
 
 def default_retriever(corpus: Corpus, memo: Memo | None = None) -> Retriever:
