@@ -55,9 +55,10 @@ INTRO = (
     "*newsdesk before* is the ranking before issue 16 (plan.DROP_STOP_WORDS off, "
     "plan.TITLE_ALL_BOOST 0, every desk padded to 200 words); *newsdesk shipped* is the committed "
     "ranking (stop words out of queries, a clause for headlines holding every query word, the "
-    "length floor chosen per desk: index/lengths.py, the top 10 of a plan whose words are all required "
-    "re-ordered by the learned model of search.rerank) with AND then OR (rank='relaxed', search.relax); "
-    "*rank='ltr'* is that ranking with the top 20 of each pass, OR passes too, re-ordered (opt-in). Equal scores are ordered by article id in every newsdesk run, so that figures do not "
+    "length floor chosen per desk: index/lengths.py, the top 10 of a plan whose words are all required, "
+    "or of an OR request of six words or more, re-ordered by the learned model of search.rerank) with AND "
+    "then OR (rank='relaxed', search.relax); *rank='ltr'* is that ranking with the top 20 of each pass, "
+    "short OR queries too, re-ordered (opt-in). Equal scores are ordered by article id in every newsdesk run, so that figures do not "
     "depend on how a rebuild laid the index out."
 )
 SECTION = "ranking"
@@ -297,7 +298,8 @@ def main() -> None:
             if corpus not in desks:
                 desks[corpus] = newsdesk_desk(corpus, coll.docs)
             ki = coll.kind == "known-item"
-            from ranking_experiments import BEFORE, shipped, shipped_ltr
+            from ranking_experiments import BEFORE
+            from ranking_shipped import shipped, shipped_ltr
 
             set_floor(desks[corpus], BEFORE_FLOOR)
             with constants(**BEFORE):

@@ -13,6 +13,23 @@ from contextlib import contextmanager
 
 import tantivy
 from _common import ev, percentile
+from ranking_shipped import (
+    AND_ONLY_NOTE,
+    FLOOR_NOTE,
+    FLOOR_ONE_NOTE,
+    LTR_ALL_NOTE,
+    LTR_NOTE,
+    LTR_WEIGHTS,
+    OPENING_NOTE,
+    VECTORS,
+    shipped,
+    shipped_hybrid,
+    shipped_ltr,
+    shipped_ltr_all,
+    shipped_reordered,
+    shipped_rm3,
+    shipped_unranked,
+)
 
 from ranking import BEFORE_FLOOR, Search, constants, newsdesk_search, run, score, set_floor
 
@@ -191,7 +208,6 @@ def rm3(fb_docs=10, fb_terms=20, weight=0.7, min_words=LONG, max_words=0):
     return make
 
 
-_VECTORS: dict[str, object] = {}
 
 
 def hybrid(pool: int = 200, min_words: int = 0):
@@ -201,7 +217,7 @@ def hybrid(pool: int = 200, min_words: int = 0):
         from newsdesk.search.dense import DenseRetriever, Vectors
         from newsdesk.search.retrieve import TantivyRetriever
 
-        vecs = _VECTORS.setdefault(desk.path, Vectors(desk.store))
+        vecs = VECTORS.setdefault(desk.path, Vectors(desk.store))
         both = newsdesk_search(desk, coll.kind == "known-item",
                                retrievers=[TantivyRetriever(), DenseRetriever(vecs, pool)])
         plain = newsdesk_search(desk, coll.kind == "known-item")
@@ -409,9 +425,10 @@ def latency_table(colls, desks) -> list[str]:
         previous = latency(desk, qs, operator=op, retrievers=[TantivyRetriever()])
         default = latency(desk, qs, operator=op)  # the default ranking, as Desk.search gives it
         ship = latency(desk, qs, operator=op, retrievers=[RelaxedRetriever(desk.corpus, default_retriever(desk.corpus))])
-        fb = latency(desk, qs, operator=op, retrievers=[FeedbackRetriever(desk.store)])
-        vecs = _VECTORS.setdefault(desk.path, Vectors(desk.store))
-        hyb = latency(desk, qs, operator=op, retrievers=[TantivyRetriever(), DenseRetriever(vecs)])
+        fb = latency(desk, qs, operator=op,
+                     retrievers=[FeedbackRetriever(desk.store, plain=default_retriever(desk.corpus))])
+        vecs = VECTORS.setdefault(desk.path, Vectors(desk.store))
+        hyb = latency(desk, qs, operator=op, retrievers=[default_retriever(desk.corpus), DenseRetriever(vecs)])
         ltr = latency(desk, qs, operator=op, retrievers=[relaxed_reranker(desk.corpus, 20, LTR_WEIGHTS)])
         rows.append(f"| {name} ({len(qs)}, {op}) | {today:.2f} | {previous:.2f} | {default:.2f} | {ship:.2f} "
                     f"| {fb:.2f} | {hyb:.2f} | {ltr:.2f} |")
@@ -419,88 +436,5 @@ def latency_table(colls, desks) -> list[str]:
             "query planned and hydrated afresh, as the first time it is asked; bench/api_load.py measures the "
             "memo); hybrid's article vectors already computed (first use embeds the BM25 pool: about 2.5 ms an "
             "article); the default ranking reads and analyses the headline and first 40 words of the top 10 of an "
-            "AND plan (an OR plan is not re-ordered), the re-ranker (rank='ltr') those of the top 20 of each pass. "
+            "AND plan or of an OR request of six words or more (keyword OR plans are not re-ordered), the re-ranker (rank='ltr') those of the top 20 of each pass. "
             "The length floor costs nothing at query time.", "", *rows]
-
-
-def shipped(desk, coll):
-    """The committed ranking (stop words out, headline-holds-all clause, the top 10 of AND plans
-    re-ordered by search.rerank) with AND then OR: what rank='relaxed' gives."""
-    from newsdesk.search.relax import RelaxedRetriever
-    from newsdesk.search.rerank import default_retriever
-
-    return newsdesk_search(desk, coll.kind == "known-item",
-                           retrievers=[RelaxedRetriever(desk.corpus, default_retriever(desk.corpus))])
-
-
-def shipped_reordered(or_words: int, depth: int):
-    """The committed ranking with the learned model's re-ordering over the top ``depth`` of AND
-    plans and of OR plans of ``or_words`` words or more (the default: search.rerank.LONG_OR, 10)."""
-
-    def make(desk, coll):
-        from newsdesk.search.relax import RelaxedRetriever
-        from newsdesk.search.rerank import RerankRetriever
-        from newsdesk.search.retrieve import TantivyRetriever
-
-        inner = RerankRetriever(desk.corpus, TantivyRetriever(), depth=depth, or_words=or_words)
-        return newsdesk_search(desk, coll.kind == "known-item", retrievers=[RelaxedRetriever(desk.corpus, inner)])
-
-    return make
-
-
-def shipped_unranked(desk, coll):
-    """The previous round's committed ranking: AND then OR in BM25's order (no re-ordering)."""
-    from newsdesk.search.relax import RelaxedRetriever
-
-    return newsdesk_search(desk, coll.kind == "known-item", retrievers=[RelaxedRetriever(desk.corpus)])
-
-
-AND_ONLY_NOTE = ("superseded by the next row (this round's first step): every ad hoc set (OR keywords) unchanged; "
-                 "depth 10 (10, 15, 20 and 30 tie on the known-item dev splits)")
-OPENING_NOTE = ("SHIPPED (search.rerank.default_retriever: the default ranking, and each AND pass of "
-                "rank='relaxed'): the learned model of rank='ltr' on AND plans and on OR requests of 6+ words "
-                "(the bench's 'long' type), top 10: every dev split gains or holds, Reuters' 1-3 word keyword "
-                "queries are not re-ordered; 4+ words gives the same dev figures, 8+ less on TIME, depth 20 "
-                "less on CACM and NPL")
-
-
-LTR_NOTE = ("opt-in rank='ltr' (search.rerank; the worst dev is Reuters -0.0097, within the rule); it costs the "
-            "re-ranker column of the latency table (0.9-6 ms p50 over the shipped ranking), so not the default")
-LTR_ALL_NOTE = ("dropped: KI-ECB+ test -0.035; on dev its held-out collections lost up to 0.011 "
-                "(leave-one-collection-out, bench/ltr.py), so it was not the chosen setting")
-FLOOR_NOTE = ("dropped: CACM dev -0.0100, at the rule's edge (its test +0.076 was read after); two thresholds fit "
-              "to three desks")
-FLOOR_ONE_NOTE = ("not shipped: one desk moves (KI-ECB+ dev +0.016, test +0.011); a threshold placed between two "
-                  "desks (ECB+ 1 %, Reuters 8 % briefs) is a fit to one point, not evidence")
-#: bench/ltr.py's chosen model (dev only); the every-feature one is its best LOCO setting with all features
-LTR_WEIGHTS = {k: {"score": 1.0, "opening": 0.6} for k in ("short", "medium", "long")}
-LTR_ALL_WEIGHTS = {k: {"score": 1.0, "lead": 0.1, "cover": 0.1, "window": 0.1} for k in ("short", "medium", "long")}
-
-
-def shipped_ltr(desk, coll, weights=None, depth: int = 20):
-    """The committed ranking, AND then OR, each pass re-ranked by the learned model (search.rerank)."""
-    from newsdesk.search.rerank import relaxed_reranker
-
-    return newsdesk_search(desk, coll.kind == "known-item",
-                           retrievers=[relaxed_reranker(desk.corpus, depth, weights or LTR_WEIGHTS)])
-
-
-def shipped_ltr_all(desk, coll):
-    return shipped_ltr(desk, coll, LTR_ALL_WEIGHTS)
-
-
-def shipped_hybrid(desk, coll):
-    from newsdesk.search.dense import DenseRetriever, Vectors
-    from newsdesk.search.retrieve import TantivyRetriever
-
-    vecs = _VECTORS.setdefault(desk.path, Vectors(desk.store))
-    return newsdesk_search(desk, coll.kind == "known-item", retrievers=[TantivyRetriever(), DenseRetriever(vecs)])
-
-
-
-
-def shipped_rm3(desk, coll):
-    """The committed ranking with rank='rm3' (search.feedback's knobs)."""
-    from newsdesk.search.feedback import FeedbackRetriever
-
-    return newsdesk_search(desk, coll.kind == "known-item", retrievers=[FeedbackRetriever(desk.store)])

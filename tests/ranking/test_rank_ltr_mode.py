@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 import newsdesk
-from newsdesk.model import Record
 from tests.conftest import run_cli
 
-VOCAB = [f"filler{i}" for i in range(300)]
+from .harbour import harbour_records
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory):
     """Twelve articles with "harbour strike" deep in the body, one in the headline, one in the lead."""
-    rng = random.Random(7)
-
-    def filler(n: int) -> str:
-        return " ".join(rng.choice(VOCAB) for _ in range(n))
-
-    records = [Record(title=filler(6), body=f"{filler(150)} harbour strike {filler(20)} harbour strike "
-                      f"{filler(20)} harbour strike", external_id=f"deep{i}") for i in range(12)]
-    records.append(Record(title="Harbour strike ends", body=filler(120), external_id="headline"))
-    records.append(Record(title=filler(6), body="The harbour strike " + filler(120), external_id="lead"))
-    records += [Record(title=filler(6), body=filler(100), external_id=f"other{i}") for i in range(10)]
+    records = harbour_records(7, deep=12, others=10)
     path = tmp_path_factory.mktemp("ltr") / "data"
     with newsdesk.open(path) as desk:
         desk.ingest_records(records)

@@ -13,7 +13,8 @@ from newsdesk.search.relax import RelaxedRetriever
 from newsdesk.search.rerank import Doc, RerankRetriever, doc_features, opening_words, window_share
 from newsdesk.search.retrieve import TantivyRetriever
 
-VOCAB = [f"filler{i}" for i in range(300)]
+from .harbour import VOCAB, harbour_desk
+
 ONLY_SCORE = {kind: {"score": 1.0} for kind in ("short", "long")}
 
 
@@ -23,23 +24,9 @@ def weights(**w: float) -> dict[str, dict[str, float]]:
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory):
-    """Articles that mention "harbour strike" in the headline, in the lead, or deep in the body."""
-    rng = random.Random(5)
-
-    def filler(n: int) -> str:
-        return " ".join(rng.choice(VOCAB) for _ in range(n))
-
-    records = []
-    for i in range(12):  # the words deep in a long body, said three times: BM25 likes these
-        body = f"{filler(150)} harbour strike {filler(20)} harbour strike {filler(20)} harbour strike"
-        records.append(Record(title=filler(6), body=body, external_id=f"deep{i}"))
-    records.append(Record(title="Harbour strike ends", body=filler(120), external_id="headline"))
-    records.append(Record(title=filler(6), body="The harbour strike " + filler(120), external_id="lead"))
-    records += [Record(title=filler(6), body=filler(100), external_id=f"other{i}") for i in range(20)]
-    d = newsdesk.open(tmp_path_factory.mktemp("rerank") / "data")
-    d.ingest_records(records)
-    yield d
-    d.close()
+    """Twelve articles with "harbour strike" deep in the body, one in the headline, one in the lead."""
+    with harbour_desk(tmp_path_factory.mktemp("rerank"), 5, deep=12, others=20) as d:
+        yield d
 
 
 def ids(desk, q: str, retriever=None, **kw) -> list[str]:
@@ -107,20 +94,8 @@ def test_date_order_is_left_alone(desk):
 @pytest.fixture(scope="module")
 def few(tmp_path_factory):
     """As ``desk``, with four deep articles: the lead article is inside the default's depth."""
-    rng = random.Random(7)
-
-    def filler(n: int) -> str:
-        return " ".join(rng.choice(VOCAB) for _ in range(n))
-
-    records = [Record(title=filler(6), body=f"{filler(150)} harbour strike {filler(20)} harbour strike "
-                      f"{filler(20)} harbour strike", external_id=f"deep{i}") for i in range(4)]
-    records.append(Record(title="Harbour strike ends", body=filler(120), external_id="headline"))
-    records.append(Record(title=filler(6), body="The harbour strike " + filler(120), external_id="lead"))
-    records += [Record(title=filler(6), body=filler(100), external_id=f"other{i}") for i in range(20)]
-    d = newsdesk.open(tmp_path_factory.mktemp("rerank-few") / "data")
-    d.ingest_records(records)
-    yield d
-    d.close()
+    with harbour_desk(tmp_path_factory.mktemp("rerank-few"), 7, deep=4, others=20) as d:
+        yield d
 
 
 def test_the_default_ranking_reorders_and_plans(few):
@@ -144,6 +119,12 @@ def test_a_long_or_request_is_reordered_and_keywords_are_not(few):
     assert default.index("headline") < bm25.index("headline")  # its opening holds the words
     short = "harbour strike dockers"
     assert ids(few, short, operator="OR") == ids(few, short, TantivyRetriever(), operator="OR")
+    # keywords joined by OR by hand are keywords too, and the operators are not words
+    for q in ("harbour OR strike", "harbour OR strike OR dockers OR port OR pay"):
+        assert rerank.typed_words(q) < rerank.LONG_OR
+        assert ids(few, q) == ids(few, q, TantivyRetriever()), q
+    assert ids(few, "+harbour strike", operator="OR") != ids(few, "+harbour strike", TantivyRetriever(),
+                                                               operator="OR")  # a required word: re-ordered
 
 
 def test_the_default_reorders_its_depth_only(desk):
@@ -181,21 +162,40 @@ def test_opening_words_are_the_headline_and_lead_analysed():
     assert "harbours" not in words and opening_words("", "") == frozenset()
 
 
-def test_a_repeated_search_reads_the_kept_order_until_the_store_changes(tmp_path):
-    """The default's re-ordered list is kept per plan and index snapshot: asked again it is the
-    same; an article stored since (a new store version) is ranked with the rest."""
+def test_a_repeated_search_scores_its_candidates_once(tmp_path, monkeypatch):
+    """The default's scores for a kept plan's candidates come from the search memo the second
+    time (tantivy still runs); a new store version scores afresh."""
     rng = random.Random(3)
 
     def filler(n: int) -> str:
         return " ".join(rng.choice(VOCAB) for _ in range(n))
 
+    calls = []
+    real = RerankRetriever._model
+
+    def counting(self, plan, cands, kind):
+        calls.append(plan.q)
+        return real(self, plan, cands, kind)
+
+    monkeypatch.setattr(RerankRetriever, "_model", counting)
     with newsdesk.open(tmp_path / "d") as d:
         d.ingest_records([Record(title=filler(6), body=f"{filler(150)} dock strike {filler(20)} dock strike",
                                  external_id=f"deep{i}") for i in range(3)])
         first = ids(d, "dock strike")
-        assert ids(d, "dock strike") == first
+        assert ids(d, "dock strike") == first and calls == ["dock strike"]
+        ids(d, "dock strike", limit=5)  # another page size: the same candidates, the same scores
+        assert len(calls) == 1
         d.ingest_records([Record(title="Dock strike called", body=filler(80), external_id="new")])
-        assert ids(d, "dock strike")[0] == "new" and set(ids(d, "dock strike")) == {*first, "new"}
+        assert ids(d, "dock strike")[0] == "new" and len(calls) == 2
+
+
+def test_pages_of_the_default_ranking_extend_each_other(desk):
+    """Paging through the default ranking (memo on, copies collapsed) shows every article once."""
+    whole = [h.id for h in desk.search("harbour strike", limit=30, snippets=False).hits]
+    for size in (1, 3, 4, 7):
+        pages = [h.id for off in range(0, 30, size)
+                 for h in desk.search("harbour strike", limit=size, offset=off, snippets=False).hits]
+        assert pages == whole, size
 
 
 def test_an_opening_is_read_by_its_articles_analysis():

@@ -3,7 +3,9 @@
 * **plan** (:mod:`.plan`): the query is parsed and compiled once, with filters,
   ranking clauses and the stages' boosters, against one searcher snapshot that
   hits, totals and facets share;
-* **retrieve** (:mod:`.retrieve`): candidates from each retriever (tantivy today);
+* **retrieve** (:mod:`.retrieve`): candidates from each retriever (by default tantivy's
+  BM25 with its top 10 re-ordered by the learned model of :mod:`.rerank`; the ranking modes
+  add AND-then-OR, feedback or a dense list);
 * **fuse**: one list (identity for one retriever; reciprocal-rank fusion for more);
 * **collapse** (:mod:`.collapse`): one hit per group (exact duplicates, or copy
   groups / stories), fetching deeper until the page is full; optional recency;
@@ -194,6 +196,7 @@ def planned(
         plan.searcher = searcher
         return plan
     plan = make_plan(corpus, q, since, until, source, operator, searcher=searcher, lang=lang)
+    plan.kept = True
     memo.put("plans", key, (snap, plan))
     return plan
 
@@ -207,14 +210,15 @@ def rank_retrievers(corpus: Corpus, rank: str) -> list[Retriever]:
     if rank == "rm3":
         from .feedback import FeedbackRetriever
 
-        return [FeedbackRetriever(corpus.store)]
+        # the default ranking under the expansion (an expanded plan is new each time: no memo)
+        return [FeedbackRetriever(corpus.store, plain=default_retriever(corpus))]
     if rank == "ltr":
         from .rerank import relaxed_reranker
 
         return [relaxed_reranker(corpus)]
     from .dense import DenseRetriever, vectors_for
 
-    return [TantivyRetriever(), DenseRetriever(vectors_for(corpus.store))]
+    return [default_retriever(corpus, memo_for(corpus.store)), DenseRetriever(vectors_for(corpus.store))]
 
 
 def _group_fields(collapse_mode: bool | str) -> tuple[str, ...]:

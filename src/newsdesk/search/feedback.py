@@ -30,7 +30,7 @@ import tantivy
 from .. import query as query_mod
 from ..analyzers import analyze
 from ..index import PAD_TOKEN
-from .retrieve import Candidates, TantivyRetriever
+from .retrieve import Candidates, Retriever, TantivyRetriever
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -52,12 +52,12 @@ class FeedbackRetriever:
 
     def __init__(self, store: Store, fb_docs: int = FB_DOCS, fb_terms: int = FB_TERMS,
                  original_weight: float = ORIGINAL_WEIGHT, min_words: int = MIN_WORDS,
-                 max_words: int = MAX_WORDS) -> None:
+                 max_words: int = MAX_WORDS, plain: Retriever | None = None) -> None:
         self.store = store
         self.fb_docs, self.fb_terms = fb_docs, fb_terms
         self.original_weight, self.min_words = original_weight, min_words
         self.max_words = max_words  # 0: no upper bound (the bench's "before")
-        self.plain = TantivyRetriever()
+        self.plain: Retriever = plain or TantivyRetriever()  # the ranking each plan, expanded or not, goes through
 
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         words = list(dict.fromkeys(query_mod.positive_terms(plan.tree)))

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 ENABLED = os.environ.get("NEWSDESK_SEARCH_MEMO", "1") != "0"
 SIZES = {"plans": 512, "rows": 4096, "extras": 4096, "snippets": 512, "facets": 256, "highlighters": 512,
-         "totals": 512, "openings": 8192, "reranked": 512}
+         "totals": 512, "openings": 8192, "reranked": 512, "loose": 512}
 V = TypeVar("V")
 
 

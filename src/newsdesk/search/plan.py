@@ -111,6 +111,9 @@ class Plan:
     #: the default operator between the query's words: "AND" (every word, as a reader types a
     #: search) or "OR" (a bag of keywords, as ad hoc evaluation and the OR fill of AND-then-OR ask)
     operator: str = "AND"
+    #: made for (or taken from) the search memo's plans: what is kept per plan (the re-ordering's
+    #: scores, AND-then-OR's OR plan) is keyed on its query object, which then comes back
+    kept: bool = False
 
 
 def date_bound(value: str | datetime | None, name: str, end: bool = False) -> datetime | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .memo import memo_for, snapshot
 from .plan import make_plan
 from .retrieve import Candidates, TantivyRetriever
 
@@ -38,8 +39,7 @@ class RelaxedRetriever:
         strict = self.plain.retrieve(plan, fetch, sort, group_fields)
         if strict.fetched >= fetch or sort != "relevance":
             return strict
-        loose_plan = make_plan(self.corpus, plan.q, operator="OR", searcher=plan.searcher, extra_filters=plan.filters)
-        loose = self.plain.retrieve(loose_plan, fetch, sort, group_fields)
+        loose = self.plain.retrieve(self.loose_plan(plan), fetch, sort, group_fields)
         if loose.total <= strict.total:
             return strict
         seen = {seq for _s, seq, _g in strict.hits}
@@ -50,3 +50,16 @@ class RelaxedRetriever:
             extra = [(s / top * floor, seq, g) for s, seq, g in extra]
         hits = (strict.hits + extra)[:fetch]
         return Candidates(hits=hits, total=loose.total, fetched=min(loose.fetched, len(hits)))
+
+    def loose_plan(self, plan: Plan) -> Plan:
+        """The plan's words with OR (same filters), kept in the search memo beside a kept plan,
+        so that what is kept for it (the re-ordering's scores) comes back too."""
+        memo = memo_for(self.corpus.store) if plan.kept else None
+        snap = snapshot(plan.searcher)
+        loose = memo.kept_for("loose", plan.query, snap) if memo is not None else None
+        if loose is None:
+            loose = make_plan(self.corpus, plan.q, operator="OR", searcher=plan.searcher, extra_filters=plan.filters)
+            if memo is not None:
+                loose.kept = True
+                memo.keep_for("loose", plan.query, loose, snap)
+        return loose

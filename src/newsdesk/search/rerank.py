@@ -1,4 +1,5 @@
-"""Learned re-ranking of the top candidates (learning to rank; opt-in, ``rank="ltr"``).
+"""Learned re-ranking of the top candidates (learning to rank): the default ranking's
+re-ordering of its top 10 (:func:`default_retriever`) and the opt-in ``rank="ltr"``.
 
 BM25 gives one number per article; a reader's sense of "the article I mean" leans on more than
 that: the words in the headline, in the first lines (news puts the point first), close
@@ -37,8 +38,10 @@ up, Reuters unchanged. When only the score and the opening weigh (the shipped mo
 each candidate's opening words alone (:meth:`RerankRetriever.opening_model`), kept in the
 search memo: +0.4 ms p50 a search with the memo off.
 
-The features are English-analysis ones (the ``text`` field's stemmed words); on a desk with
-other analyses the first-pass score still carries their evidence.
+The feature matrix (:meth:`RerankRetriever.features`, the bench's other features) reads English
+analysis (the ``text`` field's stemmed words); the opening path reads each article by its own
+analysis (``text_de``..., Chinese and Japanese by character pairs of the first
+:data:`CJK_LEAD_CHARS` characters).
 """
 
 from __future__ import annotations
@@ -87,6 +90,24 @@ KINDS = ("short", "medium", "long")
 #: (headline + first ``LEAD_WORDS`` words): models with every feature fitted the dev queries
 #: (in-sample gains, held-out collections losing up to 0.04).
 WEIGHTS: dict[str, dict[str, float]] = {kind: {"score": 1.0, "opening": 0.6} for kind in ("short", "medium", "long")}
+
+
+OPERATORS = frozenset({"AND", "OR", "NOT", "&&", "||"})
+
+
+def typed_words(q: str) -> int:
+    """How many words a query was typed with, its boolean operators left out."""
+    return sum(1 for w in q.split() if w not in OPERATORS)
+
+
+def any_word(plan: Plan) -> bool:
+    """Whether the plan asks for any of its words rather than all of them: an OR plan, or an
+    explicit ``a OR b`` under the default AND; a plan with a required part (``+a b``, ``a AND
+    b``) is not. One word (with or without exclusions) goes by the plan's default operator."""
+    tree = plan.tree
+    if isinstance(tree, query_mod.Bool) and (tree.must or len(tree.should) > 1):
+        return not tree.must
+    return plan.operator == "OR"
 
 
 def kind_of(n_words: int) -> str:
@@ -234,9 +255,10 @@ class RerankRetriever:
 
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         cands = self.inner.retrieve(plan, max(fetch, self.depth), sort, group_fields)
-        kind = kind_of(len(plan.q.split()))
+        words = typed_words(plan.q)
+        kind = kind_of(words)
         if (sort != "relevance" or len(cands.hits) < 2 or kind not in self.w
-                or (plan.operator == "OR" and len(plan.q.split()) < self.or_words)):
+                or (words < self.or_words and any_word(plan))):
             return cands
         model = self.model(plan, cands, kind)
         return cands if model is None else reorder(cands, model, self.depth, fetch)
@@ -246,7 +268,7 @@ class RerankRetriever:
         words to weigh). Kept in the search memo for the plan, its snapshot and these
         candidates: tantivy still runs every search (decision 38), the re-ordering's reads and
         analyses run once."""
-        if self.memo is None:
+        if self.memo is None or not plan.kept:  # a plan made afresh never comes back
             return self._model(plan, cands, kind)
         snap = snapshot(plan.searcher)
         key = (tuple(seq for _s, seq, _g in cands.hits[: self.depth]), kind, self.signature)
@@ -369,12 +391,15 @@ def reorder(cands: Candidates, model: np.ndarray, depth: int, fetch: int) -> Can
     if order == list(range(len(top))):  # the model agrees with the first pass: its scores stand
         return Candidates(hits=cands.hits[: max(fetch, 1)], total=cands.total,
                           fetched=min(cands.fetched, max(fetch, 1)))
-    ranked = sorted((s for s, _q, _g in top), reverse=True)
-    # each position takes the first pass's score of that rank; a run of equal ones is made to
-    # fall by STEP so that the model's order survives evaluation's tie-break (by key)
-    hits = []
-    for p, i in enumerate(order):
-        run = next((k for k in range(p + 1, len(top)) if ranked[k] != ranked[p]), len(top)) - p
-        hits.append((ranked[p] + (run - 1) * STEP if run > 1 else ranked[p], top[i][1], top[i][2]))
+    # each position takes the first pass's score of that rank; where that would not fall (a run
+    # of equal scores) it is raised to STEP above the one below, from the block's last place up,
+    # so that the model's order survives evaluation's tie-break (by key). The block is the top of
+    # the list, so a raised score passes nothing above it; the last place keeps its own score,
+    # so the rest stays below.
+    new = sorted((s for s, _q, _g in top), reverse=True)
+    for p in range(len(new) - 2, -1, -1):
+        if new[p] <= new[p + 1]:
+            new[p] = new[p + 1] + STEP
+    hits = [(new[p], top[i][1], top[i][2]) for p, i in enumerate(order)]
     hits += cands.hits[depth:]
     return Candidates(hits=hits[: max(fetch, 1)], total=cands.total, fetched=min(cands.fetched, max(fetch, 1)))

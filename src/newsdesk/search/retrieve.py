@@ -1,9 +1,10 @@
 """Retrieve: candidate (score, seq, group) lists from a retriever, and how lists are fused.
 
-A retriever turns a :class:`~newsdesk.search.plan.Plan` into ranked candidates.
-Today there is one, tantivy's BM25 (:class:`TantivyRetriever`); the protocol
-admits a second (a dense retriever over stored embeddings) whose list is fused
-with the first by reciprocal-rank fusion (:func:`rrf`), as Elasticsearch does.
+A retriever turns a :class:`~newsdesk.search.plan.Plan` into ranked candidates:
+tantivy's BM25 (:class:`TantivyRetriever`), or one that wraps another (the default
+re-ordering and AND-then-OR: :mod:`.rerank`, :mod:`.relax`); a second list (the dense
+retriever over stored embeddings) is fused with the first by reciprocal-rank fusion
+(:func:`rrf`), as Elasticsearch does.
 Each candidate carries its collapse ``group`` (exact-duplicate content hash
 today, a copy group or story once those stages have run) read from a fast
 field in the same pass, so collapsing costs no extra lookup.
