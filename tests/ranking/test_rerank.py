@@ -207,3 +207,40 @@ def test_an_opening_is_read_by_its_articles_analysis():
     # Chinese has no spaces between words: the lead is its first CJK_LEAD_CHARS characters
     body = "港口" * rerank.CJK_LEAD_CHARS + "罢工"
     assert "罢工" not in opening_words("", body, "cjk") and "港口" in opening_words("", body, "cjk")
+
+
+def test_a_reindex_elsewhere_is_searched_at_once(tmp_path):
+    """A reindex by another process (here another Desk on the folder) keeps the store's version
+    and can keep the index's shape; the next AND-then-OR search reads the new index, with no
+    plan, OR plan or scores kept from the old one."""
+    q = "harbour strike dockers"  # no article has every word: the OR pass fills the page
+    with harbour_desk(tmp_path, 7, deep=4, others=20) as a:
+        def scored(d):
+            return [(h.external_id, h.score) for h in d.search(q, rank="relaxed", snippets=False).hits]
+
+        before = scored(a)
+        with newsdesk.open(tmp_path / "data") as b:
+            b.set_length_floor(400)  # every text padded to 400 words: other scores
+            fresh = scored(b)
+        assert fresh != before
+        assert scored(a) == fresh
+
+
+def test_reordered_scores_fall_by_a_step_that_survives_rounding():
+    """Re-ordered scores fall strictly, by at least STEP (Hit.score keeps 6 decimals, and
+    evaluation breaks ties by key); the block's last place keeps the lowest first-pass score,
+    so the hits after the block stay below it."""
+    import numpy as np
+
+    from newsdesk.search.retrieve import Candidates
+
+    cases = [[5.0000004, 5.0, 4.0], [5.000005, 5.0, 5.0, 5.0, 4.0], [3.0, 2.0, 2.0, 1.0]]
+    for scores in cases:
+        hits = [(s, i + 1, ()) for i, s in enumerate(scores)] + [(0.5, 99, ())]
+        model = np.arange(len(scores), dtype=float)  # the reverse of the first pass
+        out = rerank.reorder(Candidates(hits=hits, total=len(hits), fetched=len(hits)), model, len(scores), 10)
+        seqs = [q for _s, q, _g in out.hits]
+        assert seqs == [*range(len(scores), 0, -1), 99]
+        shown = [round(s, 6) for s, _q, _g in out.hits]
+        assert all(a > b for a, b in zip(shown, shown[1:], strict=False)), shown
+        assert out.hits[len(scores) - 1][0] == min(scores)  # the rest stays below, as it was

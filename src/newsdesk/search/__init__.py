@@ -184,10 +184,12 @@ def planned(
 ) -> Plan:
     """:func:`make_plan`, or the plan made for the same arguments on this store version and
     index snapshot, on the current searcher (parsing and compiling cost ~0.15 ms a query)."""
+    # the searcher first: taking it follows a reindex (here or in another process) to the live
+    # index folder, which the key names; keyed before, a switched index reused the old plan
+    searcher = corpus.index.searcher()
     key = _plan_key(corpus, q, since, until, source, operator, lang) if memo is not None else None
     if key is None or memo is None:
-        return make_plan(corpus, q, since, until, source, operator, lang=lang)
-    searcher = corpus.index.searcher()
+        return make_plan(corpus, q, since, until, source, operator, searcher=searcher, lang=lang)
     snap = snapshot(searcher)
     kept = memo.get("plans", key)
     if kept is not None and kept[0] == snap:

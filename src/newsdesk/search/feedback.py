@@ -30,6 +30,7 @@ import tantivy
 from .. import query as query_mod
 from ..analyzers import analyze
 from ..index import PAD_TOKEN
+from .plan import typed_words
 from .retrieve import Candidates, Retriever, TantivyRetriever
 
 if TYPE_CHECKING:
@@ -62,14 +63,15 @@ class FeedbackRetriever:
     def retrieve(self, plan: Plan, fetch: int, sort: str, group_fields: tuple[str, ...]) -> Candidates:
         words = list(dict.fromkeys(query_mod.positive_terms(plan.tree)))
         # "long" as the reader wrote it (common words count), as the ranking bench's query types
-        n_words = len(plan.q.split())
+        n_words = typed_words(plan.q)
         too_long = bool(self.max_words) and n_words > self.max_words
         if sort != "relevance" or n_words < self.min_words or too_long or not words:
             return self.plain.retrieve(plan, fetch, sort, group_fields)
         expanded = self.expand(plan, words)
         if expanded is None:
             return self.plain.retrieve(plan, fetch, sort, group_fields)
-        return self.plain.retrieve(dataclasses.replace(plan, query=expanded), fetch, sort, group_fields)
+        # a new query object each time: nothing kept for it could come back (kept=False)
+        return self.plain.retrieve(dataclasses.replace(plan, query=expanded, kept=False), fetch, sort, group_fields)
 
     def expand(self, plan: Plan, words: list[str]) -> tantivy.Query | None:
         """The plan's query plus the RM3 expansion words as weighted SHOULD clauses."""

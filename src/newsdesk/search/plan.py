@@ -116,6 +116,15 @@ class Plan:
     kept: bool = False
 
 
+OPERATORS = frozenset({"AND", "OR", "NOT", "&&", "||"})
+
+
+def typed_words(q: str) -> int:
+    """How many words a query was typed with, its boolean operators left out (what "long" and
+    "short" queries are told by: search.rerank, search.feedback)."""
+    return sum(1 for w in q.split() if w not in OPERATORS)
+
+
 def date_bound(value: str | datetime | None, name: str, end: bool = False) -> datetime | None:
     """A since/until bound, read like a date in the query language (``2018-03``,
     ``now-7d``...); ``end`` makes ``until 2018-03`` cover all of March. BadParameter if unusable."""

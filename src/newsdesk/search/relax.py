@@ -18,11 +18,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .memo import memo_for, snapshot
-from .plan import make_plan
+from .plan import Plan, make_plan
 from .retrieve import Candidates, TantivyRetriever
 
 if TYPE_CHECKING:
-    from .plan import Corpus, Plan
+    from .plan import Corpus
     from .retrieve import Retriever
 
 BELOW = 0.999  # an OR-only match scores at most this share of the last AND match
@@ -56,10 +56,14 @@ class RelaxedRetriever:
         so that what is kept for it (the re-ordering's scores) comes back too."""
         memo = memo_for(self.corpus.store) if plan.kept else None
         snap = snapshot(plan.searcher)
-        loose = memo.kept_for("loose", plan.query, snap) if memo is not None else None
-        if loose is None:
+        kept = memo.kept_for("loose", plan.query, snap) if memo is not None else None
+        if kept is None:
             loose = make_plan(self.corpus, plan.q, operator="OR", searcher=plan.searcher, extra_filters=plan.filters)
             if memo is not None:
                 loose.kept = True
                 memo.keep_for("loose", plan.query, loose, snap)
+            return loose
+        loose = object.__new__(Plan)  # the kept queries, on this search's searcher (as search.planned does)
+        loose.__dict__.update(kept.__dict__)
+        loose.searcher = plan.searcher
         return loose

@@ -61,7 +61,10 @@ from .feedback import MAX_WORDS as LONG_QUERY  # above this a whole paragraph (a
 from .feedback import MIN_WORDS as LONG_QUERY_MIN
 from .hydrate import hit_rows
 from .memo import memo_for, snapshot
-from .plan import SHORT_QUERY  # words typed: up to this a reader's words for one article
+from .plan import (
+    SHORT_QUERY,  # words typed: up to this a reader's words for one article
+    typed_words,
+)
 from .retrieve import Candidates, TantivyRetriever
 
 if TYPE_CHECKING:
@@ -90,14 +93,6 @@ KINDS = ("short", "medium", "long")
 #: (headline + first ``LEAD_WORDS`` words): models with every feature fitted the dev queries
 #: (in-sample gains, held-out collections losing up to 0.04).
 WEIGHTS: dict[str, dict[str, float]] = {kind: {"score": 1.0, "opening": 0.6} for kind in ("short", "medium", "long")}
-
-
-OPERATORS = frozenset({"AND", "OR", "NOT", "&&", "||"})
-
-
-def typed_words(q: str) -> int:
-    """How many words a query was typed with, its boolean operators left out."""
-    return sum(1 for w in q.split() if w not in OPERATORS)
 
 
 def any_word(plan: Plan) -> bool:
@@ -398,7 +393,7 @@ def reorder(cands: Candidates, model: np.ndarray, depth: int, fetch: int) -> Can
     # so the rest stays below.
     new = sorted((s for s, _q, _g in top), reverse=True)
     for p in range(len(new) - 2, -1, -1):
-        if new[p] <= new[p + 1]:
+        if new[p] < new[p + 1] + STEP:  # a gap under STEP would not survive Hit.score's 6 decimals
             new[p] = new[p + 1] + STEP
     hits = [(new[p], top[i][1], top[i][2]) for p, i in enumerate(order)]
     hits += cands.hits[depth:]
