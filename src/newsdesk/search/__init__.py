@@ -145,7 +145,7 @@ def search(
     memo = memo_for(corpus.store)
     plan = planned(corpus, memo, q, since, until, source, operator, lang)
     if retrievers is None and rank != "bm25":
-        retrievers = rank_retrievers(corpus, rank)
+        retrievers = rank_retrievers(corpus, rank, memo)
     return search_plan(corpus, plan, limit, offset, sort, snippets, recency, collapse, retrievers, memo=memo)
 
 
@@ -193,22 +193,19 @@ def planned(
     snap = snapshot(searcher)
     kept = memo.get("plans", key)
     if kept is not None and kept[0] == snap:
-        plan = object.__new__(Plan)  # the same tree and queries, on the current searcher (copy.copy: 5x slower)
-        plan.__dict__.update(kept[1].__dict__)
-        plan.searcher = searcher
-        return plan
+        return kept[1].on(searcher)
     plan = make_plan(corpus, q, since, until, source, operator, searcher=searcher, lang=lang)
     plan.kept = True
     memo.put("plans", key, (snap, plan))
     return plan
 
 
-def rank_retrievers(corpus: Corpus, rank: str) -> list[Retriever]:
+def rank_retrievers(corpus: Corpus, rank: str, memo: Memo | None = None) -> list[Retriever]:
     """The retrievers of a ranking mode (imported on use: hybrid needs the semantic extra)."""
     if rank == "relaxed":
         from .relax import RelaxedRetriever
 
-        return [RelaxedRetriever(corpus, default_retriever(corpus, memo_for(corpus.store)))]
+        return [RelaxedRetriever(corpus, default_retriever(corpus, memo))]
     if rank == "rm3":
         from .feedback import FeedbackRetriever
 
@@ -220,7 +217,7 @@ def rank_retrievers(corpus: Corpus, rank: str) -> list[Retriever]:
         return [relaxed_reranker(corpus)]
     from .dense import DenseRetriever, vectors_for
 
-    return [default_retriever(corpus, memo_for(corpus.store)), DenseRetriever(vectors_for(corpus.store))]
+    return [default_retriever(corpus, memo), DenseRetriever(vectors_for(corpus.store))]
 
 
 def _group_fields(collapse_mode: bool | str) -> tuple[str, ...]:

@@ -18,11 +18,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .memo import memo_for, snapshot
-from .plan import Plan, make_plan
+from .plan import make_plan
 from .retrieve import Candidates, TantivyRetriever
 
 if TYPE_CHECKING:
-    from .plan import Corpus
+    from .plan import Corpus, Plan
     from .retrieve import Retriever
 
 BELOW = 0.999  # an OR-only match scores at most this share of the last AND match
@@ -63,7 +63,4 @@ class RelaxedRetriever:
                 loose.kept = True
                 memo.keep_for("loose", plan.query, loose, snap)
             return loose
-        loose = object.__new__(Plan)  # the kept queries, on this search's searcher (as search.planned does)
-        loose.__dict__.update(kept.__dict__)
-        loose.searcher = plan.searcher
-        return loose
+        return kept.on(plan.searcher)  # the kept queries, on this search's searcher

@@ -289,7 +289,8 @@ class RerankRetriever:
         top = cands.hits[: self.depth]
         memo = memo_for(self.store)
         seqs = [seq for _s, seq, _g in top]
-        found = memo.many("openings", seqs, self._openings) if memo is not None else self._openings(seqs)
+        found = (memo.many("openings", seqs, lambda missing: self._openings(missing, memo)) if memo is not None
+                 else self._openings(seqs, None))
         searcher = plan.searcher
         n_docs = max(searcher.num_docs, 1)
         weights: dict[str, dict[str, float]] = {}
@@ -311,10 +312,10 @@ class RerankRetriever:
             share[i] = sum(v for t, v in wanted.items() if t in words) / total
         return w[0] * scores + w[OPENING] * share
 
-    def _openings(self, seqs: list[int]) -> dict[int, tuple[str, frozenset[str]]]:
+    def _openings(self, seqs: list[int], memo: Memo | None) -> dict[int, tuple[str, frozenset[str]]]:
         """Each article's analysis and opening words (headline and first ``LEAD_WORDS`` words,
         analysed as the index analysed the article: index.to_document's choice)."""
-        rows = hit_rows(self.store, seqs, True, memo_for(self.store))
+        rows = hit_rows(self.store, seqs, True, memo)
         english_only = analysis_mode(self.store) == ENGLISH_ONLY
         out = {}
         for seq, row in rows.items():
