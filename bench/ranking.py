@@ -317,6 +317,7 @@ def main() -> None:
         notes.append(floor_note(desks))
         notes.append(copy_ties(colls, results))
         print(table)
+        print("", *(f"* {n}" for n in notes), sep="\n")  # what was skipped, and why, among them
         experiments = ""
         if not args.no_experiments:
             from ranking_experiments import run_experiments
